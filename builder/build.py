@@ -1,0 +1,177 @@
+"""The pipeline, one short function per stage: project → data → templates → Markdown → Document → writers.
+Outputs are written beside their targets and moved into place only when every stage succeeded."""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from builder.charts import ChartStats, render_charts
+from builder.data import Dataset, load_dataset
+from builder.errors import BuildError, Diagnostics
+from builder.markdown import parse_chapter
+from builder.model import Document, Figure, Source, TitlePage, walk
+from builder.project import Project, load_project
+from builder.style import Style, load_style
+from builder.templates import Claim, Rendered, make_environment, render_chapter
+from builder.transforms import number_document
+
+FORMATS = ("pdf", "docx")
+
+
+@dataclass
+class BuildResult:
+    project: Project
+    document: Document
+    diagnostics: Diagnostics
+    claims: list[Claim] = field(default_factory=list)
+    statements: int = 0
+    outputs: dict[str, Path] = field(default_factory=dict)
+    pages: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    charts: ChartStats = field(default_factory=ChartStats)
+    dataset: Dataset | None = None
+    toc_pages_from: str = ""
+
+    @property
+    def failed_claims(self) -> list[Claim]:
+        return [c for c in self.claims if not c.holds]
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float], progress: Callable[[str], None] | None):
+        self.timings, self.progress = timings, progress or (lambda _s: None)
+
+    def __call__(self, stage: str, fn, *args):
+        self.progress(stage)
+        start = time.perf_counter()
+        result = fn(*args)
+        self.timings[stage] = round(time.perf_counter() - start, 4)
+        return result
+
+
+def prepare(root: Path, progress=None, cache: Path | None = None) -> BuildResult:
+    """Everything up to the writers: load, validate, render, parse, number, draw charts."""
+    diag = Diagnostics()
+    timings: dict[str, float] = {}
+    clock = _Clock(timings, progress)
+    project = clock("project", load_project, root, diag)
+    style = clock("style", load_style, project.root, project.spec.style, diag)
+    dataset = clock("data", load_dataset, project.root, diag)
+    rendered = clock("templates", render_all, project, dataset)
+    doc = clock("markdown", assemble, project, rendered, dataset)
+    doc = clock("transforms", number_document, doc, diag)
+    result = BuildResult(project, doc, diag, [c for r in rendered for c in r.claims],
+                         sum(r.statements for r in rendered), timings=timings, dataset=dataset)
+    result.style = style
+    _report_claims(result, rendered, diag)
+    cache = cache or project.root / "build" / ".cache" / "charts"
+    doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag)
+    result.document = doc
+    return result
+
+
+def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
+    env = make_environment(project.root, project.spec.locale)
+    report = project.spec.model_dump(mode="json")
+    return [render_chapter(env, project.root, name, dataset, report, project.spec.locale)
+            for name in project.spec.chapters]
+
+
+def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Document:
+    """All chapters in order after the title page; footnotes keyed by chapter-prefixed ids."""
+    blocks: list = [TitlePage(project.meta)]
+    footnotes: dict = {}
+    for chapter in rendered:
+        parsed = parse_chapter(chapter, dataset)
+        blocks.extend(parsed.blocks)
+        footnotes.update(parsed.footnotes)
+    return Document(project.meta, tuple(blocks), footnotes)
+
+
+def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics):
+    ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
+    charts, stats = render_charts(ids, dataset, style, cache, locale, diag)
+    blocks = []
+    for b in doc.blocks:
+        if isinstance(b, Figure):
+            spec = dataset.charts[b.id]
+            table = dataset.tables.get(spec.table)
+            source = spec.source or (table.meta.source.text if table else "")
+            b = replace(b, chart=charts[b.id], source=source, missing_note=spec.missing_data)
+        blocks.append(b)
+    return replace(doc, blocks=tuple(blocks)), stats
+
+
+def _report_claims(result: BuildResult, rendered: list[Rendered], diag: Diagnostics) -> None:
+    for chapter in rendered:
+        lines = (result.project.root / chapter.path).read_text(encoding="utf-8").splitlines()
+        for i, claim in enumerate(chapter.claims):
+            line = claim.source.line
+            sentence = lines[line - 1].strip() if line and line <= len(lines) else ""
+            chapter.claims[i] = replace(claim, sentence=sentence[:300])
+            if not claim.holds:
+                diag.warn("claim", f"claim no longer supported by the data: {claim.text}", claim.source)
+    result.claims = [c for r in rendered for c in r.claims]
+
+
+def check_glyphs(result: BuildResult) -> None:
+    """Every character must be in the body font: ReportLab drops missing glyphs silently."""
+    from builder.model import Heading, Paragraph, inline_text
+    from builder.writers.pdf import missing_glyphs
+    for block in walk(result.document.blocks):
+        if isinstance(block, (Paragraph, Heading)):
+            missing = missing_glyphs(result.style, inline_text(block.inlines))
+            if missing:
+                chars = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in sorted(missing))
+                raise BuildError(f"the body font has no glyph for {chars}", block.source,
+                                 "use another character or configure a font that has it in styles/")
+
+
+def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FORMATS, progress=None) -> BuildResult:
+    """Build the project's outputs; on any error nothing in `out_dir` is replaced."""
+    result = prepare(root, progress)
+    project = result.project
+    out_dir = (out_dir or project.root / "build").resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clock = _Clock(result.timings, progress)
+    clock("glyphs", check_glyphs, result)
+    name = project.spec.output_name
+    staged: dict[str, tuple[Path, Path]] = {}
+    try:
+        heading_pages = {}
+        if "pdf" in formats or "docx" in formats:
+            pdf_tmp = out_dir / f".{name}.pdf.tmp"
+            pages, heading_pages = clock("pdf", _write_pdf, result, pdf_tmp)
+            result.pages["pdf"] = pages
+            result.toc_pages_from = "pdf"
+            if "pdf" in formats:
+                staged["pdf"] = (pdf_tmp, out_dir / f"{name}.pdf")
+            else:
+                pdf_tmp.unlink(missing_ok=True)
+        if "docx" in formats:
+            docx_tmp = out_dir / f".{name}.docx.tmp"
+            clock("docx", _write_docx, result, docx_tmp, heading_pages)
+            staged["docx"] = (docx_tmp, out_dir / f"{name}.docx")
+    except BaseException:
+        for tmp, _final in staged.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    for fmt, (tmp, final) in staged.items():
+        os.replace(tmp, final)
+        result.outputs[fmt] = final
+    from builder.report import write_report
+    result.outputs["report"] = write_report(result, out_dir / f"{name}.report.json")
+    return result
+
+
+def _write_pdf(result: BuildResult, path: Path):
+    from builder.writers import pdf
+    return pdf.write(result.document, result.style, path)
+
+
+def _write_docx(result: BuildResult, path: Path, pages: dict[str, int]) -> None:
+    from builder.writers import docx
+    docx.write(result.document, result.style, path, pages)

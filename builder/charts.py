@@ -1,0 +1,159 @@
+"""Charts from data: (spec, table rows, style) → SVG (PDF, vector) and 300-dpi PNG (DOCX), cached by content hash
+under build/.cache/charts/ and rendered in parallel processes when several are needed."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+from builder.data import ChartSpec, DataTable, Dataset
+from builder.errors import BuildError, Diagnostics
+from builder.model import Chart, Source
+from builder.style import Style
+
+CHART_CACHE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Job:
+    chart_id: str
+    spec: ChartSpec
+    rows: list[tuple]
+    labels: list[str]
+    style_fonts: dict
+    palette: list[str]
+    size: tuple[float, float]
+    locale: str
+    svg: str
+    png: str
+
+
+@dataclass
+class ChartStats:
+    rendered: int = 0
+    cached: int = 0
+    missing: int = 0
+    seconds: float = 0.0
+
+
+def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
+    rows = []
+    for row in table.rows:
+        x = row[spec.x]
+        if spec.years and isinstance(x, int) and not spec.years[0] <= x <= spec.years[1]:
+            continue
+        rows.append((x, *[None if row[s] is None else row[s] * spec.scale for s in spec.series]))
+    return rows
+
+
+def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable) -> None:
+    names = [c.name for c in table.meta.columns]
+    bad = [c for c in [spec.x, *spec.series] if c not in names]
+    if bad:
+        raise BuildError(f"chart '{chart_id}': table '{spec.table}' has no column {', '.join(map(repr, bad))}",
+                         Source("data/charts.yaml"), f"columns of {spec.table}: {', '.join(names)}")
+
+
+def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cache: Path, locale: str) -> Job:
+    if spec.table not in dataset.tables:
+        raise BuildError(f"chart '{chart_id}': unknown table '{spec.table}'", Source("data/charts.yaml"),
+                         f"known tables: {', '.join(sorted(dataset.tables))}")
+    table = dataset.tables[spec.table]
+    _check_columns(chart_id, spec, table)
+    rows = _rows(spec, table)
+    labels = [table.column(s).label or s for s in spec.series]
+    chart = style.spec.chart
+    fonts = {"name": style.heading.name, "files": style.heading.files}
+    size = (float(chart.get("width_in", 6.0)), float(chart.get("height_in", 3.0)))
+    key_data = json.dumps([spec.model_dump(mode="json"), rows, labels, fonts, chart, locale,
+                           version("matplotlib"), CHART_CACHE_VERSION], sort_keys=True, default=str)
+    key = hashlib.sha256(key_data.encode()).hexdigest()[:12]
+    base = cache / f"{chart_id}-{key}"
+    return Job(chart_id, spec, rows, labels, fonts, list(chart.get("palette", [])), size, locale,
+               f"{base}.svg", f"{base}.png")
+
+
+def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, locale: str,
+                  diag: Diagnostics) -> tuple[dict[str, Chart | None], ChartStats]:
+    """Charts for the figure ids placed in the chapters; cached ones are not rendered again."""
+    import time
+    start = time.perf_counter()
+    cache.mkdir(parents=True, exist_ok=True)
+    stats, result, todo = ChartStats(), {}, []
+    for chart_id in dict.fromkeys(ids):
+        spec = dataset.charts[chart_id]
+        if spec.missing_data:
+            diag.warn("missing-data", f"chart '{chart_id}' ({spec.title}) is left out: {spec.missing_data}",
+                      Source("data/charts.yaml"))
+            stats.missing += 1
+            result[chart_id] = None
+            continue
+        job = make_job(chart_id, spec, dataset, style, cache, locale)
+        if os.path.exists(job.svg) and os.path.exists(job.png):
+            stats.cached += 1
+        else:
+            todo.append(job)
+        result[chart_id] = Chart(job.svg, job.png, job.size[0], job.size[1], _alt(spec))
+    _render_all(todo)
+    stats.rendered = len(todo)
+    _prune(cache, {Path(c.svg_path).stem for c in result.values() if c})
+    stats.seconds = time.perf_counter() - start
+    return result, stats
+
+
+def _alt(spec: ChartSpec) -> str:
+    return f"{spec.title}. {spec.description}".strip() if spec.description else spec.title
+
+
+def _render_all(jobs: list[Job]) -> None:
+    if len(jobs) <= 1 or os.cpu_count() == 1:
+        for job in jobs:
+            render_job(job)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401  (imported once in the parent, shared by the forked workers)
+    with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(render_job, jobs))
+
+
+def _prune(cache: Path, keep: set[str]) -> None:
+    for path in cache.glob("*.*"):
+        if path.stem not in keep and path.suffix in (".svg", ".png"):
+            path.unlink(missing_ok=True)
+
+
+def render_job(job: Job) -> None:
+    from builder.chart_render import draw
+    draw(job)
+
+
+_SVG_FONTS: set[str] = set()
+
+
+def register_svg_fonts(style: Style, rl_names: dict[str, str]) -> None:
+    """Tell svglib which registered ReportLab font draws the chart font family (else it falls back to Helvetica)."""
+    from svglib import fonts
+    fam = style.heading
+    for weight, face in (("normal", "regular"), ("bold", "bold")):
+        key = f"{fam.name}-{weight}"
+        if key not in _SVG_FONTS:
+            fonts.register_font(fam.name, fam.files[face], weight=weight, rlgFontName=rl_names[face])
+            _SVG_FONTS.add(key)
+
+
+def load_drawing(svg_path: str, width: float):
+    """The cached SVG as a ReportLab Drawing scaled to `width` points."""
+    from svglib.svglib import svg2rlg
+    drawing = svg2rlg(svg_path)
+    scale = width / drawing.width
+    drawing.scale(scale, scale)
+    drawing.width *= scale
+    drawing.height *= scale
+    return drawing

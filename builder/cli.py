@@ -1,0 +1,100 @@
+"""The command line: a thin skin over builder.build. User errors print as `path:line:col: error: …`, exit 2."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+EXIT_USER_ERROR = 2
+
+
+def _run(debug: bool, fn):
+    from builder.errors import BuildError
+    try:
+        return fn()
+    except BuildError as e:
+        if debug:
+            raise
+        click.echo(str(e), err=True)
+        sys.exit(EXIT_USER_ERROR)
+
+
+@click.group()
+@click.version_option(package_name="dossier")
+def cli() -> None:
+    """dossier: build print-ready analytical reports (PDF and DOCX) from chapter templates and data."""
+
+
+@cli.command()
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: PROJECT/build).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default="all", show_default=True)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) when a claim fails or a warning is reported.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def build(project: Path, out_dir: Path | None, fmt: str, strict: bool, debug: bool) -> None:
+    """Build the report in PROJECT into PDF and DOCX."""
+    import builder.build as pipeline
+    formats = pipeline.FORMATS if fmt == "all" else (fmt,)
+    start = time.perf_counter()
+    result = _run(debug, lambda: pipeline.build(project, out_dir, formats, progress=_progress))
+    _summary(result, time.perf_counter() - start)
+    if strict and (result.failed_claims or result.diagnostics.warnings):
+        click.echo("strict: failing because of the warnings above", err=True)
+        sys.exit(1)
+
+
+def _progress(stage: str) -> None:
+    click.echo(f"  {stage}…", err=True)
+
+
+def _summary(result, seconds: float) -> None:
+    for w in result.diagnostics.sorted():
+        click.echo(str(w), err=True)
+    for fmt, path in result.outputs.items():
+        pages = f" ({result.pages[fmt]} pages)" if fmt in result.pages else ""
+        click.echo(f"wrote {path}{pages}")
+    c = result.charts
+    click.echo(f"charts: {c.rendered} rendered, {c.cached} from cache, {c.missing} left out (data missing)")
+    click.echo(f"claims: {len(result.claims)} checked, {len(result.failed_claims)} failed; "
+               f"warnings: {len(result.diagnostics.warnings)}; {seconds:.2f} s")
+
+
+@cli.command()
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def check(project: Path, debug: bool) -> None:
+    """Validate data, templates and chapters of PROJECT; write nothing."""
+    import builder.build as pipeline
+    from builder.report import stale_tables
+
+    def run():
+        result = pipeline.prepare(project, cache=Path("/nonexistent-cache") if False else None)
+        pipeline.check_glyphs(result)
+        return result
+    result = _run(debug, run)
+    for w in result.diagnostics.sorted():
+        click.echo(str(w), err=True)
+    _freshness(result, stale_tables(result))
+    click.echo(f"ok: {len(result.dataset.tables)} tables, {len(result.claims)} claims "
+               f"({len(result.failed_claims)} failed), {len(result.diagnostics.warnings)} warnings")
+
+
+def _freshness(result, stale: list[dict]) -> None:
+    stale_ids = {s["table"] for s in stale}
+    click.echo(f"{'table':32} {'latest':>6}  source")
+    for t in sorted(result.dataset.tables.values(), key=lambda t: t.id):
+        flag = "  STALE" if t.id in stale_ids else ""
+        click.echo(f"{t.id:32} {t.latest_year() or '-':>6}  {t.meta.source.text[:60]}{flag}")
+
+
+@cli.command()
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def dump(project: Path, debug: bool) -> None:
+    """Print the document model of PROJECT as readable text."""
+    import builder.build as pipeline
+    from builder.writers.native import dump as native
+    result = _run(debug, lambda: pipeline.prepare(project))
+    click.echo(native(result.document))

@@ -1,0 +1,392 @@
+"""data/: tables (CSV or XLSX + YAML metadata), lists and chart specs → Dataset.
+
+Values are typed when loaded; every problem names `file:row:column`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from builder.errors import BuildError, BuildErrors, Diagnostics
+from builder.model import Source
+from builder.yamlfile import load_model
+
+Value = int | float | str | bool | None
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class SourceSpec(_Schema):
+    text: str = Field(description="Source as printed under the table.")
+    url: str = Field("", description="Where the data can be found.")
+
+
+class ColumnSpec(_Schema):
+    name: str = Field(description="CSV column name.")
+    label: str = Field("", description="Header text; defaults to the name.")
+    type: Literal["year", "integer", "number", "percent", "text", "bool"] = "number"
+    decimals: int = Field(0, ge=0, le=6, description="Digits printed after the decimal point.")
+    range: tuple[float, float] | None = Field(None, description="Allowed range; percent defaults to 0..100.")
+    note: str = Field("", description="Footnote (Markdown) whose mark sits on the header cell.")
+    uncertain: str = Field("", description="Name of a bool column: true prints the value in parentheses.")
+    hidden: bool = Field(False, description="Not displayed.")
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in ("year", "integer", "number", "percent")
+
+
+class HeaderGroup(_Schema):
+    label: str
+    columns: list[str] = Field(min_length=1)
+
+
+class CheckSpec(_Schema):
+    share: str = ""
+    part: str = ""
+    total: str = ""
+    parts: list[str] = Field(default_factory=list)
+    tolerance: float = 0.1
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> CheckSpec:
+        if not ((self.share and self.part and self.total) or (self.total and self.parts)):
+            raise ValueError("a check is either {share, part, total} or {total, parts}")
+        return self
+
+
+class TableMeta(_Schema):
+    """The schema of data/<id>.yaml."""
+
+    title: str = Field(description="Caption text without the number.")
+    original_label: str = Field("", description="The label in the original publication, for matching.")
+    unit: str = ""
+    source: SourceSpec
+    caption_notes: list[str] = Field(default_factory=list, description="Footnotes marked on the caption.")
+    notes: str = ""
+    key: str = Field(description="Column whose values identify rows.")
+    transpose: bool = Field(False, description="Print key values across (years as column heads).")
+    stub_label: str = ""
+    columns: list[ColumnSpec] = Field(min_length=1)
+    header_groups: list[list[HeaderGroup]] = Field(default_factory=list)
+    row_group: str = ""
+    checks: list[CheckSpec] = Field(default_factory=list)
+    sheet: str = Field("", description="For XLSX data: the sheet name.")
+
+
+class ListItemSpec(_Schema):
+    text: str = ""
+    term: str = ""
+    definition: str = ""
+    items: list[ListItemSpec | str] = Field(default_factory=list)
+
+
+class ListSpec(_Schema):
+    title: str = ""
+    numbering: Literal["hierarchical", "ordered", "bullet", "definitions"] = "bullet"
+    items: list[ListItemSpec | str] = Field(min_length=1)
+
+
+class ChartSpec(_Schema):
+    title: str
+    kind: Literal["line", "bar", "grouped_bar", "stacked_share", "hbar"] = "line"
+    table: str = ""
+    x: str = ""
+    series: list[str] = Field(default_factory=list)
+    scale: float = 1.0
+    unit: str = ""
+    years: tuple[int, int] | None = None
+    description: str = ""
+    source: str = Field("", description="Source line under the figure; defaults to the table's source.")
+    missing_data: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> ChartSpec:
+        if not self.missing_data and not (self.table and self.x and self.series):
+            raise ValueError("a chart needs table, x and series (or missing_data)")
+        return self
+
+
+# ---- tables -------------------------------------------------------------------------------
+
+
+@dataclass
+class DataTable:
+    """One table: typed rows plus metadata. The methods are the template helpers' view of it."""
+
+    id: str
+    meta: TableMeta
+    rows: list[dict[str, Value]]
+    path: str
+    meta_path: str
+    lines: list[int] = field(default_factory=list)
+
+    def column(self, name: str) -> ColumnSpec:
+        for col in self.meta.columns:
+            if col.name == name:
+                return col
+        names = ", ".join(c.name for c in self.meta.columns)
+        raise KeyError(f"table '{self.id}' has no column '{name}' (it has: {names})")
+
+    def keys(self) -> list[Value]:
+        return [row[self.meta.key] for row in self.rows]
+
+    def row(self, key: Value) -> dict[str, Value]:
+        for row in self.rows:
+            if row[self.meta.key] == key or str(row[self.meta.key]) == str(key):
+                return row
+        raise KeyError(f"table '{self.id}' has no row '{key}' (keys: {', '.join(map(str, self.keys()))})")
+
+    def value(self, column: str, key: Value) -> Value:
+        self.column(column)
+        return self.row(key)[column]
+
+    def series(self, column: str) -> dict[Value, Value]:
+        self.column(column)
+        return {r[self.meta.key]: r[column] for r in self.rows if r[column] is not None}
+
+    def values(self, column: str) -> list[Value]:
+        return list(self.series(column).values())
+
+    def first_key(self, column: str) -> Value:
+        return next(iter(self.series(column)))
+
+    def last_key(self, column: str) -> Value:
+        return list(self.series(column))[-1]
+
+    def min(self, column: str) -> Value:
+        return min(self.values(column))
+
+    def max(self, column: str) -> Value:
+        return max(self.values(column))
+
+    def argmin(self, column: str) -> Value:
+        s = self.series(column)
+        return min(s, key=s.__getitem__)
+
+    def argmax(self, column: str) -> Value:
+        s = self.series(column)
+        return max(s, key=s.__getitem__)
+
+    def sum(self, column: str) -> float:
+        return sum(self.values(column))
+
+    def latest_year(self) -> int | None:
+        years = [k for k in self.keys() if isinstance(k, int)]
+        return max(years) if years else None
+
+
+@dataclass
+class Dataset:
+    tables: dict[str, DataTable]
+    lists: dict[str, ListSpec]
+    charts: dict[str, ChartSpec]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def table(self, table_id: str) -> DataTable:
+        if table_id not in self.tables:
+            raise KeyError(f"unknown table '{table_id}'")
+        return self.tables[table_id]
+
+
+def load_dataset(root: Path, diagnostics: Diagnostics) -> Dataset:
+    """Load every table, list and chart spec under data/, reporting all errors together."""
+    data_dir = root / "data"
+    errors: list[BuildError] = []
+    tables: dict[str, DataTable] = {}
+    files: dict[str, bytes] = {}
+    for meta_path in sorted(data_dir.glob("*.yaml")):
+        if meta_path.name == "charts.yaml":
+            continue
+        try:
+            table = load_table(root, meta_path, diagnostics, files)
+            tables[table.id] = table
+        except BuildErrors as e:
+            errors.extend(e.errors)
+        except BuildError as e:
+            errors.append(e)
+    lists = _load_lists(root, diagnostics, errors)
+    charts = _load_charts(root, diagnostics, errors)
+    if errors:
+        raise BuildErrors(errors)
+    return Dataset(tables, lists, charts, files)
+
+
+def _load_lists(root: Path, diagnostics: Diagnostics, errors: list[BuildError]) -> dict[str, ListSpec]:
+    lists = {}
+    for path in sorted((root / "data" / "lists").glob("*.yaml")):
+        try:
+            lists[path.stem] = load_model(ListSpec, path, f"data/lists/{path.name}", diagnostics)
+        except BuildErrors as e:
+            errors.extend(e.errors)
+        except BuildError as e:
+            errors.append(e)
+    return lists
+
+
+class _Charts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    charts: dict[str, ChartSpec]
+
+
+def _load_charts(root: Path, diagnostics: Diagnostics, errors: list[BuildError]) -> dict[str, ChartSpec]:
+    path = root / "data" / "charts.yaml"
+    if not path.exists():
+        return {}
+    from builder.yamlfile import read_yaml
+    data, node = read_yaml(path, "data/charts.yaml")
+    try:
+        return _Charts.model_validate({"charts": data or {}}).charts
+    except Exception as e:  # pydantic ValidationError: point at the chart's line
+        from pydantic import ValidationError
+
+        from builder.yamlfile import node_line
+        if not isinstance(e, ValidationError):
+            raise
+        for err in e.errors():
+            loc = tuple(err["loc"])[1:]
+            where = ".".join(map(str, loc))
+            errors.append(BuildError(f"{where}: {err['msg']}", Source("data/charts.yaml", node_line(node, loc)),
+                                     "see docs/project-format.md, section Charts"))
+        return {}
+
+
+def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dict[str, bytes]) -> DataTable:
+    """data/<id>.yaml + its CSV (or XLSX) → DataTable with typed, validated values."""
+    table_id = meta_path.stem
+    meta_rel = f"data/{meta_path.name}"
+    meta = load_model(TableMeta, meta_path, meta_rel, diagnostics)
+    _check_meta(meta, meta_rel)
+    data_path, raw_rows, lines = _read_rows(root, meta_path, meta)
+    rel = f"data/{data_path.name}"
+    files[rel] = data_path.read_bytes()
+    _check_header(raw_rows[0] if raw_rows else [], meta, rel, meta_rel)
+    rows = _typed_rows(raw_rows[1:], lines[1:], meta, rel)
+    table = DataTable(table_id, meta, rows, rel, meta_rel, lines[1:])
+    from builder.validation import validate_table
+    validate_table(table, diagnostics)
+    return table
+
+
+def _check_meta(meta: TableMeta, rel: str) -> None:
+    names = [c.name for c in meta.columns]
+    known = set(names)
+    wanted = [meta.key, meta.row_group] + [c.uncertain for c in meta.columns]
+    wanted += [n for row in meta.header_groups for g in row for n in g.columns]
+    wanted += [n for c in meta.checks for n in (c.share, c.part, c.total, *c.parts)]
+    missing = sorted({n for n in wanted if n and n not in known})
+    if missing:
+        raise BuildError(f"columns named in the metadata but not declared: {', '.join(missing)}",
+                         Source(rel), f"declared columns: {', '.join(names)}")
+
+
+def _read_rows(root: Path, meta_path: Path, meta: TableMeta) -> tuple[Path, list[list[str]], list[int]]:
+    csv_path = meta_path.with_suffix(".csv")
+    xlsx_path = meta_path.with_suffix(".xlsx")
+    if csv_path.exists():
+        return csv_path, *_read_csv(csv_path)
+    if xlsx_path.exists():
+        return xlsx_path, *_read_xlsx(xlsx_path, meta.sheet)
+    raise BuildError(f"no data file for table '{meta_path.stem}'", Source(f"data/{meta_path.name}"),
+                     f"add data/{meta_path.stem}.csv (or .xlsx)")
+
+
+def _read_csv(path: Path) -> tuple[list[list[str]], list[int]]:
+    rel = f"data/{path.name}"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise BuildError("not UTF-8 text", Source(rel), "save the CSV as UTF-8") from e
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, lines = [], []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                lines.append(reader.line_num)
+    except csv.Error as e:
+        raise BuildError(f"malformed CSV: {e}", Source(rel, reader.line_num), "check the quoting on this line") from e
+    return rows, lines
+
+
+def _read_xlsx(path: Path, sheet: str) -> tuple[list[list[str]], list[int]]:
+    import openpyxl
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    ws = book[sheet] if sheet else book.worksheets[0]
+    rows, lines = [], []
+    for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = ["" if v is None else str(v) for v in row]
+        if any(c.strip() for c in cells):
+            rows.append(cells)
+            lines.append(i)
+    return rows, lines
+
+
+def _check_header(header: list[str], meta: TableMeta, rel: str, meta_rel: str) -> None:
+    declared = [c.name for c in meta.columns]
+    found = [h.strip() for h in header]
+    if found != declared:
+        raise BuildError(f"header {found} does not match the declared columns {declared}", Source(rel, 1),
+                         f"make the first row of {rel} and the columns in {meta_rel} agree, in the same order")
+
+
+def _typed_rows(raw: list[list[str]], lines: list[int], meta: TableMeta, rel: str) -> list[dict[str, Value]]:
+    errors: list[BuildError] = []
+    rows: list[dict[str, Value]] = []
+    seen: dict[Value, int] = {}
+    for cells, line in zip(raw, lines):
+        if len(cells) != len(meta.columns):
+            errors.append(BuildError(f"row has {len(cells)} fields, the header has {len(meta.columns)}",
+                                     Source(rel, line), "add or remove commas; quote text that contains a comma"))
+            continue
+        row = {}
+        for i, (col, cell) in enumerate(zip(meta.columns, cells), start=1):
+            try:
+                row[col.name] = parse_value(cell, col.type)
+            except ValueError as e:
+                errors.append(BuildError(f"column '{col.name}': {e}", Source(rel, line, i),
+                                         f"write a plain {col.type} such as 1234.5 (no spaces, no thousands separators), "
+                                         "or leave the field empty for a missing value"))
+        key = row.get(meta.key)
+        if meta.key in row and key in seen:
+            errors.append(BuildError(f"duplicate key {key!r} in column '{meta.key}' (first on line {seen[key]})",
+                                     Source(rel, line), "each row needs a unique key"))
+        seen.setdefault(key, line)
+        rows.append(row)
+    if errors:
+        raise BuildErrors(errors)
+    return rows
+
+
+def parse_value(cell: str, kind: str) -> Value:
+    """A CSV field → typed value; '' is missing. Raises ValueError naming the text found."""
+    text = cell.strip()
+    if text == "":
+        return None
+    if kind == "text":
+        return text
+    if kind == "bool":
+        if text.lower() in ("true", "yes", "1"):
+            return True
+        if text.lower() in ("false", "no", "0"):
+            return False
+        raise ValueError(f"expected true or false, found {text!r}")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number, found {text!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, found {text!r}")
+    if kind in ("year", "integer"):
+        if not number.is_integer():
+            raise ValueError(f"expected a whole number, found {text!r}")
+        return int(number)
+    return number

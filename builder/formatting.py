@@ -1,0 +1,38 @@
+"""Locale-aware formatting of numbers and table cells (babel): the one place values become text."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import format_decimal
+
+from builder.model import Cell
+
+
+@lru_cache(maxsize=16)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def format_number(value: float, decimals: int | None, locale: str, grouping: bool = True) -> str:
+    """`1234.5` → `1,234.5` (en_GB) or `1 234,5` (ru_RU); decimals=None prints up to 2, trailing zeros dropped."""
+    pattern = ("#,##0" if grouping else "0")
+    pattern += "." + ("0" * decimals if decimals is not None else "##")
+    if decimals == 0:
+        pattern = pattern[:-1]
+    if decimals is not None:  # round half up, as printed statistics do (babel's default is half-even)
+        value = Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return format_decimal(value, format=pattern, locale=_locale(locale), decimal_quantization=True)
+
+
+def format_cell(cell: Cell, locale: str) -> str:
+    """The printed text of a table cell."""
+    if cell.value is None:
+        return ""
+    if cell.kind == "year":
+        return f"({cell.value})" if cell.uncertain else str(cell.value)
+    if cell.kind == "number":
+        text = format_number(float(cell.value), cell.decimals, locale)
+        return f"({text})" if cell.uncertain else text
+    return str(cell.value)

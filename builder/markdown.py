@@ -1,0 +1,215 @@
+"""Rendered chapter Markdown (markdown-it-py tokens) → model blocks; directives place data objects."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from builder.data import Dataset
+from builder.errors import BuildError
+from builder.model import (Block, BulletList, Code, Emphasis, Figure, FootnoteRef, Heading, Inline, LineBreak, Link,
+                           ListItem, OrderedList, Paragraph, Quote, Source, Strong, Table, TableOfContents, TableRow,
+                           Text, Cell)
+from builder.objects import list_block, table_block
+from builder.templates import Rendered
+
+DIRECTIVE = re.compile(r"^\{(\w+)\}\s*(\S*)\s*$")
+UNNUMBERED = re.compile(r"\s*\{-\}\s*$|\s*\{\.unnumbered\}\s*$")
+DANGLING_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+    return MarkdownIt("commonmark", {"html": False}).enable("table").use(footnote_plugin)
+
+
+@dataclass
+class ChapterParse:
+    blocks: list[Block]
+    footnotes: dict[str, tuple[Inline, ...]] = field(default_factory=dict)
+    figures: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    """Walks one chapter's syntax tree; knows the chapter for locations and footnote ids."""
+
+    def __init__(self, rendered: Rendered, dataset: Dataset, prefix: str):
+        self.r = rendered
+        self.dataset = dataset
+        self.prefix = prefix
+        self.out = ChapterParse([])
+
+    def where(self, node) -> Source:
+        return self.r.source(node.map[0] + 1) if node.map else Source(self.r.path)
+
+    def blocks(self, nodes) -> list[Block]:
+        result = []
+        for node in nodes:
+            block = self.block(node)
+            if block is not None:
+                result.append(block)
+        return result
+
+    def block(self, node) -> Block | None:
+        match node.type:
+            case "heading":
+                return self.heading(node)
+            case "paragraph":
+                return Paragraph(self.inlines(node.children[0]), self.where(node))
+            case "bullet_list":
+                return BulletList(self.items(node), self.where(node))
+            case "ordered_list":
+                return OrderedList(self.items(node), int(node.attrs.get("start", 1)), self.where(node))
+            case "blockquote":
+                return Quote(tuple(self.blocks(node.children)), self.where(node))
+            case "fence":
+                return self.fence(node)
+            case "code_block":
+                return Paragraph((Code(node.content.rstrip("\n")),), self.where(node))
+            case "table":
+                return self.pipe_table(node)
+            case "footnote_block":
+                self.footnote_defs(node)
+                return None
+            case "hr" | "html_block":
+                return None
+            case _:
+                raise TypeError(f"unhandled Markdown node {node.type}")
+
+    def heading(self, node) -> Heading:
+        inlines = list(self.inlines(node.children[0]))
+        numbered = True
+        if inlines and isinstance(inlines[-1], Text) and UNNUMBERED.search(inlines[-1].text):
+            numbered = False
+            inlines[-1] = Text(UNNUMBERED.sub("", inlines[-1].text))
+        return Heading(int(node.tag[1]), tuple(inlines), numbered=numbered, source=self.where(node))
+
+    def items(self, node) -> tuple[ListItem, ...]:
+        return tuple(ListItem(tuple(self.blocks(item.children))) for item in node.children)
+
+    def inlines(self, node) -> tuple[Inline, ...]:
+        out: list[Inline] = []
+        for child in node.children:
+            out.extend(self.inline(child, node))
+        return tuple(_merge_text(out))
+
+    def inline(self, node, parent) -> list[Inline]:
+        match node.type:
+            case "text":
+                self.check_dangling(node.content, parent)
+                return [Text(node.content)]
+            case "softbreak":
+                return [Text(" ")]
+            case "hardbreak":
+                return [LineBreak()]
+            case "strong":
+                return [Strong(self.inlines(node))]
+            case "em":
+                return [Emphasis(self.inlines(node))]
+            case "code_inline":
+                return [Code(node.content)]
+            case "link":
+                return [Link(str(node.attrs.get("href", "")), self.inlines(node))]
+            case "image":
+                return [Text(node.content)]
+            case "footnote_ref":
+                return [FootnoteRef(self.note_id(node.meta["label"]))]
+            case "footnote_anchor":
+                return []
+            case "html_inline":
+                return [Text(node.content)]
+            case _:
+                raise TypeError(f"unhandled Markdown inline {node.type}")
+
+    def check_dangling(self, text: str, parent) -> None:
+        found = DANGLING_NOTE.search(text)
+        if found:
+            raise BuildError(f"footnote [^{found.group(1)}] has no definition", self.where(parent),
+                             f"add a line '[^{found.group(1)}]: text of the note' to the chapter")
+
+    def note_id(self, label: str) -> str:
+        return f"{self.prefix}:{label}"
+
+    def footnote_defs(self, node) -> None:
+        for note in node.children:
+            inlines: list[Inline] = []
+            for para in note.children:
+                if para.type == "paragraph":
+                    if inlines:
+                        inlines.append(Text(" "))
+                    inlines.extend(self.inlines(para.children[0]))
+            self.out.footnotes[self.note_id(note.meta["label"])] = tuple(inlines)
+
+    def fence(self, node) -> Block | None:
+        match = DIRECTIVE.match(node.info.strip())
+        if not match:
+            return Paragraph((Code(node.content.rstrip("\n")),), self.where(node))
+        kind, arg = match.groups()
+        where = self.where(node)
+        match kind:
+            case "table":
+                return table_block(self.lookup(self.dataset.tables, arg, "table", where, "data/*.yaml"),
+                                   self.parse_inline, self.table_note, where)
+            case "figure":
+                spec = self.lookup(self.dataset.charts, arg, "chart", where, "data/charts.yaml")
+                self.out.figures.append(arg)
+                return Figure(arg, (Text(spec.title),), None, origin=where)
+            case "list":
+                return list_block(self.lookup(self.dataset.lists, arg, "list", where, "data/lists/*.yaml"), where)
+            case "toc":
+                return TableOfContents()
+        raise BuildError(f"unknown directive '{{{kind}}}'", where, "directives are {table}, {figure}, {list}, {toc}")
+
+    def lookup(self, known: dict, key: str, what: str, where: Source, files: str):
+        if key not in known:
+            near = ", ".join(sorted(known)[:12]) or "none"
+            raise BuildError(f"unknown {what} '{key}'", where, f"known ids: {near} ({files})")
+        return known[key]
+
+    def parse_inline(self, text: str, context: str) -> tuple[Inline, ...]:
+        tokens = _parser().parseInline(text)
+        from markdown_it.tree import SyntaxTreeNode
+        root = SyntaxTreeNode(tokens)
+        return self.inlines(root.children[0]) if root.children else ()
+
+    def table_note(self, text: str, context: str) -> Inline:
+        label = f"table-note-{len(self.out.footnotes)}"
+        note_id = self.note_id(label)
+        self.out.footnotes[note_id] = self.parse_inline(text, context)
+        return FootnoteRef(note_id)
+
+    def pipe_table(self, node) -> Table:
+        rows = []
+        for section in node.children:
+            for tr in section.children:
+                rows.append(TableRow(tuple(Cell(_plain(self.inlines(td.children[0]) if td.children else ()))
+                                           for td in tr.children)))
+        head = tuple(rows[:1])
+        return Table(id="", caption=(), header_rows=head, body_rows=tuple(rows[1:]), origin=self.where(node))
+
+
+def _plain(inlines: tuple[Inline, ...]) -> str:
+    from builder.model import inline_text
+    return inline_text(inlines)
+
+
+def _merge_text(inlines: list[Inline]) -> list[Inline]:
+    out: list[Inline] = []
+    for node in inlines:
+        if isinstance(node, Text) and out and isinstance(out[-1], Text):
+            out[-1] = Text(out[-1].text + node.text)
+        else:
+            out.append(node)
+    return out
+
+
+def parse_chapter(rendered: Rendered, dataset: Dataset) -> ChapterParse:
+    """One rendered chapter → blocks, footnote definitions (ids prefixed by the chapter) and figure ids."""
+    from markdown_it.tree import SyntaxTreeNode
+    prefix = rendered.path.rsplit("/", 1)[-1].removesuffix(".md")
+    reader = _Reader(rendered, dataset, prefix)
+    tree = SyntaxTreeNode(_parser().parse(rendered.markdown))
+    reader.out.blocks = reader.blocks(tree.children)
+    return reader.out

@@ -1,0 +1,273 @@
+"""The document model: the contract between the readers (data, templates, Markdown) and the writers.
+
+Plain frozen dataclasses, no I/O. Both writers walk the same Document, which keeps PDF and DOCX at parity.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a node came from: a file and, when known, a line and column (1-based)."""
+
+    path: str
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path] + [str(n) for n in (self.line, self.col) if n is not None]
+        return ":".join(parts)
+
+
+def _src() -> Source | None:
+    return field(default=None, compare=False, repr=False)
+
+
+# ---- inlines -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Strong:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Emphasis:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Superscript:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineBreak:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    url: str
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FootnoteRef:
+    """A footnote mark; `number` is assigned by transforms in order of appearance."""
+
+    id: str
+    number: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CrossRef:
+    """A reference to a table, figure or heading id; `text` is filled by transforms ("Table 6.2.1")."""
+
+    target: str
+    text: str = ""
+
+
+Inline = Text | Strong | Emphasis | Superscript | Code | LineBreak | Link | FootnoteRef | CrossRef
+
+
+# ---- blocks --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    inlines: tuple[Inline, ...]
+    id: str = ""
+    number: str = ""
+    numbered: bool = True
+    source: Source | None = _src()
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    inlines: tuple[Inline, ...]
+    source: Source | None = _src()
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    blocks: tuple[Block, ...]
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BulletList:
+    items: tuple[ListItem, ...]
+    source: Source | None = _src()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderedList:
+    """A numbered list; items with a `label` ("1.1.") print it instead of the running number."""
+
+    items: tuple[ListItem, ...]
+    start: int = 1
+    source: Source | None = _src()
+
+
+@dataclass(frozen=True, slots=True)
+class Definitions:
+    """A two-column list of terms and their definitions (abbreviations)."""
+
+    items: tuple[tuple[str, str], ...]
+    source: Source | None = _src()
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    blocks: tuple[Block, ...]
+    source: Source | None = _src()
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A table cell: a typed value and how to print it. `kind` is number, text or missing."""
+
+    value: float | int | str | None
+    kind: str = "text"
+    decimals: int = 0
+    uncertain: bool = False
+    colspan: int = 1
+    rowspan: int = 1
+    note: FootnoteRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    cells: tuple[Cell, ...]
+    group: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    id: str
+    caption: tuple[Inline, ...]
+    header_rows: tuple[TableRow, ...]
+    body_rows: tuple[TableRow, ...]
+    number: str = ""
+    source: str = ""
+    source_url: str = ""
+    notes: str = ""
+    col_weights: tuple[float, ...] = ()
+    wide: bool = False
+    origin: Source | None = _src()
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A rendered chart: vector drawing for PDF, 300-dpi PNG for DOCX."""
+
+    svg_path: str
+    png_path: str
+    width_in: float
+    height_in: float
+    alt: str
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    id: str
+    caption: tuple[Inline, ...]
+    chart: Chart | None
+    number: str = ""
+    source: str = ""
+    missing_note: str = ""
+    origin: Source | None = _src()
+
+
+@dataclass(frozen=True, slots=True)
+class TableOfContents:
+    title: str = "Table of contents"
+
+
+@dataclass(frozen=True, slots=True)
+class PageBreak:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    name: str
+    affiliation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DocMeta:
+    title: str
+    short_title: str = ""
+    authors: tuple[Author, ...] = ()
+    publisher: str = ""
+    publisher_address: str = ""
+    publisher_url: str = ""
+    series: str = ""
+    edition_label: str = ""
+    date: date | None = None
+    disclaimer: str = ""
+    copyright: tuple[str, ...] = ()
+    subject: str = ""
+    keywords: tuple[str, ...] = ()
+    language: str = "en-GB"
+    locale: str = "en_GB"
+
+
+@dataclass(frozen=True, slots=True)
+class TitlePage:
+    meta: DocMeta
+
+
+Block = (Heading | Paragraph | BulletList | OrderedList | Definitions | Quote | Table | Figure
+         | TableOfContents | PageBreak | TitlePage)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    meta: DocMeta
+    blocks: tuple[Block, ...]
+    footnotes: Mapping[str, tuple[Inline, ...]] = field(default_factory=dict)
+
+
+def walk(blocks: tuple[Block, ...]) -> Iterator[Block]:
+    """Every block, depth first, including those nested in lists and quotes."""
+    for block in blocks:
+        yield block
+        match block:
+            case BulletList(items=items) | OrderedList(items=items):
+                for item in items:
+                    yield from walk(item.blocks)
+            case Quote(blocks=inner):
+                yield from walk(inner)
+
+
+def inline_text(inlines: tuple[Inline, ...]) -> str:
+    """The plain text of inlines (footnote marks left out)."""
+    out = []
+    for node in inlines:
+        match node:
+            case Text(text=t) | Code(text=t):
+                out.append(t)
+            case Strong(children=c) | Emphasis(children=c) | Superscript(children=c) | Link(children=c):
+                out.append(inline_text(c))
+            case CrossRef(text=t):
+                out.append(t)
+            case LineBreak():
+                out.append(" ")
+    return "".join(out)

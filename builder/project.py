@@ -1,0 +1,104 @@
+"""report.yaml → Project: the report's metadata, chapter order, style and locale."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from builder.errors import BuildError, Diagnostics
+from builder.model import Author, DocMeta, Source
+from builder.yamlfile import load_model
+
+REPORT_FILE = "report.yaml"
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class AuthorSpec(_Schema):
+    name: str = Field(description="Full name as printed.")
+    affiliation: str = Field("", description="Position and institution, printed in the list of authors.")
+
+
+class PublisherSpec(_Schema):
+    name: str = Field(description="Publishing institution.")
+    address: str = Field("", description="Postal address printed on the title page.")
+    url: str = Field("", description="Web address printed on the title page.")
+
+
+class EditionSpec(_Schema):
+    id: str = Field(description="Edition id, used by `dossier new-edition` and `diff` (e.g. 2019-01).")
+    number: int = Field(1, description="Edition number.")
+    label: str = Field("", description="Printed edition line, e.g. 'First Edition: January 2019'.")
+    date: dt.date = Field(description="Edition date: also the timestamp of the output files.")
+    data_year: int | None = Field(None, description="The last year the edition's data is meant to cover.")
+
+
+class ReportSpec(_Schema):
+    """The schema of report.yaml; each field is documented in docs/project-format.md."""
+
+    title: str = Field(description="Report title.")
+    short_title: str = Field("", description="Running-header title; defaults to the title.")
+    authors: list[AuthorSpec] = Field(default_factory=list, description="Authors in order.")
+    publisher: PublisherSpec | None = None
+    series: str = Field("", description="Series line, e.g. 'Analytical Dossier – N. 3/2019'.")
+    edition: EditionSpec
+    disclaimer: str = ""
+    copyright: list[str] = Field(default_factory=list)
+    subject: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    locale: str = Field("en_GB", description="Locale for number formatting (babel), e.g. en_GB, ru_RU.")
+    language: str = Field("en-GB", description="Document language tag for PDF and DOCX metadata.")
+    style: str = Field("default", description="Style name: styles/<style>.yaml.")
+    output_name: str = Field("report", description="Stem of the output files in the build folder.")
+    chapters: list[str] = Field(min_length=1, description="Chapter files in chapters/, in order.")
+    stale_after_years: int = Field(2, description="Tables whose data ends more than this before data_year are stale.")
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    root: Path
+    spec: ReportSpec
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    @property
+    def chapter_paths(self) -> list[Path]:
+        return [self.root / "chapters" / name for name in self.spec.chapters]
+
+    @property
+    def meta(self) -> DocMeta:
+        s = self.spec
+        pub = s.publisher or PublisherSpec(name="")
+        return DocMeta(
+            title=s.title, short_title=s.short_title or s.title,
+            authors=tuple(Author(a.name, a.affiliation) for a in s.authors),
+            publisher=pub.name, publisher_address=pub.address, publisher_url=pub.url,
+            series=s.series, edition_label=s.edition.label, date=s.edition.date,
+            disclaimer=s.disclaimer, copyright=tuple(s.copyright), subject=s.subject,
+            keywords=tuple(s.keywords), language=s.language, locale=s.locale)
+
+
+def load_project(root: Path, diagnostics: Diagnostics) -> Project:
+    """Read and validate report.yaml; check that every chapter file exists."""
+    root = root.resolve()
+    path = root / REPORT_FILE
+    if not path.exists():
+        raise BuildError(f"no {REPORT_FILE} in {root}", Source(str(root)),
+                         "run dossier in a report project folder, or pass the folder as PROJECT")
+    spec = load_model(ReportSpec, path, REPORT_FILE, diagnostics)
+    project = Project(root, spec)
+    for i, chapter in enumerate(project.chapter_paths):
+        if not chapter.exists():
+            from builder.yamlfile import node_line, read_yaml
+            line = node_line(read_yaml(path, REPORT_FILE)[1], ("chapters", i))
+            raise BuildError(f"chapters[{i}]: chapter file '{spec.chapters[i]}' not found",
+                             Source(REPORT_FILE, line), "create it in chapters/ or fix the name")
+    return project

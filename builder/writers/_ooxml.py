@@ -1,0 +1,124 @@
+"""The few OOXML pieces python-docx has no API for: footnotes part, fields, bookmarks, repeated header rows."""
+from __future__ import annotations
+
+from docx.opc.constants import CONTENT_TYPE as CT, RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.oxml.parser import OxmlElement
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+_FOOTNOTES = (f'<w:footnotes {nsdecls("w", "r")}>'
+              '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" '
+              'w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
+              '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" '
+              'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+              '</w:footnotes>')
+
+
+class Footnotes:
+    """word/footnotes.xml: created once, notes appended as the writer meets their marks."""
+
+    def __init__(self, document):
+        self.root = parse_xml(_FOOTNOTES)
+        self.part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, b"", document.part.package)
+        document.part.relate_to(self.part, RT.FOOTNOTES)
+        settings = document.settings.element
+        pr = parse_xml(f'<w:footnotePr {nsdecls("w")}><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>')
+        settings.append(pr)
+
+    def add(self, number: int):
+        """A new note with its number mark; returns its paragraph element to fill with runs."""
+        note = OxmlElement("w:footnote")
+        note.set(qn("w:id"), str(number))
+        p = parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="FootnoteText"/></w:pPr>'
+                      '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>'
+                      '<w:r><w:t xml:space="preserve"> </w:t></w:r></w:p>')
+        note.append(p)
+        self.root.append(note)
+        return p
+
+    def finish(self) -> None:
+        from lxml import etree
+        self.part._blob = etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def footnote_reference(number: int):
+    return parse_xml(f'<w:r {nsdecls("w")}><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
+                     f'<w:footnoteReference w:id="{number}"/></w:r>')
+
+
+def field_runs(instr: str, result: str, rpr: str = "") -> list:
+    """A complex field (begin, instruction, separate, cached result, end) as runs."""
+    def run(inner: str):
+        return parse_xml(f'<w:r {nsdecls("w")}>{rpr}{inner}</w:r>')
+    text = result.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return [run('<w:fldChar w:fldCharType="begin"/>'),
+            run(f'<w:instrText xml:space="preserve"> {instr} </w:instrText>'),
+            run('<w:fldChar w:fldCharType="separate"/>'),
+            run(f'<w:t xml:space="preserve">{text}</w:t>'),
+            run('<w:fldChar w:fldCharType="end"/>')]
+
+
+def add_field(paragraph, instr: str, result: str) -> None:
+    for r in field_runs(instr, result):
+        paragraph._p.append(r)
+
+
+def bookmark(paragraph, name: str, bid: int) -> None:
+    """Wrap the paragraph's content in a bookmark."""
+    start = parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="{bid}" w:name="{name}"/>')
+    end = parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{bid}"/>')
+    p = paragraph._p
+    ppr = p.find(qn("w:pPr"))
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        p.insert(0, start)
+    p.append(end)
+
+
+def repeat_header(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    trpr.append(el)
+
+
+def cant_split(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:cantSplit"))
+
+
+def hyperlink(paragraph, url: str, text: str, style: str = "Hyperlink") -> None:
+    part = paragraph.part
+    rid = part.relate_to(url, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink",
+                         is_external=True)
+    safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    el = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{rid}"><w:r><w:rPr><w:rStyle w:val="{style}"/>'
+                   f'</w:rPr><w:t xml:space="preserve">{safe}</w:t></w:r></w:hyperlink>')
+    paragraph._p.append(el)
+
+
+def toc_paragraphs(document, entries, title_style: str = "TOC Heading"):
+    """A TOC field whose result is already written in: one paragraph per entry with a hyperlink,
+    a dot-leader tab and a PAGEREF field holding the page number. `entries`: (level, text, bookmark, page)."""
+    body = document.element.body
+    paras = []
+    for i, (level, text, bm, page) in enumerate(entries):
+        p = document.add_paragraph(style=f"TOC {level + 1}")
+        if i == 0:
+            for r in field_runs('TOC \\o "1-3" \\h \\z \\u', "")[:3]:
+                p._p.append(r)
+        safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        link = parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{bm}" w:history="1"><w:r>'
+                         f'<w:t xml:space="preserve">{safe}</w:t></w:r><w:r><w:tab/></w:r></w:hyperlink>')
+        for r in field_runs(f"PAGEREF {bm} \\h", str(page)):
+            link.append(r)
+        p._p.append(link)
+        paras.append(p)
+    if paras:
+        paras[-1]._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>'))
+    return paras

@@ -1,0 +1,325 @@
+"""Document → PDF with ReportLab platypus: embedded TTF fonts, page-bottom footnotes, TOC, bookmarks,
+running headers, split tables with repeated headers, landscape pages for wide tables, vector charts."""
+from __future__ import annotations
+
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from reportlab import rl_config
+
+rl_config.invariant = 1
+rl_config.canvas_basefontname = "Times-Roman"  # replaced by the body font in _register_fonts
+
+from reportlab.lib import colors  # noqa: E402
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT  # noqa: E402
+from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
+from reportlab.lib.styles import ParagraphStyle  # noqa: E402
+from reportlab.lib.units import mm  # noqa: E402
+from reportlab.pdfbase import pdfmetrics  # noqa: E402
+from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
+from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageTemplate, PageBreak,  # noqa: E402
+                                PageTemplate, Paragraph, Spacer, Table as RLTable, TableStyle)
+from reportlab.platypus.tableofcontents import TableOfContents as RLTOC  # noqa: E402
+
+from builder.formatting import format_cell  # noqa: E402
+from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
+                           FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
+                           Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
+from builder.style import FACES, Style  # noqa: E402
+from builder.transforms import table_note_refs  # noqa: E402
+from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
+                                           FootnoteStore, mark_markup)
+
+PAGE = A4
+
+
+def register_fonts(style: Style) -> tuple[str, str]:
+    """Register the body and heading families; return their ReportLab names."""
+    names = []
+    for family in (style.body, style.heading):
+        faces = {face: f"{family.key}-{face}" for face in FACES}
+        for face, path in family.files.items():
+            if faces[face] not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(faces[face], path))
+        pdfmetrics.registerFontFamily(faces["regular"], normal=faces["regular"], bold=faces["bold"],
+                                      italic=faces["italic"], boldItalic=faces["bold_italic"])
+        names.append(faces["regular"])
+    rl_config.canvas_basefontname = names[0]
+    from reportlab.graphics import shapes
+    from reportlab.platypus import tables
+    tables.CellStyle.fontname = names[0]  # else Table cells leak an unembedded Helvetica
+    shapes.STATE_DEFAULTS["fontName"] = names[1]
+    return names[0], names[1]
+
+
+def missing_glyphs(style: Style, text: str) -> set[str]:
+    """Characters of `text` the body font cannot draw (ReportLab would drop them silently)."""
+    font = TTFont("coverage-check", style.body.files["regular"])
+    covered = font.face.charToGlyph
+    return {c for c in set(text) if ord(c) >= 32 and ord(c) not in covered and c not in "\u00ad\u200b"}
+
+
+class _Styles:
+    """The paragraph styles of the house style."""
+
+    def __init__(self, style: Style, body: str, head: str):
+        size, lead = style.size("body"), style.size("leading")
+        ink = colors.HexColor(style.colour("text"))
+        accent = colors.HexColor(style.colour("accent"))
+        self.body = ParagraphStyle("body", fontName=body, fontSize=size, leading=lead, alignment=TA_JUSTIFY,
+                                   spaceAfter=5, textColor=ink, allowWidows=0, allowOrphans=0)
+        self.item = ParagraphStyle("item", parent=self.body, spaceAfter=2, bulletFontName=body)
+        self.h = {lvl: ParagraphStyle(f"h{lvl}", fontName=head + ("" if False else ""), fontSize=style.size(f"h{lvl}"),
+                                      leading=style.size(f"h{lvl}") * 1.25, textColor=accent, spaceBefore=14 - 3 * lvl,
+                                      spaceAfter=6, keepWithNext=1) for lvl in (1, 2, 3)}
+        for st in self.h.values():
+            st.fontName = head.replace("-regular", "-bold")
+        self.caption = ParagraphStyle("caption", fontName=head.replace("-regular", "-bold"),
+                                      fontSize=style.size("caption"), leading=style.size("caption") * 1.3,
+                                      spaceBefore=6, spaceAfter=4, keepWithNext=1, textColor=ink)
+        self.source = ParagraphStyle("source", fontName=body.replace("-regular", "-italic"),
+                                     fontSize=style.size("note"), leading=style.size("note") * 1.3, spaceAfter=10)
+        self.note = ParagraphStyle("note", fontName=body, fontSize=style.size("note"),
+                                   leading=style.size("note") * 1.25, textColor=ink)
+        self.cell = ParagraphStyle("cell", fontName=head, fontSize=style.size("table"),
+                                   leading=style.size("table") * 1.2, textColor=ink)
+        self.toc = [ParagraphStyle(f"toc{i}", fontName=body if i else head.replace("-regular", "-bold"),
+                                   fontSize=size, leading=lead * (1.15 if i == 0 else 1.0), leftIndent=14 * i,
+                                   firstLineIndent=0, spaceBefore=4 if i == 0 else 0) for i in range(3)]
+        self.title = ParagraphStyle("title", fontName=head.replace("-regular", "-bold"), fontSize=26, leading=32,
+                                    alignment=TA_CENTER, textColor=accent, spaceAfter=18)
+        self.center = ParagraphStyle("center", parent=self.body, alignment=TA_CENTER)
+        self.small_center = ParagraphStyle("smallc", parent=self.center, fontSize=size - 1.5, leading=lead - 2)
+        self.head_font, self.body_font = head, body
+        self.accent, self.ink = accent, ink
+
+
+def _markup(inlines: tuple[Inline, ...], accent: str = "#1f4e79") -> str:
+    out = []
+    for node in inlines:
+        match node:
+            case Text(text=t):
+                out.append(escape(t, {'"': "&quot;"}))
+            case Strong(children=c):
+                out.append(f"<b>{_markup(c, accent)}</b>")
+            case Emphasis(children=c):
+                out.append(f"<i>{_markup(c, accent)}</i>")
+            case Superscript(children=c):
+                out.append(f"<super>{_markup(c, accent)}</super>")
+            case Code(text=t):
+                out.append(escape(t))
+            case LineBreak():
+                out.append("<br/>")
+            case Link(url=url, children=c):
+                out.append(f'<a href={quoteattr(url)} color="{accent}">{_markup(c, accent)}</a>')
+            case FootnoteRef(id=i, number=n):
+                out.append(mark_markup(i, n))
+            case CrossRef(target=t, text=txt):
+                out.append(f'<a href="#{escape(t)}" color="{accent}">{escape(txt)}</a>')
+            case _:
+                raise TypeError(f"unhandled inline {node!r}")
+    return "".join(out)
+
+
+class _Doc(FootnoteDocTemplate):
+    """Page policy: title page, portrait and landscape body pages with header and footer; TOC and outline."""
+
+    def __init__(self, filename: str, store: FootnoteStore, meta, styles: _Styles, style: Style):
+        m = style.margins_mm
+        super().__init__(filename, store, pagesize=PAGE, leftMargin=m["left"] * mm, rightMargin=m["right"] * mm,
+                         topMargin=m["top"] * mm, bottomMargin=m["bottom"] * mm, title=meta.title,
+                         author=", ".join(a.name for a in meta.authors), subject=meta.subject,
+                         keywords=list(meta.keywords), creator="dossier", producer="dossier (ReportLab)",
+                         lang=meta.language, displayDocTitle=1, invariant=1, initialFontName=styles.body_font)
+        self.meta, self.styles = meta, styles
+        self.chapter = ""
+        self.heading_pages: dict[str, int] = {}
+        self.addPageTemplates([self._template("title", PAGE, False), self._template("portrait", PAGE, True),
+                               self._template("landscape", landscape(PAGE), True)])
+
+    def _template(self, name: str, size, decorated: bool) -> PageTemplate:
+        w, h = size
+        frame = FootnoteFrame(self.leftMargin, self.bottomMargin, w - self.leftMargin - self.rightMargin,
+                              h - self.topMargin - self.bottomMargin, id=f"{name}-frame", leftPadding=0,
+                              rightPadding=0, topPadding=0, bottomPadding=0)
+        on_page = self._decorate if decorated else self._plain
+        return PageTemplate(id=name, frames=[frame], pagesize=size, onPage=on_page,
+                            onPageEnd=self.footnote_on_page_end)
+
+    def _plain(self, canv, doc) -> None:
+        self.footnote_on_page(canv, doc)
+
+    def _decorate(self, canv, doc) -> None:
+        self.footnote_on_page(canv, doc)
+        w, h = canv._pagesize
+        canv.saveState()
+        canv.setFont(self.styles.head_font, 8)
+        canv.setFillColor(colors.HexColor("#555555"))
+        top = h - self.topMargin + 8 * mm
+        canv.drawString(self.leftMargin, top, self.meta.short_title)
+        canv.drawRightString(w - self.rightMargin, top, self.chapter)
+        canv.setStrokeColor(colors.HexColor("#999999"))
+        canv.setLineWidth(0.4)
+        canv.line(self.leftMargin, top - 3, w - self.rightMargin, top - 3)
+        canv.drawCentredString(w / 2, self.bottomMargin - 12 * mm, str(doc.page))
+        canv.restoreState()
+
+    def beforeDocument(self) -> None:
+        super().beforeDocument()
+        self.chapter = ""
+
+    def afterFlowable(self, flowable) -> None:
+        super().afterFlowable(flowable)
+        entry = getattr(flowable, "toc_entry", None)
+        if entry is None:
+            return
+        level, text, key = entry
+        self.heading_pages[key] = self.page
+        if level == 0:
+            self.chapter = text
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(text, key, level=level, closed=level > 0)
+        self.notify("TOCEntry", (level, escape(text), self.page, key))
+
+
+class _Writer:
+    """Walks the Document: one clause per block kind."""
+
+    def __init__(self, doc: Document, style: Style, styles: _Styles, frame_width: float):
+        self.doc, self.style, self.s = doc, style, styles
+        self.width = frame_width
+        self.page_size = PAGE
+        m = style.margins_mm
+        self.width_margins = (m["left"] + m["right"]) * mm
+        self.accent = style.colour("accent")
+
+    def story(self) -> list[Flowable]:
+        out: list[Flowable] = []
+        for block in self.doc.blocks:
+            out.extend(self.block(block))
+        return out
+
+    def para(self, inlines, style) -> Flowable:
+        return FootnoteParagraph(_markup(inlines, self.accent), style, self.store)
+
+    def block(self, b) -> list[Flowable]:
+        match b:
+            case TitlePage(meta=meta):
+                return self.title_page(meta)
+            case Heading():
+                return self.heading(b)
+            case P(inlines=inl):
+                return [self.para(inl, self.s.body)]
+            case BulletList() | OrderedList():
+                return self.list(b, 0)
+            case Definitions(items=items):
+                return [self.definitions(items)]
+            case Quote(blocks=inner):
+                return [f for x in inner for f in self.block(x)]
+            case Table():
+                return self.table(b)
+            case Figure():
+                return self.figure(b)
+            case TableOfContents(title=title):
+                return self.toc(title)
+            case PB():
+                return [PageBreak()]
+            case _:
+                raise TypeError(f"unhandled block {b!r}")
+
+    def title_page(self, meta) -> list[Flowable]:
+        s = self.s
+        out: list[Flowable] = [Spacer(1, 40 * mm), Paragraph(escape(meta.title), s.title),
+                               Paragraph(escape(", ".join(a.name for a in meta.authors)), s.center),
+                               Spacer(1, 60 * mm)]
+        for line in (meta.publisher, meta.publisher_address, meta.series, meta.edition_label):
+            if line:
+                out.append(Paragraph(escape(line), s.center))
+        if meta.publisher_url:
+            out.append(Paragraph(f'<a href={quoteattr(meta.publisher_url)} color="{self.accent}">'
+                                 f'{escape(meta.publisher_url)}</a>', s.center))
+        out.append(Spacer(1, 20 * mm))
+        for line in (meta.disclaimer, *meta.copyright):
+            if line:
+                out.append(Paragraph(escape(line), s.small_center))
+        return out + [NextPageTemplate("portrait"), PageBreak()]
+
+    def heading(self, h: Heading) -> list[Flowable]:
+        text = inline_text(h.inlines)
+        label = f"{h.number}. {text}" if h.number else text
+        markup = f'<a name="{h.id}"/>' + (f"{h.number}. " if h.number else "") + _markup(h.inlines, self.accent)
+        para = FootnoteParagraph(markup, self.s.h[min(h.level, 3)], self.store)
+        para.toc_entry = (min(h.level, 3) - 1, label, h.id)
+        flow: list[Flowable] = []
+        if h.level == 1:
+            flow.append(PageBreak())
+        else:
+            flow.append(CondPageBreak(60))
+        return flow + [para]
+
+    def list(self, lst, depth: int) -> list[Flowable]:
+        out: list[Flowable] = []
+        indent = 14 * (depth + 1)
+        for n, item in enumerate(lst.items, start=getattr(lst, "start", 1)):
+            bullet = item.label or (f"{n}." if isinstance(lst, OrderedList) else "•")
+            width = 8 + 5 * len(bullet)
+            style = ParagraphStyle(f"li{depth}-{len(bullet)}", parent=self.s.item, leftIndent=indent + width - 8,
+                                   bulletIndent=indent - 8, alignment=TA_LEFT if len(bullet) > 3 else TA_JUSTIFY)
+            for i, block in enumerate(item.blocks):
+                if isinstance(block, P):
+                    text = _markup(block.inlines, self.accent)
+                    out.append(FootnoteParagraph(text, style, self.store) if i else
+                               FootnoteParagraph(f"<bullet>{escape(bullet)}</bullet>{text}", style, self.store))
+                elif isinstance(block, (BulletList, OrderedList)):
+                    out.extend(self.list(block, depth + 1))
+                else:
+                    out.extend(self.block(block))
+        out.append(Spacer(1, 3))
+        return out
+
+    def definitions(self, items) -> Flowable:
+        rows = [[Paragraph(escape(t), self.s.cell), Paragraph(escape(d), self.s.cell)] for t, d in items]
+        t = RLTable(rows, colWidths=[self.width * 0.22, self.width * 0.78], hAlign="LEFT")
+        t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), self.s.body_font)]))
+        return t
+
+    def toc(self, title: str) -> list[Flowable]:
+        toc = RLTOC(levelStyles=self.s.toc, dotsMinLevel=0)
+        return [PageBreak(), Paragraph(escape(title), self.s.h[1]), toc]
+
+    def figure(self, f: Figure) -> list[Flowable]:
+        cap = Paragraph(f"Figure {escape(f.number)}. " + _markup(f.caption, self.accent), self.s.caption)
+        if f.chart is None:
+            note = Paragraph(escape(f"[Chart not shown: {f.missing_note}]"), self.s.source)
+            return [KeepTogether([cap, note])]
+        from builder.charts import load_drawing
+        drawing = load_drawing(f.chart.svg_path, self.width)
+        parts: list[Flowable] = [cap, drawing]
+        if f.source:
+            parts.append(Paragraph("Source: " + escape(f.source), self.s.source))
+        return [KeepTogether(parts)]
+
+    def table(self, t: Table) -> list[Flowable]:
+        from builder.writers.pdf_tables import build_table
+        return build_table(self, t)
+
+
+def write(doc: Document, style: Style, out) -> tuple[int, dict[str, int]]:
+    """Write the PDF; returns the page count and the page of each heading id."""
+    body, head = register_fonts(style)
+    from builder.charts import register_svg_fonts
+    key = style.heading.key
+    register_svg_fonts(style, {"regular": f"{key}-regular", "bold": f"{key}-bold"})
+    styles = _Styles(style, body, head)
+    store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
+                           for i, n in doc.footnotes.items()}, styles.note)
+    pdf = _Doc(str(out), store, doc.meta, styles, style)
+    writer = _Writer(doc, style, styles, pdf.width)
+    writer.store = store
+    story = writer.story()
+    pdf.multiBuild(story, maxPasses=6)
+    return pdf.page, dict(pdf.heading_pages)
+
+
+def _number(doc: Document, note_id: str) -> int:
+    return list(doc.footnotes).index(note_id) + 1
