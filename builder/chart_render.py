@@ -32,9 +32,10 @@ def draw(job) -> None:
     xs = [str(r[0]) for r in job.rows]
     series = [[r[i + 1] for r in job.rows] for i in range(len(job.labels))]
     _plot(job.spec.kind, ax, xs, series, job.labels)
-    ax.yaxis.set_major_formatter(_ticks(job))
+    values_axis = ax.xaxis if job.spec.kind == "hbar" else ax.yaxis
+    values_axis.set_major_formatter(_ticks(job))
     if job.spec.unit:
-        ax.set_ylabel(job.spec.unit)
+        values_axis.set_label_text(job.spec.unit)
     if len(job.labels) > 1:
         ax.legend(frameon=False, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.14),
                   ncol=min(len(job.labels), 3))
@@ -68,7 +69,6 @@ def _plot(kind: str, ax, xs, series, labels) -> None:
             ax.barh(pos + (i - (len(clean) - 1) / 2) * height, s, height, label=label)
         ax.set_yticks(pos, xs)
         ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     if kind != "hbar" and len(xs) > 8:
         ax.tick_params(axis="x", labelrotation=0, labelsize=7.5)
 

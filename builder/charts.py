@@ -43,8 +43,12 @@ def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
     rows = []
     for row in table.rows:
         x = row[spec.x]
-        if spec.years and isinstance(x, int) and not spec.years[0] <= x <= spec.years[1]:
+        if str(x) in spec.exclude:
             continue
+        if spec.years:
+            year = int(x) if str(x).isdigit() else None
+            if year is None or not spec.years[0] <= year <= spec.years[1]:
+                continue  # a total or part-year row is not a year
         rows.append((x, *[None if row[s] is None else row[s] * spec.scale for s in spec.series]))
     return rows
 
@@ -67,7 +71,7 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
     labels = [table.column(s).label or s for s in spec.series]
     chart = style.spec.chart
     fonts = {"name": style.heading.name, "files": style.heading.files}
-    size = (float(chart.get("width_in", 6.0)), float(chart.get("height_in", 3.0)))
+    size = (float(chart.get("width_in", 6.0)), float(spec.height_in or chart.get("height_in", 3.0)))
     key_data = json.dumps([spec.model_dump(mode="json"), rows, labels, fonts, chart, locale,
                            version("matplotlib"), CHART_CACHE_VERSION], sort_keys=True, default=str)
     key = hashlib.sha256(key_data.encode()).hexdigest()[:12]

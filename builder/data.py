@@ -104,6 +104,8 @@ class ChartSpec(_Schema):
     scale: float = 1.0
     unit: str = ""
     years: tuple[int, int] | None = None
+    height_in: float | None = Field(None, description="Chart height in inches (default from the style).")
+    exclude: list[str] = Field(default_factory=list, description="Row keys left out (e.g. a Total row).")
     description: str = ""
     source: str = Field("", description="Source line under the figure; defaults to the table's source.")
     missing_data: str = ""

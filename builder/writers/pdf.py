@@ -2,6 +2,7 @@
 running headers, split tables with repeated headers, landscape pages for wide tables, vector charts."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -52,10 +53,14 @@ def register_fonts(style: Style) -> tuple[str, str]:
     return names[0], names[1]
 
 
+@lru_cache(maxsize=8)
+def _covered(path: str) -> frozenset[int]:
+    return frozenset(TTFont("coverage-check", path).face.charToGlyph)
+
+
 def missing_glyphs(style: Style, text: str) -> set[str]:
     """Characters of `text` the body font cannot draw (ReportLab would drop them silently)."""
-    font = TTFont("coverage-check", style.body.files["regular"])
-    covered = font.face.charToGlyph
+    covered = _covered(style.body.files["regular"])
     return {c for c in set(text) if ord(c) >= 32 and ord(c) not in covered and c not in "\u00ad\u200b"}
 
 
@@ -142,15 +147,13 @@ class _Doc(FootnoteDocTemplate):
         frame = FootnoteFrame(self.leftMargin, self.bottomMargin, w - self.leftMargin - self.rightMargin,
                               h - self.topMargin - self.bottomMargin, id=f"{name}-frame", leftPadding=0,
                               rightPadding=0, topPadding=0, bottomPadding=0)
-        on_page = self._decorate if decorated else self._plain
-        return PageTemplate(id=name, frames=[frame], pagesize=size, onPage=on_page,
-                            onPageEnd=self.footnote_on_page_end)
-
-    def _plain(self, canv, doc) -> None:
-        self.footnote_on_page(canv, doc)
+        on_end = self._decorate if decorated else self.footnote_on_page_end
+        return PageTemplate(id=name, frames=[frame], pagesize=size, onPage=self.footnote_on_page,
+                            onPageEnd=on_end)
 
     def _decorate(self, canv, doc) -> None:
-        self.footnote_on_page(canv, doc)
+        """Running header (short title, current chapter) and page number, drawn when the page is complete."""
+        self.footnote_on_page_end(canv, doc)
         w, h = canv._pagesize
         canv.saveState()
         canv.setFont(self.styles.head_font, 8)

@@ -52,7 +52,8 @@ _HUGE = 1e9
 
 def mark_markup(label: str, number: int) -> str:
     """Paragraph markup for a footnote mark."""
-    return f'<super>{number}</super><onDraw name="{MARK_NAME}" label="{escape(label, {chr(34): "&quot;"})}"/>'
+    label = escape(label, {'"': "&quot;"})
+    return f'<super>{number}</super><onDraw name="{MARK_NAME}" label="{label}"/>'
 
 
 class FootnoteStore:
@@ -288,7 +289,13 @@ class FootnoteParagraph(Paragraph):
 
 
 class FootnoteDocTemplate(BaseDocTemplate):
-    """BaseDocTemplate with page-bottom footnotes in its FootnoteFrames."""
+    """BaseDocTemplate with page-bottom footnotes in its FootnoteFrames.
+
+    Subclasses add PageTemplates (any number, any page size) whose frames are
+    FootnoteFrames; the hooks are installed by addPageTemplates.  They may
+    override afterFlowable and beforeDocument freely (state is reset in
+    handle_documentBegin, at the start of every build pass).
+    """
 
     def __init__(self, filename, store: FootnoteStore, **kw):
         self.store = store
@@ -324,7 +331,8 @@ class FootnoteDocTemplate(BaseDocTemplate):
         """Fallback for marks outside a FootnoteParagraph (e.g. in a Table cell)."""
         if label in self.store.placed:
             return
-        frame = self.frame if isinstance(self.frame, FootnoteFrame) else None
+        frame = getattr(self, "frame", None)
+        frame = frame if isinstance(frame, FootnoteFrame) else None
         room = max(0.0, frame._y - frame._y1p) if frame is not None else 0.0
         self.store.place([label], frame, room)
 
@@ -336,7 +344,8 @@ class FootnoteDocTemplate(BaseDocTemplate):
     def handle_flowable(self, flowables):
         """While a note is carried at the end of the story, add a page for it."""
         super().handle_flowable(flowables)
-        if not flowables and flowables is not self._hanging and self.store.carry:
+        if not flowables and flowables is not self._hanging and self.store.carry \
+                and any(isinstance(f, FootnoteFrame) for f in self.pageTemplate.frames):
             flowables.extend([PageBreak(), Spacer(0, 0)])
 
 
