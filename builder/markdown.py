@@ -111,7 +111,10 @@ class _Reader:
             case "code_inline":
                 return [Code(node.content)]
             case "link":
-                return [Link(str(node.attrs.get("href", "")), self.inlines(node))]
+                href = str(node.attrs.get("href", ""))
+                if node.markup == "autolink":  # print the address as written, not percent-decoded
+                    return [Link(href, (Text(_display_url(href)),))]
+                return [Link(href, self.inlines(node))]
             case "image":
                 return [Text(node.content)]
             case "footnote_ref":
@@ -188,6 +191,18 @@ class _Reader:
                                            for td in tr.children)))
         head = tuple(rows[:1])
         return Table(id="", caption=(), header_rows=head, body_rows=tuple(rows[1:]), origin=self.where(node))
+
+
+def _display_url(href: str) -> str:
+    """The address as an author writes it: percent escapes kept, an internationalised host in its own script."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(href.removeprefix("mailto:"))
+    if parts.hostname and "xn--" in parts.hostname:
+        try:
+            return href.replace(parts.hostname, parts.hostname.encode("ascii").decode("idna"), 1)
+        except UnicodeError:
+            return href
+    return href.removeprefix("mailto:")
 
 
 def _plain(inlines: tuple[Inline, ...]) -> str:

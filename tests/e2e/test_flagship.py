@@ -1,0 +1,171 @@
+"""The flagship report, built once and read back from both formats against an inventory of the original."""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from builder.formatting import format_cell
+from builder.model import Figure, Heading, Table, inline_text, walk
+from tests.conftest import ROOT, docx_text, pdf_text
+
+INVENTORY = yaml.safe_load((ROOT / "tests" / "data" / "original_inventory.yaml").read_text(encoding="utf-8"))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def texts(flagship_build):
+    out = flagship_build.outputs
+    return {"pdf": _squash(pdf_text(out["pdf"])), "docx": _squash(docx_text(out["docx"]))}
+
+
+def _missing(needles, text: str) -> list[str]:
+    return [n for n in needles if _squash(n) not in text]
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_every_heading_of_the_original(texts, fmt) -> None:
+    assert not _missing([h["text"] for h in INVENTORY["headings"]], texts[fmt])
+
+
+def test_headings_are_numbered_like_the_original(flagship_build) -> None:
+    ours = [(h.number or None, inline_text(h.inlines)) for h in walk(flagship_build.document.blocks)
+            if isinstance(h, Heading) and (h.numbered or inline_text(h.inlines) in ("Introduction", "Abstracts"))]
+    original = [(h["number"], h["text"]) for h in INVENTORY["headings"]]
+    original[[t for _n, t in original].index("Labour migration")] = ("9.5", "Labour migration")
+    assert ours == original
+
+
+def _tables(build) -> list[Table]:
+    return [b for b in walk(build.document.blocks) if isinstance(b, Table) and b.id]
+
+
+def test_all_34_tables_with_their_captions(flagship_build, texts) -> None:
+    tables = _tables(flagship_build)
+    assert len(tables) == len(INVENTORY["tables"]) == 34
+    for fmt in ("pdf", "docx"):
+        assert not _missing([f"Table {t.number}. {inline_text(t.caption)}" for t in tables], texts[fmt])
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_first_and_last_row_of_every_table(flagship_build, texts, fmt) -> None:
+    locale = flagship_build.document.meta.locale
+    needles = []
+    for t in _tables(flagship_build):
+        rows = [r for r in t.body_rows if not r.group]
+        for row in (rows[0], rows[-1]):
+            needles += [format_cell(c, locale) for c in row.cells if c.value is not None]
+    assert len(needles) > 300
+    assert not _missing(needles, texts[fmt])
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_every_footnote_url(texts, fmt) -> None:
+    urls = [u for note in INVENTORY["footnotes"] for u in note.get("urls", [])]
+    assert len(INVENTORY["footnotes"]) == 60 and len(urls) > 50
+    assert not _missing(urls, texts[fmt])
+
+
+def test_footnote_count_equals_the_original(flagship_build) -> None:
+    assert len(flagship_build.document.footnotes) == 60
+    with zipfile.ZipFile(flagship_build.outputs["docx"]) as z:
+        notes = z.read("word/footnotes.xml").decode()
+    assert len(re.findall(r'<w:footnote w:id="\d+"', notes)) == 60
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_every_list_item(texts, fmt) -> None:
+    items = []
+
+    def collect(entries):
+        for item in entries:
+            if isinstance(item, str):
+                items.append(item)
+            else:
+                items.append(item.get("text") or f"{item['term']}")
+                collect(item.get("items", []))
+    for path in sorted((ROOT / "data" / "lists").glob("*.yaml")):
+        collect(yaml.safe_load(path.read_text(encoding="utf-8"))["items"])
+    assert len(items) > 100
+    # a long item may run over a page break (running header, page number and footnotes come between):
+    # its beginning and its end are checked
+    needles = [part for item in items for part in ((item,) if len(item) < 150 else (item[:100], item[-40:]))]
+    assert not _missing(needles, texts[fmt])
+
+
+def test_lost_charts_titles_and_missing_note(flagship_build, texts) -> None:
+    figures = [b for b in walk(flagship_build.document.blocks) if isinstance(b, Figure)]
+    titles = {inline_text(f.caption): f for f in figures}
+    for title in INVENTORY["charts_lost"]:
+        assert title in titles
+    assert titles["Экспорт России в страны СНГ, в % от общего"].chart is None
+    assert _squash("Chart not shown") in texts["pdf"] and _squash("Chart not shown") in texts["docx"]
+    assert len([f for f in figures if f.chart]) >= 10
+
+
+def test_toc_and_outline_pages_match_heading_pages(flagship_build) -> None:
+    from pypdf import PdfReader
+    reader = PdfReader(str(flagship_build.outputs["pdf"]))
+    pages = [p.extract_text() or "" for p in reader.pages]
+    outline = []
+
+    def flatten(items):
+        for item in items:
+            if isinstance(item, list):
+                flatten(item)
+            else:
+                outline.append((item.title, reader.get_destination_page_number(item) + 1))
+    flatten(reader.outline)
+    assert len(outline) == 38  # 3 front-matter headings, Introduction, 33 numbered headings, Abstracts
+    for title, page in outline:
+        assert _squash(title)[:25] in _squash(pages[page - 1]), (title, page)
+    import pdfplumber
+    toc_start = next(i for i, text in enumerate(pages) if "Table of contents" in text)
+    with pdfplumber.open(str(flagship_build.outputs["pdf"])) as pdf:
+        lines = [ln for p in pdf.pages[toc_start:toc_start + 2] for ln in (p.extract_text() or "").splitlines()]
+    toc = {_squash(re.sub(r"[ .]+\d+$", "", ln)): int(re.search(r"(\d+)$", ln).group(1))
+           for ln in lines if re.search(r"\.\s*\d+$", ln)}
+    for title, page in outline:
+        assert toc.get(_squash(title)) == page, (title, page)
+
+
+def test_parity_of_headings_and_captions(flagship_build) -> None:
+    import docx
+    d = docx.Document(str(flagship_build.outputs["docx"]))
+    docx_heads = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
+    docx_caps = [p.text for p in d.paragraphs if p.style.name == "Caption"]
+    model_heads = [(f"{h.number}. " if h.number else "") + inline_text(h.inlines)
+                   for h in walk(flagship_build.document.blocks) if isinstance(h, Heading)]
+    model_caps = [f"{'Table' if isinstance(b, Table) else 'Figure'} {b.number}. {inline_text(b.caption)}"
+                  for b in walk(flagship_build.document.blocks) if isinstance(b, (Table, Figure)) and b.id]
+    assert docx_heads == model_heads
+    assert [_squash(c) for c in docx_caps] == [_squash(c) for c in model_caps]
+    from pypdf import PdfReader
+    pdf = _squash(pdf_text(flagship_build.outputs["pdf"]))
+    positions = [pdf.find(_squash(c)) for c in model_caps]
+    assert -1 not in positions and positions == sorted(positions)
+
+
+def test_fonts_embedded_and_cyrillic_extracts(flagship_build, texts) -> None:
+    from pypdf import PdfReader
+    reader = PdfReader(str(flagship_build.outputs["pdf"]))
+    for page in reader.pages:
+        for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
+            desc = font.get_object().get("/FontDescriptor")
+            assert desc is not None and desc.get_object().get("/FontFile2") is not None
+    assert _squash("Экспорт товаров из России, млрд. долларов США") in texts["pdf"]
+
+
+def test_report_lists_real_inconsistencies(flagship_build) -> None:
+    from builder.report import report_data
+    data = report_data(flagship_build)
+    ranges = [w for w in data["warnings"] if w["kind"] == "range"]
+    assert any("225.48" in w["message"] and w["location"].startswith("data/invest-kz-ru-eec.csv:") for w in ranges)
+    assert data["charts"]["missing_data"] == 1
+    assert data["claims"]["total"] >= 15 and data["computed_statements"] >= 15
