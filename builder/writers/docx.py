@@ -111,6 +111,14 @@ class _Writer:
         self.noted: set[int] = set()
         self.bookmarks = 0
         self.seq = {"Table": 0, "Figure": 0}
+        self.ids = {st.name: st.style_id for st in docx.styles}
+
+    def para(self, style: str = "", text: str = ""):
+        """A new paragraph in a named style (by style id: python-docx's lookup by name is slow)."""
+        p = self.docx.add_paragraph(text)
+        if style:
+            p._p.style = self.ids[style]
+        return p
 
     # inlines ------------------------------------------------------------------------------
     def runs(self, p, inlines, bold=False, italic=False, sup=False) -> None:
@@ -156,7 +164,7 @@ class _Writer:
             case Heading():
                 self.heading(b)
             case Paragraph(inlines=inl):
-                self.runs(self.docx.add_paragraph(style="Body Text"), inl)
+                self.runs(self.para("Body Text"), inl)
             case BulletList() | OrderedList():
                 self.list(b, 0)
             case Definitions(items=items):
@@ -189,7 +197,7 @@ class _Writer:
     def heading(self, h: Heading) -> None:
         if h.level == 1:
             self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        p = self.docx.add_paragraph(style=f"Heading {min(h.level, 3)}")
+        p = self.para(f"Heading {min(h.level, 3)}")
         if h.number:
             p.add_run(f"{h.number}. ")
         self.runs(p, h.inlines)
@@ -201,7 +209,7 @@ class _Writer:
             label = item.label or (f"{n}." if isinstance(lst, OrderedList) else "•")
             for i, block in enumerate(item.blocks):
                 if isinstance(block, Paragraph):
-                    p = self.docx.add_paragraph(style="List Item")
+                    p = self.para("List Item")
                     fmt = p.paragraph_format
                     hang = Mm(5 + 2 * len(label))
                     fmt.left_indent = Mm(6 * depth) + hang
@@ -225,7 +233,7 @@ class _Writer:
             row.cells[0].width, row.cells[1].width = Mm(35), Mm(125)
 
     def caption(self, kind: str, number: str, inlines, bookmark: str) -> None:
-        p = self.docx.add_paragraph(style="Caption")
+        p = self.para("Caption")
         p.add_run(f"{kind} ")
         self.seq[kind] += 1
         _ooxml.add_field(p, f"SEQ {kind} \\* ARABIC", number)
@@ -236,9 +244,9 @@ class _Writer:
 
     def source_line(self, source: str, url: str = "", notes: str = "") -> None:
         if notes:
-            self.docx.add_paragraph(notes, style="Source")
+            self.para("Source", notes)
         if source:
-            p = self.docx.add_paragraph("Source: " + source, style="Source")
+            p = self.para("Source", "Source: " + source)
             if url:
                 p.add_run(" (")
                 _ooxml.hyperlink(p, url, url)
@@ -251,7 +259,7 @@ class _Writer:
     def figure(self, f: Figure) -> None:
         self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"))
         if f.chart is None:
-            self.docx.add_paragraph(f"[Chart not shown: {f.missing_note}]", style="Source")
+            self.para("Source", f"[Chart not shown: {f.missing_note}]")
             return
         p = self.docx.add_paragraph()
         p.paragraph_format.keep_with_next = True
@@ -264,7 +272,7 @@ class _Writer:
 
     def toc(self, title: str) -> None:
         self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        self.docx.add_paragraph(title, style="TOC Heading")
+        self.para("TOC Heading", title)
         entries = [(min(b.level, 3) - 1, (f"{b.number}. " if b.number else "") + inline_text(b.inlines),
                     _toc_bookmark(b.id), self.pages.get(b.id, 0))
                    for b in self.doc.blocks if isinstance(b, Heading)]

@@ -37,14 +37,14 @@ def _fill_row(w, t: Table, table, r: int, row, ncols: int) -> None:
         merged = cells[0].merge(cells[-1])
         run = merged.paragraphs[0].add_run(str(row.cells[0].value))
         run.bold = True
-        merged.paragraphs[0].style = w.docx.styles["Table Text"]
+        merged.paragraphs[0]._p.style = w.ids["Table Text"]
         return
     for c, cell in enumerate(row.cells):
         if c >= ncols or cell.colspan == 0:
             continue
         target = cells[c].merge(cells[c + cell.colspan - 1]) if cell.colspan > 1 else cells[c]
         p = target.paragraphs[0]
-        p.style = w.docx.styles["Table Text"]
+        p._p.style = w.ids["Table Text"]
         run = p.add_run(format_cell(cell, locale))
         run.bold = header or None
         if header and cell.note is not None:
