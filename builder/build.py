@@ -130,11 +130,33 @@ def check_glyphs(result: BuildResult) -> None:
                                  "use another character or configure a font that has it in styles/")
 
 
-def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FORMATS, progress=None) -> BuildResult:
+@dataclass
+class UpToDate:
+    """Returned instead of a BuildResult when nothing changed since the last good build."""
+
+    outputs: dict[str, Path]
+    pages: dict[str, int]
+
+
+def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FORMATS, progress=None,
+          force: bool = False) -> BuildResult | UpToDate:
     """Build the project's outputs; on any error nothing in `out_dir` is replaced."""
+    from builder import uptodate
+    root = root.resolve()
+    out_dir = (out_dir or root / "build").resolve()
+    key = uptodate.fingerprint(root, formats) if (root / "report.yaml").exists() else ""
+    state = None if force or not key else uptodate.up_to_date(out_dir, key)
+    if state is not None:
+        return UpToDate({k: Path(v) for k, v in state["outputs"].items()}, state["pages"])
+    result = _build(root, out_dir, formats, progress)
+    if key:
+        uptodate.record(out_dir, key, result.outputs, result.pages)
+    return result
+
+
+def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress) -> BuildResult:
     result = prepare(root, progress)
     project = result.project
-    out_dir = (out_dir or project.root / "build").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     clock = _Clock(result.timings, progress)
     clock("glyphs", check_glyphs, result)

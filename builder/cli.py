@@ -32,13 +32,19 @@ def cli() -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: PROJECT/build).")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default="all", show_default=True)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when a claim fails or a warning is reported.")
+@click.option("--force", is_flag=True, help="Rebuild even when no input changed.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def build(project: Path, out_dir: Path | None, fmt: str, strict: bool, debug: bool) -> None:
+def build(project: Path, out_dir: Path | None, fmt: str, strict: bool, force: bool, debug: bool) -> None:
     """Build the report in PROJECT into PDF and DOCX."""
     import builder.build as pipeline
     formats = pipeline.FORMATS if fmt == "all" else (fmt,)
     start = time.perf_counter()
-    result = _run(debug, lambda: pipeline.build(project, out_dir, formats, progress=_progress))
+    result = _run(debug, lambda: pipeline.build(project, out_dir, formats, progress=_progress,
+                                                force=force or strict))
+    if isinstance(result, pipeline.UpToDate):
+        click.echo(f"up to date: {', '.join(str(p) for p in result.outputs.values())} "
+                   f"({time.perf_counter() - start:.2f} s; --force rebuilds)")
+        return
     _summary(result, time.perf_counter() - start)
     if strict and (result.failed_claims or result.diagnostics.warnings):
         click.echo("strict: failing because of the warnings above", err=True)

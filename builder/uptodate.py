@@ -1,0 +1,43 @@
+"""A rebuild with nothing changed does nothing: the outputs are skipped when a hash of every input
+(project files, builder code, requested formats) matches the one recorded by the last good build."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+INPUT_DIRS = ("chapters", "data", "styles")
+
+
+def fingerprint(root: Path, formats: tuple[str, ...]) -> str:
+    digest = hashlib.sha256(",".join(formats).encode())
+    files = [root / "report.yaml"] + sorted(p for d in INPUT_DIRS for p in (root / d).rglob("*") if p.is_file())
+    files += sorted(Path(__file__).parent.rglob("*.py"))
+    for path in files:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _state_file(out_dir: Path) -> Path:
+    return out_dir / ".cache" / "build-state.json"
+
+
+def up_to_date(out_dir: Path, key: str) -> dict | None:
+    """The recorded outputs when the inputs are unchanged and every output is still there."""
+    try:
+        state = json.loads(_state_file(out_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if state.get("key") != key or not all(Path(p).exists() for p in state.get("outputs", {}).values()):
+        return None
+    return state
+
+
+def record(out_dir: Path, key: str, outputs: dict[str, Path], pages: dict[str, int]) -> None:
+    path = _state_file(out_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"key": key, "outputs": {k: str(v) for k, v in outputs.items()}, "pages": pages}))
+    os.replace(tmp, path)
