@@ -32,6 +32,7 @@ def test_bad_input_reports_file_line_and_keeps_outputs(case: str, minimal: Path)
     outputs = {p: p.read_bytes() for p in (minimal / "build").glob("minimal.*")}
     assert {p.suffix for p in outputs} == {".pdf", ".docx", ".json"}
     rel, text, expected = BAD_CASES[case]
+    (minimal / rel).parent.mkdir(parents=True, exist_ok=True)
     (minimal / rel).write_text(text, encoding="utf-8")
     bad = run_cli("build", str(minimal))
     assert bad.returncode == 2
