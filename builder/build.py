@@ -52,7 +52,7 @@ class _Clock:
         return result
 
 
-def prepare(root: Path, progress=None, cache: Path | None = None) -> BuildResult:
+def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True) -> BuildResult:
     """Everything up to the writers: load, validate, render, parse, number, draw charts."""
     diag = Diagnostics()
     timings: dict[str, float] = {}
@@ -68,7 +68,7 @@ def prepare(root: Path, progress=None, cache: Path | None = None) -> BuildResult
     result.style = style
     _report_claims(result, rendered, diag)
     cache = cache or project.root / "build" / ".cache" / "charts"
-    doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag)
+    doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw)
     result.document = doc
     return result
 
@@ -91,9 +91,10 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Do
     return Document(project.meta, tuple(blocks), footnotes)
 
 
-def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics):
+def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics,
+                 draw: bool = True):
     ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
-    charts, stats = render_charts(ids, dataset, style, cache, locale, diag)
+    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw)
     blocks = []
     for b in doc.blocks:
         if isinstance(b, Figure):
@@ -120,7 +121,7 @@ def _report_claims(result: BuildResult, rendered: list[Rendered], diag: Diagnost
 def check_glyphs(result: BuildResult) -> None:
     """Every character must be in the body font: ReportLab drops missing glyphs silently."""
     from builder.model import Heading, Paragraph, inline_text
-    from builder.writers.pdf import missing_glyphs
+    from builder.fonts import missing_glyphs
     for block in walk(result.document.blocks):
         if isinstance(block, (Paragraph, Heading)):
             missing = missing_glyphs(result.style, inline_text(block.inlines))

@@ -42,6 +42,8 @@ def draw(job) -> None:
     fig.tight_layout()
     _save(fig, job)
     plt.close(fig)
+    from builder.charts import parse_svg
+    parse_svg(job)
 
 
 def _plot(kind: str, ax, xs, series, labels) -> None:

@@ -29,6 +29,7 @@ class Job:
     locale: str
     svg: str
     png: str
+    rl_fonts: dict
 
 
 @dataclass
@@ -76,16 +77,17 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
                            version("matplotlib"), CHART_CACHE_VERSION], sort_keys=True, default=str)
     key = hashlib.sha256(key_data.encode()).hexdigest()[:12]
     base = cache / f"{chart_id}-{key}"
+    key_font = style.heading.key
     return Job(chart_id, spec, rows, labels, fonts, list(chart.get("palette", [])), size, locale,
-               f"{base}.svg", f"{base}.png")
+               f"{base}.svg", f"{base}.png", {"regular": f"{key_font}-regular", "bold": f"{key_font}-bold"})
 
 
 def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, locale: str,
-                  diag: Diagnostics) -> tuple[dict[str, Chart | None], ChartStats]:
-    """Charts for the figure ids placed in the chapters; cached ones are not rendered again."""
+                  diag: Diagnostics, draw: bool = True) -> tuple[dict[str, Chart | None], ChartStats]:
+    """Charts for the figure ids placed in the chapters; cached ones are not rendered again.
+    With draw=False the specs are only checked against their tables (for `dossier check`)."""
     import time
     start = time.perf_counter()
-    cache.mkdir(parents=True, exist_ok=True)
     stats, result, todo = ChartStats(), {}, []
     for chart_id in dict.fromkeys(ids):
         spec = dataset.charts[chart_id]
@@ -96,11 +98,14 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
             result[chart_id] = None
             continue
         job = make_job(chart_id, spec, dataset, style, cache, locale)
-        if os.path.exists(job.svg) and os.path.exists(job.png):
+        if all(os.path.exists(p) for p in (job.svg, job.png, job.svg[:-4] + ".rlg")):
             stats.cached += 1
         else:
             todo.append(job)
         result[chart_id] = Chart(job.svg, job.png, job.size[0], job.size[1], _alt(spec))
+    if not draw:
+        return result, stats
+    cache.mkdir(parents=True, exist_ok=True)
     _render_all(todo)
     stats.rendered = len(todo)
     _prune(cache, {Path(c.svg_path).stem for c in result.values() if c})
@@ -129,7 +134,7 @@ def _render_all(jobs: list[Job]) -> None:
 
 def _prune(cache: Path, keep: set[str]) -> None:
     for path in cache.glob("*.*"):
-        if path.stem not in keep and path.suffix in (".svg", ".png"):
+        if path.stem not in keep and path.suffix in (".svg", ".png", ".rlg"):
             path.unlink(missing_ok=True)
 
 
@@ -143,19 +148,40 @@ _SVG_FONTS: set[str] = set()
 
 def register_svg_fonts(style: Style, rl_names: dict[str, str]) -> None:
     """Tell svglib which registered ReportLab font draws the chart font family (else it falls back to Helvetica)."""
+    _register_svg_family(style.heading.name, style.heading.files, rl_names)
+
+
+def _register_svg_family(name: str, files: dict[str, str], rl_names: dict[str, str]) -> None:
     from svglib import fonts
-    fam = style.heading
     for weight, face in (("normal", "regular"), ("bold", "bold")):
-        key = f"{fam.name}-{weight}"
+        key = f"{name}-{weight}"
         if key not in _SVG_FONTS:
-            fonts.register_font(fam.name, fam.files[face], weight=weight, rlgFontName=rl_names[face])
+            fonts.register_font(name, files[face], weight=weight, rlgFontName=rl_names[face])
             _SVG_FONTS.add(key)
 
 
+def parse_svg(job: Job) -> None:
+    """Parse the SVG into a ReportLab drawing once, where the chart is rendered, and cache it."""
+    _register_svg_family(job.style_fonts["name"], job.style_fonts["files"], job.rl_fonts)
+    load_drawing(job.svg, 100.0)
+
+
 def load_drawing(svg_path: str, width: float):
-    """The cached SVG as a ReportLab Drawing scaled to `width` points."""
-    from svglib.svglib import svg2rlg
-    drawing = svg2rlg(svg_path)
+    """The cached SVG as a ReportLab Drawing scaled to `width` points (the parsed drawing is cached too)."""
+    import pickle
+    parsed = Path(svg_path).with_suffix(".rlg")
+    try:
+        drawing = pickle.loads(parsed.read_bytes())
+    except (OSError, pickle.PickleError, EOFError, AttributeError):
+        from svglib.svglib import svg2rlg
+        drawing = svg2rlg(svg_path)
+        tmp = parsed.with_suffix(".rlg.tmp")
+        tmp.write_bytes(pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, parsed)
+    return _scaled(drawing, width)
+
+
+def _scaled(drawing, width: float):
     scale = width / drawing.width
     drawing.scale(scale, scale)
     drawing.width *= scale

@@ -26,6 +26,7 @@ from builder.formatting import format_cell  # noqa: E402
 from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
                            FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
                            Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
+from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
 from builder.transforms import table_note_refs  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
@@ -51,17 +52,6 @@ def register_fonts(style: Style) -> tuple[str, str]:
     tables.CellStyle.fontname = names[0]  # else Table cells leak an unembedded Helvetica
     shapes.STATE_DEFAULTS["fontName"] = names[1]
     return names[0], names[1]
-
-
-@lru_cache(maxsize=8)
-def _covered(path: str) -> frozenset[int]:
-    return frozenset(TTFont("coverage-check", path).face.charToGlyph)
-
-
-def missing_glyphs(style: Style, text: str) -> set[str]:
-    """Characters of `text` the body font cannot draw (ReportLab would drop them silently)."""
-    covered = _covered(style.body.files["regular"])
-    return {c for c in set(text) if ord(c) >= 32 and ord(c) not in covered and c not in "\u00ad\u200b"}
 
 
 class _Styles:
@@ -124,6 +114,11 @@ def _markup(inlines: tuple[Inline, ...], accent: str = "#1f4e79") -> str:
             case _:
                 raise TypeError(f"unhandled inline {node!r}")
     return "".join(out)
+
+
+def _label(h: Heading) -> str:
+    text = inline_text(h.inlines)
+    return f"{h.number}. {text}" if h.number else text
 
 
 class _Doc(FootnoteDocTemplate):
@@ -248,8 +243,7 @@ class _Writer:
         return out + [NextPageTemplate("portrait"), PageBreak()]
 
     def heading(self, h: Heading) -> list[Flowable]:
-        text = inline_text(h.inlines)
-        label = f"{h.number}. {text}" if h.number else text
+        label = _label(h)
         markup = f'<a name="{h.id}"/>' + (f"{h.number}. " if h.number else "") + _markup(h.inlines, self.accent)
         para = FootnoteParagraph(markup, self.s.h[min(h.level, 3)], self.store)
         para.toc_entry = (min(h.level, 3) - 1, label, h.id)
@@ -288,6 +282,10 @@ class _Writer:
 
     def toc(self, title: str) -> list[Flowable]:
         toc = RLTOC(levelStyles=self.s.toc, dotsMinLevel=0)
+        # seeded with every heading (page unknown) so the first pass already reserves the TOC's real length:
+        # layout then needs two passes instead of three
+        toc._entries = [(min(h.level, 3) - 1, escape(_label(h)), 0, h.id)
+                        for h in self.doc.blocks if isinstance(h, Heading)]
         return [PageBreak(), Paragraph(escape(title), self.s.h[1]), toc]
 
     def figure(self, f: Figure) -> list[Flowable]:
