@@ -192,9 +192,18 @@ class _Writer:
         self.accent = style.colour("accent")
 
     def story(self) -> list[Flowable]:
+        """The flowables of every block; consecutive wide tables share landscape pages."""
         out: list[Flowable] = []
+        landscape_now = False
         for block in self.doc.blocks:
-            out.extend(self.block(block))
+            self.want_landscape = False
+            flow = self.block(block)
+            if self.want_landscape != landscape_now:
+                out += [NextPageTemplate("landscape" if self.want_landscape else "portrait"), PageBreak()]
+                landscape_now = self.want_landscape
+            if flow and isinstance(flow[0], PageBreak) and out and isinstance(out[-1], PageBreak):
+                flow = flow[1:]  # a new page has just begun: no empty page
+            out.extend(flow)
         return out
 
     def para(self, inlines, style) -> Flowable:

@@ -29,7 +29,7 @@ def build_table(w, t: Table) -> list:
     flow.append(table)
     flow.extend(_source(w, t))
     if wide:
-        return [NextPageTemplate("landscape"), PageBreak()] + flow + [NextPageTemplate("portrait"), PageBreak()]
+        w.want_landscape = True
     return flow
 
 
