@@ -52,7 +52,8 @@ class _Clock:
         return result
 
 
-def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True) -> BuildResult:
+def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
+            background: bool = False) -> BuildResult:
     """Everything up to the writers: load, validate, render, parse, number, draw charts."""
     diag = Diagnostics()
     timings: dict[str, float] = {}
@@ -68,7 +69,8 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     result.style = style
     _report_claims(result, rendered, diag)
     cache = cache or project.root / "build" / ".cache" / "charts"
-    doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw)
+    doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw,
+                               background)
     result.document = doc
     return result
 
@@ -92,9 +94,9 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Do
 
 
 def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics,
-                 draw: bool = True):
+                 draw: bool = True, background: bool = False):
     ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
-    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw)
+    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background)
     blocks = []
     for b in doc.blocks:
         if isinstance(b, Figure):
@@ -156,7 +158,14 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FO
 
 
 def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress) -> BuildResult:
-    result = prepare(root, progress)
+    result = prepare(root, progress, background=True)
+    try:
+        return _write_outputs(result, out_dir, formats, progress)
+    finally:
+        result.charts.wait()
+
+
+def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...], progress) -> BuildResult:
     project = result.project
     out_dir.mkdir(parents=True, exist_ok=True)
     clock = _Clock(result.timings, progress)
@@ -176,6 +185,7 @@ def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress) -> Bui
                 pdf_tmp.unlink(missing_ok=True)
         if "docx" in formats:
             docx_tmp = out_dir / f".{name}.docx.tmp"
+            clock("charts (raster)", result.charts.wait, "all")
             clock("docx", _write_docx, result, docx_tmp, heading_pages)
             staged["docx"] = (docx_tmp, out_dir / f"{name}.docx")
     except BaseException:

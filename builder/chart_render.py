@@ -26,7 +26,8 @@ def _ticks(job):
     return FuncFormatter(lambda v, _pos: format_number(v, None, job.locale))
 
 
-def draw(job) -> None:
+def draw(job, part: str = "all") -> None:
+    """Render the chart: part "vector" (SVG + parsed drawing), "raster" (PNG) or "all"."""
     _setup(job)
     fig, ax = plt.subplots(figsize=job.size)
     xs = [str(r[0]) for r in job.rows]
@@ -40,10 +41,11 @@ def draw(job) -> None:
         ax.legend(frameon=False, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.14),
                   ncol=min(len(job.labels), 3))
     fig.tight_layout()
-    _save(fig, job)
+    _save(fig, job, part)
     plt.close(fig)
-    from builder.charts import parse_svg
-    parse_svg(job)
+    if part in ("vector", "all"):
+        from builder.charts import parse_svg
+        parse_svg(job)
 
 
 def _plot(kind: str, ax, xs, series, labels) -> None:
@@ -75,9 +77,13 @@ def _plot(kind: str, ax, xs, series, labels) -> None:
         ax.tick_params(axis="x", labelrotation=0, labelsize=7.5)
 
 
-def _save(fig, job) -> None:
-    for path, kwargs in ((job.svg, {"format": "svg", "metadata": {"Date": None}}),
-                         (job.png, {"format": "png", "dpi": 300, "metadata": {"Software": None}})):
+def _save(fig, job, part: str) -> None:
+    outputs = []
+    if part in ("vector", "all"):
+        outputs.append((job.svg, {"format": "svg", "metadata": {"Date": None}}))
+    if part in ("raster", "all"):
+        outputs.append((job.png, {"format": "png", "dpi": 300, "metadata": {"Software": None}}))
+    for path, kwargs in outputs:
         tmp = f"{path}.tmp"
         fig.savefig(tmp, **kwargs)
         os.replace(tmp, path)

@@ -38,6 +38,36 @@ class ChartStats:
     cached: int = 0
     missing: int = 0
     seconds: float = 0.0
+    pending: "Rendering | None" = None
+
+    def wait(self, part: str = "all") -> None:
+        """Block until the charts' vector ("vector") or all files ("all") are written."""
+        if self.pending is not None:
+            self.pending.wait(part)
+
+
+class Rendering:
+    """Charts rendering in worker processes while the main process goes on: the vector drawings (SVG, parsed
+    for ReportLab) are submitted first, as the PDF needs them; the 300-dpi PNGs for the DOCX follow."""
+
+    def __init__(self, jobs: list[Job]):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401  (imported once in the parent, shared by the forked workers)
+        self.pool = ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2),
+                                        mp_context=multiprocessing.get_context("fork"))
+        self.vector = [self.pool.submit(render_job, job, "vector") for job in jobs]
+        for job, future in zip(jobs, self.vector):
+            _PENDING[job.svg] = future
+        self.raster = [self.pool.submit(render_job, job, "raster") for job in jobs]
+
+    def wait(self, part: str) -> None:
+        for future in self.vector + (self.raster if part == "all" else []):
+            future.result()
+        if part == "all":
+            self.pool.shutdown()
 
 
 def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
@@ -83,9 +113,11 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
 
 
 def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, locale: str,
-                  diag: Diagnostics, draw: bool = True) -> tuple[dict[str, Chart | None], ChartStats]:
+                  diag: Diagnostics, draw: bool = True, background: bool = False
+                  ) -> tuple[dict[str, Chart | None], ChartStats]:
     """Charts for the figure ids placed in the chapters; cached ones are not rendered again.
-    With draw=False the specs are only checked against their tables (for `dossier check`)."""
+    With draw=False the specs are only checked against their tables (for `dossier check`); with
+    background=True the caller waits for them (`stats.wait`) before a writer needs them."""
     import time
     start = time.perf_counter()
     stats, result, todo = ChartStats(), {}, []
@@ -106,9 +138,15 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
     if not draw:
         return result, stats
     cache.mkdir(parents=True, exist_ok=True)
-    _render_all(todo)
-    stats.rendered = len(todo)
     _prune(cache, {Path(c.svg_path).stem for c in result.values() if c})
+    stats.rendered = len(todo)
+    if len(todo) > 1 and (os.cpu_count() or 1) > 1:
+        stats.pending = Rendering(todo)
+        if not background:
+            stats.wait()
+    else:
+        for job in todo:
+            render_job(job)
     stats.seconds = time.perf_counter() - start
     return result, stats
 
@@ -117,33 +155,19 @@ def _alt(spec: ChartSpec) -> str:
     return f"{spec.title}. {spec.description}".strip() if spec.description else spec.title
 
 
-def _render_all(jobs: list[Job]) -> None:
-    if len(jobs) <= 1 or os.cpu_count() == 1:
-        for job in jobs:
-            render_job(job)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401  (imported once in the parent, shared by the forked workers)
-    with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        list(pool.map(render_job, jobs))
-
-
 def _prune(cache: Path, keep: set[str]) -> None:
     for path in cache.glob("*.*"):
         if path.stem not in keep and path.suffix in (".svg", ".png", ".rlg"):
             path.unlink(missing_ok=True)
 
 
-def render_job(job: Job) -> None:
+def render_job(job: Job, part: str = "all") -> None:
     from builder.chart_render import draw
-    draw(job)
+    draw(job, part)
 
 
 _SVG_FONTS: set[str] = set()
+_PENDING: dict = {}  # svg path → the future that writes it, while charts render in the background
 
 
 def register_svg_fonts(style: Style, rl_names: dict[str, str]) -> None:
@@ -169,6 +193,8 @@ def parse_svg(job: Job) -> None:
 def load_drawing(svg_path: str, width: float):
     """The cached SVG as a ReportLab Drawing scaled to `width` points (the parsed drawing is cached too)."""
     import pickle
+    if svg_path in _PENDING:
+        _PENDING.pop(svg_path).result()
     parsed = Path(svg_path).with_suffix(".rlg")
     try:
         drawing = pickle.loads(parsed.read_bytes())
@@ -179,6 +205,25 @@ def load_drawing(svg_path: str, width: float):
         tmp.write_bytes(pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, parsed)
     return _scaled(drawing, width)
+
+
+def lazy_drawing(chart, width: float):
+    """A flowable of the chart's final size that loads the drawing only when drawn, so layout can start
+    while the chart is still being rendered."""
+    from reportlab.platypus import Flowable
+
+    class _Lazy(Flowable):
+        def __init__(self):
+            super().__init__()
+            self.width, self.height = width, width * chart.height_in / chart.width_in
+
+        def wrap(self, avail_width, avail_height):
+            return self.width, self.height
+
+        def draw(self):
+            load_drawing(chart.svg_path, self.width).drawOn(self.canv, 0, 0)
+
+    return _Lazy()
 
 
 def _scaled(drawing, width: float):

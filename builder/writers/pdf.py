@@ -116,6 +116,45 @@ def _markup(inlines: tuple[Inline, ...], accent: str = "#1f4e79") -> str:
     return "".join(out)
 
 
+class _TOC(RLTOC):
+    """A table of contents whose page numbers are PDF form XObjects defined when each heading is placed.
+    Seeded with every heading, it is right after one layout pass: the numbers need no second pass."""
+
+    RESERVE = " 888"
+
+    def isSatisfied(self) -> bool:
+        def strip(entries):
+            return [(lvl, text, key) for lvl, text, _page, key in entries]
+        return strip(self._entries) == strip(self._lastEntries)
+
+    def wrap(self, avail_width, avail_height):
+        size = super().wrap(avail_width, avail_height)
+        self.canv.setNamedCB("drawTOCEntryEnd", lambda canv, _kind, label: self._entry_end(canv, label, avail_width))
+        return size
+
+    def _entry_end(self, canv, label: str, width: float) -> None:
+        from ast import literal_eval
+        _page, level, key = label.split(",", 2)
+        style = self.getLevelStyle(int(level))
+        key = literal_eval(key)
+        x, y = canv._curr_tx_info["cur_x"], canv._curr_tx_info["cur_y"]
+        reserve = pdfmetrics.stringWidth(self.RESERVE, style.fontName, style.fontSize)
+        dot = " . "
+        dots = int((width - reserve - x) / pdfmetrics.stringWidth(dot, style.fontName, style.fontSize))
+        canv.setFont(style.fontName, style.fontSize)
+        canv.setFillColor(style.textColor)
+        canv.drawRightString(width - reserve, y, dot * max(dots, 0))
+        canv.saveState()
+        canv.translate(width, y)
+        canv.doForm(_form_name(key))
+        canv.restoreState()
+        canv.linkRect("", key, (width - reserve, y, width, y + style.leading), relative=1)
+
+
+def _form_name(key: str) -> str:
+    return "toc-" + key
+
+
 def _label(h: Heading) -> str:
     text = inline_text(h.inlines)
     return f"{h.number}. {text}" if h.number else text
@@ -166,6 +205,16 @@ class _Doc(FootnoteDocTemplate):
         super().beforeDocument()
         self.chapter = ""
 
+    def _page_number_form(self, key: str, level: int) -> None:
+        """The heading's page number as a form, drawn right-aligned at the TOC entry's end."""
+        style = self.styles.toc[min(level, 2)]
+        canv = self.canv
+        canv.beginForm(_form_name(key), lowerx=-60, lowery=-4, upperx=2, uppery=style.fontSize + 2)
+        canv.setFont(style.fontName, style.fontSize)
+        canv.setFillColor(style.textColor)
+        canv.drawRightString(0, 0, str(self.page))
+        canv.endForm()
+
     def afterFlowable(self, flowable) -> None:
         super().afterFlowable(flowable)
         entry = getattr(flowable, "toc_entry", None)
@@ -173,6 +222,7 @@ class _Doc(FootnoteDocTemplate):
             return
         level, text, key = entry
         self.heading_pages[key] = self.page
+        self._page_number_form(key, level)
         if level == 0:
             self.chapter = text
         self.canv.bookmarkPage(key)
@@ -290,9 +340,8 @@ class _Writer:
         return t
 
     def toc(self, title: str) -> list[Flowable]:
-        toc = RLTOC(levelStyles=self.s.toc, dotsMinLevel=0)
-        # seeded with every heading (page unknown) so the first pass already reserves the TOC's real length:
-        # layout then needs two passes instead of three
+        toc = _TOC(levelStyles=self.s.toc, dotsMinLevel=0)
+        # seeded with every heading (page unknown) so the first pass already reserves the TOC's real length
         toc._entries = [(min(h.level, 3) - 1, escape(_label(h)), 0, h.id)
                         for h in self.doc.blocks if isinstance(h, Heading)]
         return [PageBreak(), Paragraph(escape(title), self.s.h[1]), toc]
@@ -302,8 +351,8 @@ class _Writer:
         if f.chart is None:
             note = Paragraph(escape(f"[Chart not shown: {f.missing_note}]"), self.s.source)
             return [KeepTogether([cap, note])]
-        from builder.charts import load_drawing
-        drawing = load_drawing(f.chart.svg_path, self.width)
+        from builder.charts import lazy_drawing
+        drawing = lazy_drawing(f.chart, self.width)
         parts: list[Flowable] = [cap, drawing]
         if f.source:
             parts.append(Paragraph("Source: " + escape(f.source), self.s.source))

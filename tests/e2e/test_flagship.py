@@ -130,7 +130,7 @@ def test_toc_and_outline_pages_match_heading_pages(flagship_build) -> None:
     with pdfplumber.open(str(flagship_build.outputs["pdf"])) as pdf:
         lines = [ln for p in pdf.pages[toc_start:toc_start + 2] for ln in (p.extract_text() or "").splitlines()]
     toc = {_squash(re.sub(r"[ .]+\d+$", "", ln)): int(re.search(r"(\d+)$", ln).group(1))
-           for ln in lines if re.search(r"\.\s*\d+$", ln)}
+           for ln in lines if re.search(r"\D\s+\d+$", ln)}
     for title, page in outline:
         assert toc.get(_squash(title)) == page, (title, page)
 
