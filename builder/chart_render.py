@@ -74,7 +74,7 @@ def _plot(kind: str, ax, xs, series, labels) -> None:
         ax.set_yticks(pos, xs)
         ax.invert_yaxis()
     if kind != "hbar" and len(xs) > 8:
-        ax.tick_params(axis="x", labelrotation=0, labelsize=7.5)
+        ax.tick_params(axis="x", labelrotation=45 if len(xs) > 12 else 0, labelsize=7.5)
 
 
 def _save(fig, job, part: str) -> None:
