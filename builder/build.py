@@ -121,16 +121,29 @@ def _report_claims(result: BuildResult, rendered: list[Rendered], diag: Diagnost
 
 
 def check_glyphs(result: BuildResult) -> None:
-    """Every character must be in the body font: ReportLab drops missing glyphs silently."""
-    from builder.model import Heading, Paragraph, inline_text
+    """Every character must be in the fonts: ReportLab drops missing glyphs silently."""
     from builder.fonts import missing_glyphs
-    for block in walk(result.document.blocks):
+    for text, source in _texts(result.document):
+        missing = missing_glyphs(result.style, text)
+        if missing:
+            chars = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in sorted(missing))
+            raise BuildError(f"the font has no glyph for {chars}", source,
+                             "use another character or configure a font that has it in styles/")
+
+
+def _texts(doc: Document):
+    """(text, where it came from) for every piece of text the writers will set."""
+    from builder.model import Heading, Paragraph, Table, inline_text
+    for block in walk(doc.blocks):
         if isinstance(block, (Paragraph, Heading)):
-            missing = missing_glyphs(result.style, inline_text(block.inlines))
-            if missing:
-                chars = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in sorted(missing))
-                raise BuildError(f"the body font has no glyph for {chars}", block.source,
-                                 "use another character or configure a font that has it in styles/")
+            yield inline_text(block.inlines), block.source
+        elif isinstance(block, Table):
+            cells = " ".join(str(c.value) for r in block.header_rows + block.body_rows for c in r.cells)
+            yield inline_text(block.caption) + " " + cells + " " + block.source + block.notes, block.origin
+        elif isinstance(block, Figure):
+            yield inline_text(block.caption), block.origin
+    for note_id, inlines in doc.footnotes.items():
+        yield inline_text(inlines), Source(f"chapters/{note_id.split(':')[0]}.md")
 
 
 @dataclass

@@ -62,3 +62,11 @@ def test_strict_fails_on_failed_claim(minimal: Path) -> None:
 def test_every_command_has_help(command: str) -> None:
     result = run_cli(command, "--help")
     assert result.returncode == 0 and "Usage:" in result.stdout and len(result.stdout.splitlines()) > 4
+
+
+def test_character_missing_from_the_font_is_an_error(minimal: Path) -> None:
+    chapter = minimal / "chapters" / "01-overview.md"
+    chapter.write_text("# A\n\nKazakh letters әғқңөұүһі are fine, but 中 is not.\n", encoding="utf-8")
+    result = run_cli("build", str(minimal))
+    assert result.returncode == 2
+    assert "chapters/01-overview.md:3: error: the font has no glyph for '中' (U+4E2D)" in result.stderr
