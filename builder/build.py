@@ -199,7 +199,7 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
         if "docx" in formats:
             docx_tmp = out_dir / f".{name}.docx.tmp"
             clock("charts (raster)", result.charts.wait, "all")
-            clock("docx", _write_docx, result, docx_tmp, heading_pages)
+            clock("docx", _write_docx, result, docx_tmp, heading_pages, progress)
             staged["docx"] = (docx_tmp, out_dir / f"{name}.docx")
     except BaseException:
         for tmp, _final in staged.values():
@@ -218,6 +218,9 @@ def _write_pdf(result: BuildResult, path: Path):
     return pdf.write(result.document, result.style, path)
 
 
-def _write_docx(result: BuildResult, path: Path, pages: dict[str, int]) -> None:
-    from builder.writers import docx
-    docx.write(result.document, result.style, path, pages)
+def _write_docx(result: BuildResult, path: Path, pages: dict[str, int], progress=None) -> None:
+    """The TOC's page numbers from LibreOffice's layout when it is available, else the PDF's `pages`."""
+    from builder.writers import docx, docx_pages
+    result.toc_pages_from = docx_pages.write_docx(
+        lambda toc_pages: docx.write(result.document, result.style, path, toc_pages),
+        path, result.document, pages, result.timings, progress)
