@@ -169,3 +169,38 @@ def test_report_lists_real_inconsistencies(flagship_build) -> None:
     assert any("225.48" in w["message"] and w["location"].startswith("data/invest-kz-ru-eec.csv:") for w in ranges)
     assert data["charts"]["missing_data"] == 1
     assert data["claims"]["total"] >= 15 and data["computed_statements"] >= 15
+
+
+def _marks(doc):
+    """(footnote number, text just before its mark) for every mark, in document order."""
+    from builder.model import BulletList, FootnoteRef, OrderedList, Paragraph
+
+    def scan(inlines, out):
+        before = ""
+        for node in inlines:
+            if isinstance(node, FootnoteRef):
+                out.append((node.number, before[-14:]))
+            else:
+                before += inline_text((node,))
+        return out
+    found = []
+    for b in walk(doc.blocks):
+        if isinstance(b, (Paragraph, Heading)):
+            scan(b.inlines, found)
+        elif isinstance(b, Table) and b.id:
+            scan(b.caption, found)
+            found += [(c.note.number, inline_text(b.caption)[-14:]) for r in b.header_rows for c in r.cells if c.note]
+    return found
+
+
+def test_every_footnote_on_the_page_of_its_mark(flagship_build) -> None:
+    from pypdf import PdfReader
+    pages = [_squash(p.extract_text() or "") for p in PdfReader(str(flagship_build.outputs["pdf"])).pages]
+    doc = flagship_build.document
+    notes = {n: _squash(inline_text(body))[:30] for n, body in enumerate(doc.footnotes.values(), start=1)}
+    marks = _marks(doc)
+    assert sorted({n for n, _ in marks}) == list(range(1, 61))
+    for number, before in marks:
+        mark_pages = {i for i, text in enumerate(pages) if _squash(before) in text}
+        note_pages = {i for i, text in enumerate(pages) if f"{number}{notes[number]}" in text}
+        assert mark_pages & note_pages, (number, before, sorted(mark_pages), sorted(note_pages))
