@@ -45,6 +45,7 @@ class Rendered:
 
 def helpers(locale: str) -> tuple[dict[str, Callable], dict[str, Callable]]:
     """The filters and functions available in chapter templates (documented in docs/template-helpers.md)."""
+    from jinja2 import pass_context  # table helpers receive the template context to look up a table by id
 
     def num(x: float, decimals: int | None = None) -> str:
         return format_number(float(x), decimals, locale)
@@ -73,10 +74,81 @@ def helpers(locale: str) -> tuple[dict[str, Callable], dict[str, Callable]]:
     def plural(n: float, one: str, many: str) -> str:
         return one if n == 1 else many
 
-    filters = {"num": num, "pct": pct, "billions": billions, "times": times}
+    def words(n: float, one: str, many: str, decimals: int | None = None) -> str:
+        """The number followed by its word in the right form: `3 | words("year", "years")` → "3 years"."""
+        return f"{num(_given(n, 'words'), decimals)} {plural(n, one, many)}"
+
+    def money(x: float, unit: str = "USD", decimals: int = 1) -> str:
+        """A value in millions as money: 1580 → "USD1.6 billion", 566 → "USD566 million" (whole millions
+        from 10 million up, else `decimals`)."""
+        x = float(_given(x, "money"))
+        if abs(x) >= 999.5:  # 999.7 million prints as "1.0 billion", not "1,000 million"
+            return f"{unit}{num(x / 1000, decimals)} billion"
+        return f"{unit}{num(x, 0 if abs(x) >= 10 else decimals)} million"
+
+    def share(part: float, total: float) -> float:
+        """`part` as a percentage of `total`: share(25, 200) → 12.5."""
+        part, total = _given(part, "share", "part"), _given(total, "share", "total")
+        if total == 0:
+            raise ZeroDivisionError(f"share({part:g}, 0): the total is 0, a share of it is undefined")
+        return part / total * 100
+
+    @pass_context
+    def rank(ctx: Any, table: Any, column: str, key: Any) -> int:
+        """Position of the row `key` in `column`, 1 = largest; rows without a value are left out, equal values
+        share a rank. `table` is a table or its id."""
+        t = _resolve(ctx, table)
+        value = _value(t, column, key)
+        return 1 + sum(1 for v in t.values(column) if v > value)
+
+    @pass_context
+    def latest(ctx: Any, table: Any, column: str) -> Any:
+        """The value at the last key that has one (a missing last year is skipped)."""
+        t = _resolve(ctx, table)
+        return _value(t, column, _ends(t, column)[-1])
+
+    @pass_context
+    def earliest(ctx: Any, table: Any, column: str) -> Any:
+        """The value at the first key that has one."""
+        t = _resolve(ctx, table)
+        return _value(t, column, _ends(t, column)[0])
+
+    @pass_context
+    def value_in(ctx: Any, table: Any, column: str, key: Any) -> Any:
+        """The value in the row `key` (a year, or a text key); an empty cell is an error, not None."""
+        return _value(_resolve(ctx, table), column, key)
+
+    filters = {"num": num, "pct": pct, "billions": billions, "times": times, "money": money, "words": words}
     functions = {"ratio": ratio, "change": change, "growth": growth, "grew": grew, "plural": plural,
+                 "share": share, "rank": rank, "latest": latest, "earliest": earliest, "value_in": value_in,
                  "min": min, "max": max, "abs": abs, "round": round}
     return filters, functions
+
+
+def _given(x: Any, helper: str, name: str = "value") -> Any:
+    """`x`, or a clear error when it is a missing value (an empty cell)."""
+    if x is None:
+        raise ValueError(f"{helper}(): the {name} is missing (an empty cell in the data)")
+    return x
+
+
+def _resolve(ctx: Any, table: Any) -> Any:
+    """A table given as itself or by id (looked up like `table("id")`)."""
+    return ctx["table"](table) if isinstance(table, str) else table
+
+
+def _value(table: Any, column: str, key: Any) -> Any:
+    value = table.value(column, key)
+    if value is None:
+        raise ValueError(f"table '{table.id}' has no value in column '{column}' for {key} (the cell is empty)")
+    return value
+
+
+def _ends(table: Any, column: str) -> list[Any]:
+    keys = list(table.series(column))
+    if not keys:
+        raise ValueError(f"table '{table.id}' has no values in column '{column}'")
+    return keys
 
 
 class _Recorder:
