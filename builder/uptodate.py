@@ -11,7 +11,7 @@ INPUT_DIRS = ("chapters", "data", "styles")
 
 
 def fingerprint(root: Path, formats: tuple[str, ...]) -> str:
-    digest = hashlib.sha256(",".join(formats).encode())
+    digest = hashlib.sha256(",".join(formats).encode() + os.environ.get("DOSSIER_DOCX_PAGINATION", "").encode())
     files = [root / "report.yaml"] + sorted(p for d in INPUT_DIRS for p in (root / d).rglob("*") if p.is_file())
     files += sorted(Path(__file__).parent.rglob("*.py"))
     for path in files:
