@@ -186,3 +186,35 @@ def test_existing_helpers_unchanged() -> None:
     assert FUNCS["ratio"](3, 2) == 1.5 and FUNCS["change"](3, 2) == -1
     assert FUNCS["plural"](1, "year", "years") == "year" and FUNCS["plural"](2, "year", "years") == "years"
     assert FUNCS["grew"](2, 2) == "did not change"
+
+
+# ---- the examples in docs/template-helpers.md ----------------------------------------------
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "template-helpers.md"
+
+
+def _doc_examples() -> list[tuple[str, str]]:
+    """(expression, output) from the rows `| … | … | `{{ expr }}` | `output` |` of the reference page."""
+    import re
+    rows = []
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        if len(cells) == 4 and cells[2].startswith("`{{") and cells[3].startswith("`"):
+            rows.append((cells[2].strip("`").replace("\\|", "|"), cells[3][1:-1]))
+    return rows
+
+
+def test_the_reference_page_has_examples_for_every_helper() -> None:
+    examples = " ".join(e for e, _ in _doc_examples())
+    names = sorted(set(FILTERS) | set(FUNCS))
+    assert len(_doc_examples()) >= 30
+    assert [n for n in names if n not in examples and n not in ("min", "abs", "round")] == []
+    methods = ("value", "series", "values", "keys", "first_key", "last_key", "min", "max", "argmin", "argmax",
+               "sum", "latest_year")
+    assert [m for m in methods if f").{m}(" not in examples] == []
+
+
+def test_the_reference_page_examples_print_what_it_says(minimal: Path) -> None:
+    examples = _doc_examples()
+    text = _render(minimal, "".join(f"{expr}\n" for expr, _ in examples))
+    assert list(zip([e for e, _ in examples], text.splitlines())) == examples
