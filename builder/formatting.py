@@ -36,3 +36,8 @@ def format_cell(cell: Cell, locale: str) -> str:
         text = format_number(float(cell.value), cell.decimals, locale)
         return f"({text})" if cell.uncertain else text
     return str(cell.value)
+
+
+def display_url(url: str) -> str:
+    """A web address as printed on a title page: without the scheme."""
+    return url.removeprefix("https://").removeprefix("http://")

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 from docx.shared import Mm, Pt, RGBColor
 
-from builder.formatting import format_cell
+from builder.formatting import display_url, format_cell
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
                            Heading, Inline, LineBreak, Link, OrderedList, PageBreak, Paragraph, Quote, Strong,
                            Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
@@ -191,7 +191,7 @@ class _Writer:
         d.add_paragraph(", ".join(a.name for a in meta.authors), style="Subtitle").alignment = \
             WD_ALIGN_PARAGRAPH.CENTER
         for line in ("", "", meta.publisher, meta.publisher_address, meta.series, meta.edition_label,
-                     meta.publisher_url, "", meta.disclaimer, *meta.copyright):
+                     display_url(meta.publisher_url), "", meta.disclaimer, *meta.copyright):
             d.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def heading(self, h: Heading) -> None:

@@ -22,7 +22,7 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageT
                                 PageTemplate, Paragraph, Spacer, Table as RLTable, TableStyle)
 from reportlab.platypus.tableofcontents import TableOfContents as RLTOC  # noqa: E402
 
-from builder.formatting import format_cell  # noqa: E402
+from builder.formatting import display_url, format_cell  # noqa: E402
 from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
                            FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
                            Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
@@ -294,7 +294,7 @@ class _Writer:
                 out.append(Paragraph(escape(line), s.center))
         if meta.publisher_url:
             out.append(Paragraph(f'<a href={quoteattr(meta.publisher_url)} color="{self.accent}">'
-                                 f'{escape(meta.publisher_url)}</a>', s.center))
+                                 f'{escape(display_url(meta.publisher_url))}</a>', s.center))
         out.append(Spacer(1, 20 * mm))
         for line in (meta.disclaimer, *meta.copyright):
             if line:
