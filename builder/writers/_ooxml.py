@@ -122,3 +122,11 @@ def toc_paragraphs(document, entries, title_style: str = "TOC Heading"):
     if paras:
         paras[-1]._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>'))
     return paras
+
+
+def cell_margins(table, twips: int) -> None:
+    """Left and right cell margins of a table (Word's default, 108 twips, wastes width in wide tables)."""
+    tbl_pr = table._tbl.tblPr
+    margins = parse_xml(f'<w:tblCellMar {nsdecls("w")}><w:left w:w="{twips}" w:type="dxa"/>'
+                        f'<w:right w:w="{twips}" w:type="dxa"/></w:tblCellMar>')
+    tbl_pr.append(margins)

@@ -112,6 +112,7 @@ class _Writer:
         self.bookmarks = 0
         self.seq = {"Table": 0, "Figure": 0}
         self.ids = {st.name: st.style_id for st in docx.styles}
+        self.landscape = False
 
     def para(self, style: str = "", text: str = ""):
         """A new paragraph in a named style (by style id: python-docx's lookup by name is slow)."""
@@ -157,7 +158,16 @@ class _Writer:
         self.runs(DocxParagraph(note_p, self.docx._body), self.doc.footnotes[ref.id])
 
     # blocks -------------------------------------------------------------------------------
+    def orient(self, b) -> None:
+        """Wide tables go in a landscape section; consecutive ones share it."""
+        from builder.writers.docx_tables import set_orientation
+        want = isinstance(b, Table) and b.wide
+        if want != self.landscape:
+            set_orientation(self.docx, want)
+            self.landscape = want
+
     def block(self, b) -> None:
+        self.orient(b)
         match b:
             case TitlePage(meta=meta):
                 self.title_page(meta)
@@ -234,9 +244,13 @@ class _Writer:
 
     def caption(self, kind: str, number: str, inlines, bookmark: str) -> None:
         p = self.para("Caption")
-        p.add_run(f"{kind} ")
+        # "Table 6.2." as text and the last part as a SEQ field restarting at it, so Word and LibreOffice
+        # (which recompute SEQ fields) both print the builder's number
+        prefix, _dot, last = number.rpartition(".")
+        p.add_run(f"{kind} {prefix + '.' if prefix else ''}")
         self.seq[kind] += 1
-        _ooxml.add_field(p, f"SEQ {kind} \\* ARABIC", number)
+        restart = f" \\r {last}" if prefix else ""
+        _ooxml.add_field(p, f"SEQ {kind}{restart} \\* ARABIC", last)
         p.add_run(". ")
         self.runs(p, inlines)
         self.bookmarks += 1
