@@ -1,0 +1,178 @@
+"""The briefing pack: a 2–4 page PDF and DOCX (`build/<output_name>-brief.*`) from the same project, laid out by
+the template chapters/brief.md (Markdown + Jinja2 with the chapters' helpers) instead of report.yaml's chapter list.
+
+The brief runs the report's own pipeline (load, render, parse, number, charts, the two writers) on that one
+template, after a title page. Besides the chapter helpers its template can point into the full report:
+
+- `ref("table:trade-ru-exports-kz")` → "Table 6.1.2"; `ref("figure:ruble-sales")` → "Figure 9";
+  `ref("list:conclusions")` or `ref("heading:Investments")` → the section holding it ("section 6.2").
+- `section(target)` → the number of the section holding it ("6.2"), or its title when it is unnumbered.
+- `see(target)` → "see Table 6.1.2", "see section 6.2", "see chapter 11", "see “Abstracts”".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import click
+
+TEMPLATE = "brief.md"
+SUFFIX = "-brief"
+DIRECTIVE_LINE = re.compile(r"^\s*```\{(table|figure|list)\}\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where something sits in the numbered full report."""
+
+    label: str            # "Table 6.1.2", "Figure 3", or "" for lists and headings
+    section: str          # "6.1", or the title of an unnumbered heading
+    numbered: bool
+    level: int            # level of that heading (1 = chapter)
+
+    @property
+    def section_ref(self) -> str:
+        if not self.numbered:
+            return f"“{self.section}”" if self.section else "the report"
+        return f"{'chapter' if self.level == 1 else 'section'} {self.section}"
+
+
+def report_index(project, dataset) -> dict[str, Place]:
+    """`kind:id` (table, figure, list) and `heading:text` → their place in the full report, numbered as it is built."""
+    from builder.build import render_all
+    from builder.errors import Diagnostics
+    from builder.markdown import parse_chapter
+    from builder.model import Document, Figure, Heading, Table, TitlePage, inline_text, walk
+    from builder.transforms import number_document
+    rendered = render_all(project, dataset)
+    blocks: list = [TitlePage(project.meta)]
+    list_sources, footnotes = {}, {}
+    for chapter in rendered:
+        parsed = parse_chapter(chapter, dataset)
+        blocks.extend(parsed.blocks)
+        footnotes.update(parsed.footnotes)
+        for i, line in enumerate(chapter.markdown.splitlines(), start=1):
+            m = DIRECTIVE_LINE.match(line)
+            if m and m.group(1) == "list":
+                list_sources[chapter.source(i)] = m.group(2)
+    doc = number_document(Document(project.meta, tuple(blocks), footnotes), Diagnostics())
+    index: dict[str, Place] = {}
+    here = Place("", "", False, 0)
+    for block in walk(doc.blocks):
+        if isinstance(block, Heading):
+            text = inline_text(block.inlines)
+            here = Place("", block.number or text, bool(block.number), block.level)
+            index.setdefault(f"heading:{text}", here)
+        elif isinstance(block, Table) and block.id:
+            index.setdefault(f"table:{block.id}", replace(here, label=f"Table {block.number}"))
+        elif isinstance(block, Figure):
+            index.setdefault(f"figure:{block.id}", replace(here, label=f"Figure {block.number}"))
+        elif getattr(block, "source", None) in list_sources:
+            index.setdefault(f"list:{list_sources[block.source]}", here)
+    return index
+
+
+def reference_helpers(index: dict[str, Place]) -> dict:
+    """`ref`, `section` and `see` for the brief's template (see the module docstring)."""
+
+    def place(target: str) -> Place:
+        if target not in index:
+            kind = target.split(":", 1)[0]
+            known = sorted(k for k in index if k.startswith(kind + ":"))[:8]
+            raise KeyError(f"the full report has no '{target}' (targets look like table:<id>, figure:<id>, "
+                           f"list:<id>, heading:<text>; e.g. {', '.join(known) or 'none'})")
+        return index[target]
+
+    def ref(target: str) -> str:
+        p = place(target)
+        return p.label or p.section_ref
+
+    def section(target: str) -> str:
+        return place(target).section
+
+    def see(target: str) -> str:
+        return "see " + ref(target)
+
+    return {"ref": ref, "section": section, "see": see}
+
+
+def brief_meta(meta):
+    """The report's metadata with the brief's title line."""
+    return replace(meta, title=f"{meta.title}: Briefing Pack",
+                   short_title=f"{meta.short_title or meta.title} — Briefing")
+
+
+def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
+                  background: bool = False):
+    """The brief's document: title page + chapters/brief.md, rendered, parsed, numbered, charts placed."""
+    from builder.build import BuildResult, _Clock, _report_claims, place_charts
+    from builder.data import load_dataset
+    from builder.errors import BuildError, Diagnostics
+    from builder.markdown import parse_chapter
+    from builder.model import Document, Source, TitlePage
+    from builder.project import Project, load_project
+    from builder.style import load_style
+    from builder.templates import make_environment, render_chapter
+    from builder.transforms import number_document
+
+    diag = Diagnostics()
+    timings: dict[str, float] = {}
+    clock = _Clock(timings, progress)
+    project = clock("project", load_project, Path(root), diag)
+    if not (project.root / "chapters" / TEMPLATE).exists():
+        raise BuildError(f"no brief template chapters/{TEMPLATE}", Source(f"chapters/{TEMPLATE}"),
+                         "write the briefing pack's template there (Markdown + Jinja2, like a chapter)")
+    spec = project.spec
+    style = clock("style", load_style, project.root, spec.style, diag)
+    dataset = clock("data", load_dataset, project.root, diag)
+    index = clock("report index", report_index, project, dataset)
+    env = make_environment(project.root, spec.locale)
+    env.globals.update(reference_helpers(index))
+    rendered = clock("templates", render_chapter, env, project.root, TEMPLATE, dataset,
+                     spec.model_dump(mode="json"), spec.locale)
+    parsed = clock("markdown", parse_chapter, rendered, dataset)
+    meta = brief_meta(project.meta)
+    doc = Document(meta, (TitlePage(meta), *parsed.blocks), parsed.footnotes)
+    doc = clock("transforms", number_document, doc, diag)
+    brief_project = Project(project.root, spec.model_copy(update={
+        "output_name": spec.output_name + SUFFIX, "title": meta.title, "short_title": meta.short_title}))
+    result = BuildResult(brief_project, doc, diag, list(rendered.claims), rendered.statements, timings=timings,
+                         dataset=dataset)
+    result.style = style
+    _report_claims(result, [rendered], diag)
+    # a cache of its own: the report's chart cache is pruned to the report's charts on every build
+    cache = cache or project.root / "build" / ".cache" / "brief-charts"
+    doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, spec.locale, diag, draw,
+                               background)
+    result.document = doc
+    return result
+
+
+def build_brief(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ("pdf", "docx"),
+                progress=None):
+    """Write `<output_name>-brief.pdf/.docx` (and its build report) into `out_dir`; atomic like the report."""
+    from builder.build import _write_outputs
+    root = Path(root).resolve()
+    out_dir = (out_dir or root / "build").resolve()
+    result = prepare_brief(root, progress, background=True)
+    try:
+        return _write_outputs(result, out_dir, formats, progress)
+    finally:
+        result.charts.wait()
+
+
+@click.command("brief")
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: PROJECT/build).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default="all", show_default=True)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def brief_command(project: Path, out_dir: Path | None, fmt: str, debug: bool) -> None:
+    """Build the 2–4 page briefing pack of PROJECT (template: chapters/brief.md)."""
+    import time
+    from builder.cli import _progress, _run, _summary
+    formats = ("pdf", "docx") if fmt == "all" else (fmt,)
+    start = time.perf_counter()
+    result = _run(debug, lambda: build_brief(project, out_dir, formats, progress=_progress))
+    _summary(result, time.perf_counter() - start)
