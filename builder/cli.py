@@ -104,3 +104,13 @@ def dump(project: Path, debug: bool) -> None:
     from builder.writers.native import dump as native
     result = _run(debug, lambda: pipeline.prepare(project))
     click.echo(native(result.document))
+
+
+# The re-issue workflow's commands live in their own modules.
+from builder.brief import brief_command  # noqa: E402
+from builder.diff import diff_command  # noqa: E402
+from builder.editions import new_edition_command  # noqa: E402
+from builder.watch import watch_command  # noqa: E402
+
+for _command in (brief_command, new_edition_command, diff_command, watch_command):
+    cli.add_command(_command)
