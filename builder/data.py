@@ -182,7 +182,10 @@ class DataTable:
         return sum(self.values(column))
 
     def latest_year(self) -> int | None:
-        years = [k for k in self.keys() if isinstance(k, int)]
+        """The last year with data, for a table keyed by year (a text key of digits counts, "Total" not)."""
+        if self.column(self.meta.key).type not in ("year", "text"):
+            return None
+        years = [int(k) for k in self.keys() if isinstance(k, int) or (isinstance(k, str) and k.isdigit())]
         return max(years) if years else None
 
 

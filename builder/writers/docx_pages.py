@@ -188,6 +188,9 @@ def write_docx(write, path, document, pdf_pages: dict[str, int], timings: dict[s
     start = time.perf_counter()
     write(pdf_pages)
     first = time.perf_counter() - start
+    from builder.model import TableOfContents
+    if not any(isinstance(b, TableOfContents) for b in document.blocks):
+        return "pdf"  # no table of contents: no page number to take from LibreOffice
     source, note = write_with_pages(write, path, toc_bookmarks(document), pdf_pages, first_written=True)
     if timings is not None:
         timings["docx pages"] = round(time.perf_counter() - start - first, 4)
