@@ -185,6 +185,7 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
     clock("glyphs", check_glyphs, result)
     name = project.spec.output_name
     staged: dict[str, tuple[Path, Path]] = {}
+    office = _start_office(result) if "docx" in formats else None
     try:
         heading_pages = {}
         if "pdf" in formats or "docx" in formats:
@@ -199,12 +200,15 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
         if "docx" in formats:
             docx_tmp = out_dir / f".{name}.docx.tmp"
             clock("charts (raster)", result.charts.wait, "all")
-            clock("docx", _write_docx, result, docx_tmp, heading_pages, progress)
+            clock("docx", _write_docx, result, docx_tmp, heading_pages, progress, office)
             staged["docx"] = (docx_tmp, out_dir / f"{name}.docx")
     except BaseException:
         for tmp, _final in staged.values():
             tmp.unlink(missing_ok=True)
         raise
+    finally:
+        if office is not None:
+            office.__exit__(None, None, None)
     for fmt, (tmp, final) in staged.items():
         os.replace(tmp, final)
         result.outputs[fmt] = final
@@ -218,9 +222,18 @@ def _write_pdf(result: BuildResult, path: Path):
     return pdf.write(result.document, result.style, path)
 
 
-def _write_docx(result: BuildResult, path: Path, pages: dict[str, int], progress=None) -> None:
+def _start_office(result: BuildResult):
+    """LibreOffice, started while the PDF is laid out, for the DOCX table of contents' page numbers."""
+    from builder.model import TableOfContents
+    if not any(isinstance(b, TableOfContents) for b in result.document.blocks):
+        return None
+    from builder.writers import docx_pages
+    return docx_pages.prestart()
+
+
+def _write_docx(result: BuildResult, path: Path, pages: dict[str, int], progress=None, office=None) -> None:
     """The TOC's page numbers from LibreOffice's layout when it is available, else the PDF's `pages`."""
     from builder.writers import docx, docx_pages
     result.toc_pages_from = docx_pages.write_docx(
         lambda toc_pages: docx.write(result.document, result.style, path, toc_pages),
-        path, result.document, pages, result.timings, progress)
+        path, result.document, pages, result.timings, progress, started=office)

@@ -73,6 +73,8 @@ class Office:
         self.pipe = ""
 
     def __enter__(self) -> "Office":
+        if self.proc is not None:  # already started by prestart()
+            return self
         import shutil
         import subprocess
         import tempfile
@@ -137,8 +139,19 @@ class Office:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def prestart() -> "Office | None":
+    """Start soffice now, so it is up by the time the DOCX is written (it takes a second or two)."""
+    if not wanted() or not available():
+        return None
+    try:
+        return Office(time.monotonic() + TIMEOUT).__enter__()
+    except Unavailable:
+        return None
+
+
 def write_with_pages(write, path, bookmarks: dict[str, str], pdf_pages: dict[str, int],
-                     timeout: float = TIMEOUT, first_written: bool = False) -> tuple[str, str]:
+                     timeout: float = TIMEOUT, first_written: bool = False,
+                     started: "Office | None" = None) -> tuple[str, str]:
     """Write the DOCX at `path` with the TOC's pages from LibreOffice when it can, else from the PDF.
 
     `write(pages)` writes the DOCX with `pages` ({heading id: page}) as the TOC's cached numbers; `bookmarks` maps
@@ -154,7 +167,7 @@ def write_with_pages(write, path, bookmarks: dict[str, str], pdf_pages: dict[str
         return "pdf", "LibreOffice (soffice) or python3-uno not installed"
     written, read = pdf_pages, False
     try:
-        with Office(time.monotonic() + timeout, timeout) as office:
+        with (started or Office(time.monotonic() + timeout, timeout)) as office:
             for _ in range(MAX_PASSES):
                 found = office.bookmark_pages(path)
                 missing = [b for b in bookmarks.values() if b not in found]
@@ -165,8 +178,11 @@ def write_with_pages(write, path, bookmarks: dict[str, str], pdf_pages: dict[str
                 read = True
                 if pages == written:
                     break  # the numbers written in are the ones LibreOffice lays out: done
+                same_widths = all(len(str(pages[h])) == len(str(written.get(h, ""))) for h in pages)
                 write(pages)
                 written = pages
+                if same_widths:
+                    break  # numbers of the same width cannot move a TOC line: no need to read the pages again
     except Unavailable as e:
         if not read:
             return "pdf", str(e)  # the file still holds the PDF's pages from the first write
@@ -182,7 +198,7 @@ def toc_bookmarks(document) -> dict[str, str]:
 
 
 def write_docx(write, path, document, pdf_pages: dict[str, int], timings: dict[str, float] | None = None,
-               progress=None) -> str:
+               progress=None, started: "Office | None" = None) -> str:
     """`write_with_pages` for a document; the LibreOffice part's time goes into `timings["docx pages"]`.
     Returns "libreoffice" or "pdf", the source of the TOC's page numbers."""
     start = time.perf_counter()
@@ -190,8 +206,11 @@ def write_docx(write, path, document, pdf_pages: dict[str, int], timings: dict[s
     first = time.perf_counter() - start
     from builder.model import TableOfContents
     if not any(isinstance(b, TableOfContents) for b in document.blocks):
+        if started is not None:
+            started.__exit__(None, None, None)
         return "pdf"  # no table of contents: no page number to take from LibreOffice
-    source, note = write_with_pages(write, path, toc_bookmarks(document), pdf_pages, first_written=True)
+    source, note = write_with_pages(write, path, toc_bookmarks(document), pdf_pages, first_written=True,
+                                    started=started)
     if timings is not None:
         timings["docx pages"] = round(time.perf_counter() - start - first, 4)
     if progress and note and not note.startswith(ENV):
