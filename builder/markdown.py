@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from builder.data import Dataset
 from builder.errors import BuildError
-from builder.model import (Block, BulletList, Code, Emphasis, Figure, FootnoteRef, Heading, Inline, LineBreak, Link,
+from builder.model import (Block, BulletList, Code, CrossRef, Emphasis, Figure, FootnoteRef, Heading, Inline, LineBreak, Link,
                            ListItem, OrderedList, Paragraph, Quote, Source, Strong, Table, TableOfContents, TableRow,
                            Text, Cell)
 from builder.objects import list_block, table_block
@@ -114,6 +114,8 @@ class _Reader:
                 href = str(node.attrs.get("href", ""))
                 if node.markup == "autolink":  # print the address as written, not percent-decoded
                     return [Link(href, (Text(_display_url(href)),))]
+                if href.startswith("#"):  # [table](#trade-2017) → "table 6.1.2", numbered by transforms
+                    return [CrossRef(href[1:], _plain(self.inlines(node)))]
                 return [Link(href, self.inlines(node))]
             case "image":
                 return [Text(node.content)]

@@ -6,14 +6,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from builder.errors import Diagnostics
-from builder.model import (BulletList, Cell, Document, Emphasis, Figure, FootnoteRef, Heading, Inline, Link,
+from builder.model import (BulletList, Cell, CrossRef, Document, Emphasis, Figure, FootnoteRef, Heading, Inline, Link,
                            ListItem, OrderedList, Paragraph, Quote, Strong, Superscript, Table, TableRow,
-                           inline_text)
+                           inline_text, walk)
 
 
 def number_document(doc: Document, diag: Diagnostics) -> Document:
     """Chapters 1, 2 …; sections 6.1 …; tables 6.2.1 (chapter.section.index); figures 1, 2 …; footnotes 1 … ."""
     blocks = _number_blocks(doc.blocks)
+    blocks = _resolve_crossrefs(blocks)
     blocks, footnotes = _number_footnotes(blocks, doc.footnotes, diag)
     return replace(doc, blocks=tuple(blocks), footnotes=footnotes)
 
@@ -42,6 +43,26 @@ def _number_blocks(blocks) -> list:
                 out.append(replace(block, number=str(figures)))
             case _:
                 out.append(block)
+    return out
+
+
+def _resolve_crossrefs(blocks) -> list:
+    """[table](#id) → "table 6.1.2": the link text (or the kind) and the number of the table or figure."""
+    from builder.errors import BuildError
+    targets = {b.id: ("Table" if isinstance(b, Table) else "Figure", b.number)
+               for b in walk(tuple(blocks)) if isinstance(b, (Table, Figure)) and b.id}
+    out = []
+    for block in blocks:
+        def resolve(node: Inline, block=block) -> Inline:
+            if not isinstance(node, CrossRef):
+                return node
+            if node.target not in targets:
+                known = ", ".join(sorted(targets)[:10])
+                raise BuildError(f"cross-reference to unknown table or figure '#{node.target}'",
+                                 getattr(block, "source", None), f"known ids: {known}")
+            kind, number = targets[node.target]
+            return CrossRef(node.target, f"{(node.text or kind).strip()} {number}")
+        out.append(map_block_inlines(block, resolve))
     return out
 
 

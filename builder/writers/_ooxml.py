@@ -80,6 +80,14 @@ def bookmark(paragraph, name: str, bid: int) -> None:
     p.append(end)
 
 
+def bookmark_start(name: str, bid: int):
+    return parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="{bid}" w:name="{name}"/>')
+
+
+def bookmark_end(bid: int):
+    return parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{bid}"/>')
+
+
 def repeat_header(row) -> None:
     trpr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")

@@ -141,8 +141,9 @@ class _Writer:
                     _ooxml.hyperlink(p, url, inline_text(c))
                 case FootnoteRef():
                     self.footnote(p, node)
-                case CrossRef(text=t):
-                    p.add_run(t)
+                case CrossRef(target=target, text=t):
+                    case_switch = " \\* Lower" if t[:1].islower() else ""
+                    _ooxml.add_field(p, f"REF {_ref_bookmark(target)} \\h{case_switch}", t)
                 case _:
                     raise TypeError(f"unhandled inline {node!r}")
 
@@ -242,8 +243,12 @@ class _Writer:
         for row in table.rows:
             row.cells[0].width, row.cells[1].width = Mm(35), Mm(125)
 
-    def caption(self, kind: str, number: str, inlines, bookmark: str) -> None:
+    def caption(self, kind: str, number: str, inlines, bookmark: str, target: str = "") -> None:
         p = self.para("Caption")
+        self.bookmarks += 1
+        label_id = self.bookmarks
+        if target:  # the label alone ("Table 6.1.2") is what REF fields of cross-references show
+            p._p.append(_ooxml.bookmark_start(_ref_bookmark(target), label_id))
         # "Table 6.2." as text and the last part as a SEQ field restarting at it, so Word and LibreOffice
         # (which recompute SEQ fields) both print the builder's number
         prefix, _dot, last = number.rpartition(".")
@@ -251,6 +256,8 @@ class _Writer:
         self.seq[kind] += 1
         restart = f" \\r {last}" if prefix else ""
         _ooxml.add_field(p, f"SEQ {kind}{restart} \\* ARABIC", last)
+        if target:
+            p._p.append(_ooxml.bookmark_end(label_id))
         p.add_run(". ")
         self.runs(p, inlines)
         self.bookmarks += 1
@@ -271,7 +278,7 @@ class _Writer:
         write_table(self, t)
 
     def figure(self, f: Figure) -> None:
-        self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"))
+        self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"), f.id)
         if f.chart is None:
             self.para("Source", f"[Chart not shown: {f.missing_note}]")
             return
@@ -291,6 +298,10 @@ class _Writer:
                     _toc_bookmark(b.id), self.pages.get(b.id, 0))
                    for b in self.doc.blocks if isinstance(b, Heading)]
         _ooxml.toc_paragraphs(self.docx, entries)
+
+
+def _ref_bookmark(target: str) -> str:
+    return ("_Ref_" + target.replace("-", "_"))[:40]
 
 
 def _toc_bookmark(heading_id: str) -> str:

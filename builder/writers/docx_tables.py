@@ -13,7 +13,7 @@ from builder.writers import _ooxml
 
 def write_table(w, t: Table) -> None:
     if t.id:
-        w.caption("Table", t.number, t.caption, f"tab_{t.id}".replace("-", "_"))
+        w.caption("Table", t.number, t.caption, f"tab_{t.id}".replace("-", "_"), t.id)
     rows = t.header_rows + t.body_rows
     ncols = max(sum(max(c.colspan, 1) if c.colspan else 1 for c in r.cells) for r in rows)
     table = w.docx.add_table(rows=len(rows), cols=ncols)

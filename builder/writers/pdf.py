@@ -347,7 +347,8 @@ class _Writer:
         return [PageBreak(), Paragraph(escape(title), self.s.h[1]), toc]
 
     def figure(self, f: Figure) -> list[Flowable]:
-        cap = Paragraph(f"Figure {escape(f.number)}. " + _markup(f.caption, self.accent), self.s.caption)
+        cap = Paragraph(f'<a name="{f.id}"/>Figure {escape(f.number)}. ' + _markup(f.caption, self.accent),
+                        self.s.caption)
         if f.chart is None:
             note = Paragraph(escape(f"[Chart not shown: {f.missing_note}]"), self.s.source)
             return [KeepTogether([cap, note])]

@@ -1,0 +1,50 @@
+"""Numbering of chapters, sections, tables and figures; cross-references; footnotes in order of their marks."""
+from __future__ import annotations
+
+import pytest
+
+from builder.errors import BuildError, Diagnostics
+from builder.model import (CrossRef, Document, DocMeta, Figure, FootnoteRef, Heading, Paragraph, Table, Text)
+from builder.transforms import number_document
+
+
+def _doc(*blocks, footnotes=None) -> Document:
+    return Document(DocMeta("T"), tuple(blocks), footnotes or {})
+
+
+def _table(table_id: str) -> Table:
+    return Table(table_id, (Text("caption"),), (), ())
+
+
+def test_numbers_follow_chapters_and_sections() -> None:
+    doc = number_document(_doc(
+        Heading(1, (Text("Intro"),), numbered=False), Heading(1, (Text("One"),)), _table("a"),
+        Heading(2, (Text("One.One"),)), _table("b"), _table("c"), Heading(2, (Text("One.Two"),)), _table("d"),
+        Figure("f", (Text("fig"),), None), Heading(2, (Text("One.Three"),))), Diagnostics())
+    numbers = [(type(b).__name__, b.number) for b in doc.blocks]
+    assert numbers == [("Heading", ""), ("Heading", "1"), ("Table", "1.1"), ("Heading", "1.1"), ("Table", "1.1.1"),
+                       ("Table", "1.1.2"), ("Heading", "1.2"), ("Table", "1.2.1"), ("Figure", "1"),
+                       ("Heading", "1.3")]
+
+
+def test_cross_references_take_the_target_number() -> None:
+    doc = number_document(_doc(Heading(1, (Text("One"),)), Heading(2, (Text("S"),)), _table("x"), _table("y"),
+                               Paragraph((Text("See "), CrossRef("y", "table"), Text(" and "), CrossRef("x")))),
+                          Diagnostics())
+    assert doc.blocks[-1].inlines == (Text("See "), CrossRef("y", "table 1.1.2"), Text(" and "),
+                                      CrossRef("x", "Table 1.1.1"))
+
+
+def test_cross_reference_to_unknown_id_is_an_error() -> None:
+    with pytest.raises(BuildError) as e:
+        number_document(_doc(Paragraph((CrossRef("nope"),))), Diagnostics())
+    assert "unknown table or figure '#nope'" in e.value.message
+
+
+def test_footnotes_numbered_in_order_of_marks() -> None:
+    doc = number_document(_doc(Paragraph((FootnoteRef("c:b"), FootnoteRef("c:a"))),
+                               footnotes={"c:a": (Text("A"),), "c:b": (Text("B"),), "c:z": (Text("Z"),)}),
+                          diag := Diagnostics())
+    assert doc.blocks[0].inlines == (FootnoteRef("c:b", 1), FootnoteRef("c:a", 2))
+    assert list(doc.footnotes) == ["c:b", "c:a"]
+    assert [w.kind for w in diag.warnings] == ["footnote"]
