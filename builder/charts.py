@@ -84,20 +84,21 @@ def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
     return rows
 
 
-def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable) -> None:
+def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Source) -> None:
     names = [c.name for c in table.meta.columns]
     bad = [c for c in [spec.x, *spec.series] if c not in names]
     if bad:
         raise BuildError(f"chart '{chart_id}': table '{spec.table}' has no column {', '.join(map(repr, bad))}",
-                         Source("data/charts.yaml"), f"columns of {spec.table}: {', '.join(names)}")
+                         where, f"columns of {spec.table}: {', '.join(names)}")
 
 
 def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cache: Path, locale: str) -> Job:
+    where = Source("data/charts.yaml", dataset.chart_lines.get(chart_id))
     if spec.table not in dataset.tables:
-        raise BuildError(f"chart '{chart_id}': unknown table '{spec.table}'", Source("data/charts.yaml"),
+        raise BuildError(f"chart '{chart_id}': unknown table '{spec.table}'", where,
                          f"known tables: {', '.join(sorted(dataset.tables))}")
     table = dataset.tables[spec.table]
-    _check_columns(chart_id, spec, table)
+    _check_columns(chart_id, spec, table, where)
     rows = _rows(spec, table)
     labels = [table.column(s).label or s for s in spec.series]
     chart = style.spec.chart

@@ -195,6 +195,7 @@ class Dataset:
     lists: dict[str, ListSpec]
     charts: dict[str, ChartSpec]
     files: dict[str, bytes] = field(default_factory=dict)
+    chart_lines: dict[str, int] = field(default_factory=dict)
 
     def table(self, table_id: str) -> DataTable:
         if table_id not in self.tables:
@@ -219,10 +220,10 @@ def load_dataset(root: Path, diagnostics: Diagnostics) -> Dataset:
         except BuildError as e:
             errors.append(e)
     lists = _load_lists(root, diagnostics, errors)
-    charts = _load_charts(root, diagnostics, errors)
+    charts, chart_lines = _load_charts(root, diagnostics, errors)
     if errors:
         raise BuildErrors(errors)
-    return Dataset(tables, lists, charts, files)
+    return Dataset(tables, lists, charts, files, chart_lines)
 
 
 def _load_lists(root: Path, diagnostics: Diagnostics, errors: list[BuildError]) -> dict[str, ListSpec]:
@@ -242,26 +243,26 @@ class _Charts(BaseModel):
     charts: dict[str, ChartSpec]
 
 
-def _load_charts(root: Path, diagnostics: Diagnostics, errors: list[BuildError]) -> dict[str, ChartSpec]:
+def _load_charts(root: Path, diagnostics: Diagnostics, errors: list[BuildError]
+                 ) -> tuple[dict[str, ChartSpec], dict[str, int]]:
+    """Chart specs by id, and the line of each in data/charts.yaml."""
+    from pydantic import ValidationError
+
+    from builder.yamlfile import node_line, read_yaml
     path = root / "data" / "charts.yaml"
     if not path.exists():
-        return {}
-    from builder.yamlfile import read_yaml
+        return {}, {}
     data, node = read_yaml(path, "data/charts.yaml")
+    lines = {k.value: k.start_mark.line + 1 for k, _v in getattr(node, "value", []) if hasattr(k, "value")}
     try:
-        return _Charts.model_validate({"charts": data or {}}).charts
-    except Exception as e:  # pydantic ValidationError: point at the chart's line
-        from pydantic import ValidationError
-
-        from builder.yamlfile import node_line
-        if not isinstance(e, ValidationError):
-            raise
+        return _Charts.model_validate({"charts": data or {}}).charts, lines
+    except ValidationError as e:
         for err in e.errors():
             loc = tuple(err["loc"])[1:]
             where = ".".join(map(str, loc))
             errors.append(BuildError(f"{where}: {err['msg']}", Source("data/charts.yaml", node_line(node, loc)),
                                      "see docs/project-format.md, section Charts"))
-        return {}
+        return {}, {}
 
 
 def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dict[str, bytes]) -> DataTable:

@@ -30,3 +30,20 @@ def test_pdf_charts_are_vector(minimal_build: Path) -> None:
     images = sum(len(page.images) for page in reader.pages)
     assert images == 0
     assert any("Exports, million US dollars" in (p.extract_text() or "") for p in reader.pages)
+
+
+def test_chart_errors_name_the_line_and_the_columns(minimal: Path) -> None:
+    import pytest
+
+    from builder.errors import BuildError
+    charts = minimal / "data" / "charts.yaml"
+    charts.write_text(charts.read_text().replace("series: [exports, imports]", "series: [exports, exprots]"))
+    with pytest.raises(BuildError) as e:
+        build(minimal)
+    assert str(e.value.source) == "data/charts.yaml:1"
+    assert "table 'trade' has no column 'exprots'" in e.value.message
+    assert "year, exports, imports, share" in e.value.hint
+    charts.write_text("bad-chart:\n  title: T\n  kind: pie\n  table: trade\n  x: year\n  series: [exports]\n")
+    with pytest.raises(BuildError) as e:
+        build(minimal)
+    assert str(e.value.source) == "data/charts.yaml:3" and "kind" in e.value.message
