@@ -2,6 +2,7 @@
 running headers, split tables with repeated headers, landscape pages for wide tables, vector charts."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -377,8 +378,24 @@ def write(doc: Document, style: Style, out) -> tuple[int, dict[str, int]]:
     writer = _Writer(doc, style, styles, pdf.width)
     writer.store = store
     story = writer.story()
-    pdf.multiBuild(story, maxPasses=6)
+    with _timestamp(doc.meta.date):
+        pdf.multiBuild(story, maxPasses=6)
     return pdf.page, dict(pdf.heading_pages)
+
+
+@contextmanager
+def _timestamp(day):
+    """The file's dates are the edition date (ReportLab reads SOURCE_DATE_EPOCH), unless the caller set one."""
+    import calendar
+    import os
+    if day is None or "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
 
 
 def _number(doc: Document, note_id: str) -> int:

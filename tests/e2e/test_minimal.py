@@ -39,6 +39,7 @@ def test_pdf_fonts_embedded_and_outline(minimal_build: Path) -> None:
     titles = [o.title for o in reader.outline if not isinstance(o, list)]
     assert "1. Overview" in titles
     assert reader.metadata.title == "Trade & Research <Minimal> Report"
+    assert reader.metadata.creation_date.date().isoformat() == "2024-01-15"  # the edition date
 
 
 def test_pdf_footnote_on_page_of_its_mark(minimal_build: Path) -> None:
