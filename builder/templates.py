@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.data import Dataset
-from builder.errors import BuildError, Diagnostics
+from builder.errors import BuildError
 from builder.formatting import format_number
 from builder.model import Source
 

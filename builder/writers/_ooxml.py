@@ -113,7 +113,6 @@ def hyperlink(paragraph, url: str, text: str, style: str = "Hyperlink") -> None:
 def toc_paragraphs(document, entries, title_style: str = "TOC Heading"):
     """A TOC field whose result is already written in: one paragraph per entry with a hyperlink,
     a dot-leader tab and a PAGEREF field holding the page number. `entries`: (level, text, bookmark, page)."""
-    body = document.element.body
     paras = []
     for i, (level, text, bm, page) in enumerate(entries):
         p = document.add_paragraph(style=f"TOC {level + 1}")

@@ -8,20 +8,17 @@ from datetime import datetime
 from pathlib import Path
 
 from docx import Document as new_docx
-from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 from docx.shared import Mm, Pt, RGBColor
 
-from builder.formatting import display_url, format_cell
+from builder.formatting import display_url
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
-                           Heading, Inline, LineBreak, Link, OrderedList, PageBreak, Paragraph, Quote, Strong,
+                           Heading, LineBreak, Link, OrderedList, PageBreak, Paragraph, Quote, Strong,
                            Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
 from builder.style import Style
-from builder.transforms import table_note_refs
 from builder.writers import _ooxml
 
 EXTRA_STYLES = {  # name: (type, base, size offset, italic)

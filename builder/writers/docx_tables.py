@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
 
 from builder.formatting import format_cell
 from builder.model import Table

@@ -3,8 +3,6 @@ running headers, split tables with repeated headers, landscape pages for wide ta
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import lru_cache
-from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab import rl_config
@@ -13,7 +11,7 @@ rl_config.invariant = 1
 rl_config.canvas_basefontname = "Times-Roman"  # replaced by the body font in _register_fonts
 
 from reportlab.lib import colors  # noqa: E402
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT  # noqa: E402
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT  # noqa: E402
 from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
 from reportlab.lib.styles import ParagraphStyle  # noqa: E402
 from reportlab.lib.units import mm  # noqa: E402
@@ -23,13 +21,12 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageT
                                 PageTemplate, Paragraph, Spacer, Table as RLTable, TableStyle)
 from reportlab.platypus.tableofcontents import TableOfContents as RLTOC  # noqa: E402
 
-from builder.formatting import display_url, format_cell  # noqa: E402
-from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
+from builder.formatting import display_url  # noqa: E402
+from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
                            FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
                            Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
 from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
-from builder.transforms import table_note_refs  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
                                            FootnoteStore, mark_markup)
 
@@ -65,11 +62,9 @@ class _Styles:
         self.body = ParagraphStyle("body", fontName=body, fontSize=size, leading=lead, alignment=TA_JUSTIFY,
                                    spaceAfter=5, textColor=ink, allowWidows=0, allowOrphans=0)
         self.item = ParagraphStyle("item", parent=self.body, spaceAfter=2, bulletFontName=body)
-        self.h = {lvl: ParagraphStyle(f"h{lvl}", fontName=head + ("" if False else ""), fontSize=style.size(f"h{lvl}"),
+        self.h = {lvl: ParagraphStyle(f"h{lvl}", fontName=head.replace("-regular", "-bold"), fontSize=style.size(f"h{lvl}"),
                                       leading=style.size(f"h{lvl}") * 1.25, textColor=accent, spaceBefore=14 - 3 * lvl,
                                       spaceAfter=6, keepWithNext=1) for lvl in (1, 2, 3)}
-        for st in self.h.values():
-            st.fontName = head.replace("-regular", "-bold")
         self.caption = ParagraphStyle("caption", fontName=head.replace("-regular", "-bold"),
                                       fontSize=style.size("caption"), leading=style.size("caption") * 1.3,
                                       spaceBefore=6, spaceAfter=4, keepWithNext=1, textColor=ink)

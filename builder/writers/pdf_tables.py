@@ -9,10 +9,10 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import NextPageTemplate, PageBreak, Paragraph, Table as RLTable, TableStyle
+from reportlab.platypus import Paragraph, Table as RLTable, TableStyle
 
 from builder.formatting import format_cell
-from builder.model import Cell, Table, TableRow
+from builder.model import Cell, Table
 from builder.transforms import table_note_refs
 from builder.writers.pdf_footnotes import FootnoteParagraph
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
 import yaml
@@ -146,7 +145,6 @@ def test_parity_of_headings_and_captions(flagship_build) -> None:
                   for b in walk(flagship_build.document.blocks) if isinstance(b, (Table, Figure)) and b.id]
     assert docx_heads == model_heads
     assert [_squash(c) for c in docx_caps] == [_squash(c) for c in model_caps]
-    from pypdf import PdfReader
     pdf = _squash(pdf_text(flagship_build.outputs["pdf"]))
     positions = [pdf.find(_squash(c)) for c in model_caps]
     assert -1 not in positions and positions == sorted(positions)
@@ -173,7 +171,7 @@ def test_report_lists_real_inconsistencies(flagship_build) -> None:
 
 def _marks(doc):
     """(footnote number, text just before its mark) for every mark, in document order."""
-    from builder.model import BulletList, FootnoteRef, OrderedList, Paragraph
+    from builder.model import FootnoteRef, Paragraph
 
     def scan(inlines, out):
         before = ""
