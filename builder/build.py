@@ -234,6 +234,9 @@ def _start_office(result: BuildResult):
 def _write_docx(result: BuildResult, path: Path, pages: dict[str, int], progress=None, office=None) -> None:
     """The TOC's page numbers from LibreOffice's layout when it is available, else the PDF's `pages`."""
     from builder.writers import docx, docx_pages
+    info: dict = {}
     result.toc_pages_from = docx_pages.write_docx(
         lambda toc_pages: docx.write(result.document, result.style, path, toc_pages),
-        path, result.document, pages, result.timings, progress, started=office)
+        path, result.document, pages, result.timings, progress, started=office, info=info)
+    if "pages" in info:
+        result.pages["docx"] = info["pages"]  # as LibreOffice lays the DOCX out

@@ -151,7 +151,7 @@ def prestart() -> "Office | None":
 
 def write_with_pages(write, path, bookmarks: dict[str, str], pdf_pages: dict[str, int],
                      timeout: float = TIMEOUT, first_written: bool = False,
-                     started: "Office | None" = None) -> tuple[str, str]:
+                     started: "Office | None" = None, info: dict | None = None) -> tuple[str, str]:
     """Write the DOCX at `path` with the TOC's pages from LibreOffice when it can, else from the PDF.
 
     `write(pages)` writes the DOCX with `pages` ({heading id: page}) as the TOC's cached numbers; `bookmarks` maps
@@ -170,6 +170,8 @@ def write_with_pages(write, path, bookmarks: dict[str, str], pdf_pages: dict[str
         with (started or Office(time.monotonic() + timeout, timeout)) as office:
             for _ in range(MAX_PASSES):
                 found = office.bookmark_pages(path)
+                if info is not None and "#page-count" in found:
+                    info["pages"] = found["#page-count"]
                 missing = [b for b in bookmarks.values() if b not in found]
                 if missing:
                     raise Unavailable(f"LibreOffice did not find bookmark {missing[0]}"
@@ -198,7 +200,7 @@ def toc_bookmarks(document) -> dict[str, str]:
 
 
 def write_docx(write, path, document, pdf_pages: dict[str, int], timings: dict[str, float] | None = None,
-               progress=None, started: "Office | None" = None) -> str:
+               progress=None, started: "Office | None" = None, info: dict | None = None) -> str:
     """`write_with_pages` for a document; the LibreOffice part's time goes into `timings["docx pages"]`.
     Returns "libreoffice" or "pdf", the source of the TOC's page numbers."""
     start = time.perf_counter()
@@ -210,7 +212,7 @@ def write_docx(write, path, document, pdf_pages: dict[str, int], timings: dict[s
             started.__exit__(None, None, None)
         return "pdf"  # no table of contents: no page number to take from LibreOffice
     source, note = write_with_pages(write, path, toc_bookmarks(document), pdf_pages, first_written=True,
-                                    started=started)
+                                    started=started, info=info)
     if timings is not None:
         timings["docx pages"] = round(time.perf_counter() - start - first, 4)
     if progress and note and not note.startswith(ENV):
@@ -258,6 +260,8 @@ def _uno_main(pipe: str, docx: str, budget: float) -> int:
             if name.startswith("_Toc"):
                 view.gotoRange(marks.getByName(name).getAnchor(), False)
                 pages[name] = view.getPage()
+        view.jumpToLastPage()
+        pages["#page-count"] = view.getPage()
     finally:
         doc.close(True)
     json.dump(pages, sys.stdout)
