@@ -120,7 +120,9 @@ class _Writer:
 
     # inlines ------------------------------------------------------------------------------
     def runs(self, p, inlines, bold=False, italic=False, sup=False) -> None:
-        for node in inlines:
+        for k, node in enumerate(inlines):
+            if isinstance(node, FootnoteRef) and k and isinstance(inlines[k - 1], FootnoteRef):
+                p.add_run(",").font.superscript = True  # adjacent marks: "44,45", not "4445"
             match node:
                 case Text(text=t) | Code(text=t):
                     r = p.add_run(t)

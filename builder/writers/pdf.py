@@ -87,7 +87,9 @@ class _Styles:
 
 def _markup(inlines: tuple[Inline, ...], accent: str = "#1f4e79") -> str:
     out = []
-    for node in inlines:
+    for k, node in enumerate(inlines):
+        if isinstance(node, FootnoteRef) and k and isinstance(inlines[k - 1], FootnoteRef):
+            out.append("<super>,</super>")  # adjacent marks: "44,45", not "4445"
         match node:
             case Text(text=t):
                 out.append(escape(t, {'"': "&quot;"}))
