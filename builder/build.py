@@ -53,7 +53,7 @@ class _Clock:
 
 
 def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
-            background: bool = False) -> BuildResult:
+            background: bool = False, raster: bool = True) -> BuildResult:
     """Everything up to the writers: load, validate, render, parse, number, draw charts."""
     diag = Diagnostics()
     timings: dict[str, float] = {}
@@ -70,7 +70,7 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     _report_claims(result, rendered, diag)
     cache = cache or project.root / "build" / ".cache" / "charts"
     doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw,
-                               background)
+                               background, raster)
     result.document = doc
     return result
 
@@ -94,9 +94,9 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Do
 
 
 def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics,
-                 draw: bool = True, background: bool = False):
+                 draw: bool = True, background: bool = False, raster: bool = True):
     ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
-    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background)
+    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster)
     blocks = []
     for b in doc.blocks:
         if isinstance(b, Figure):
@@ -171,7 +171,7 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FO
 
 
 def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress) -> BuildResult:
-    result = prepare(root, progress, background=True)
+    result = prepare(root, progress, background=True, raster="docx" in formats)
     try:
         return _write_outputs(result, out_dir, formats, progress)
     finally:

@@ -50,18 +50,18 @@ class Rendering:
     """Charts rendering in worker processes while the main process goes on: the vector drawings (SVG, parsed
     for ReportLab) are submitted first, as the PDF needs them; the 300-dpi PNGs for the DOCX follow."""
 
-    def __init__(self, jobs: list[Job]):
+    def __init__(self, vector: list[Job], raster: list[Job]):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401  (imported once in the parent, shared by the forked workers)
-        self.pool = ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2),
+        self.pool = ProcessPoolExecutor(max_workers=min(max(len(vector), len(raster)), os.cpu_count() or 2),
                                         mp_context=multiprocessing.get_context("fork"))
-        self.vector = [self.pool.submit(render_job, job, "vector") for job in jobs]
-        for job, future in zip(jobs, self.vector):
+        self.vector = [self.pool.submit(render_job, job, "vector") for job in vector]
+        for job, future in zip(vector, self.vector):
             _PENDING[job.svg] = future
-        self.raster = [self.pool.submit(render_job, job, "raster") for job in jobs]
+        self.raster = [self.pool.submit(render_job, job, "raster") for job in raster]
 
     def wait(self, part: str) -> None:
         for future in self.vector + (self.raster if part == "all" else []):
@@ -114,14 +114,17 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
 
 
 def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, locale: str,
-                  diag: Diagnostics, draw: bool = True, background: bool = False
+                  diag: Diagnostics, draw: bool = True, background: bool = False, raster: bool = True
                   ) -> tuple[dict[str, Chart | None], ChartStats]:
     """Charts for the figure ids placed in the chapters; cached ones are not rendered again.
     With draw=False the specs are only checked against their tables (for `dossier check`); with
-    background=True the caller waits for them (`stats.wait`) before a writer needs them."""
+    background=True the caller waits for them (`stats.wait`) before a writer needs them; raster=False skips the
+    PNGs (a PDF-only build)."""
     import time
     start = time.perf_counter()
-    stats, result, todo = ChartStats(), {}, []
+    stats, result = ChartStats(), {}
+    vector: list[Job] = []
+    pngs: list[Job] = []
     for chart_id in dict.fromkeys(ids):
         spec = dataset.charts[chart_id]
         if spec.missing_data:
@@ -131,23 +134,27 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
             result[chart_id] = None
             continue
         job = make_job(chart_id, spec, dataset, style, cache, locale)
-        if all(os.path.exists(p) for p in (job.svg, job.png, job.svg[:-4] + ".rlg")):
+        if not all(os.path.exists(p) for p in (job.svg, job.svg[:-4] + ".rlg")):
+            vector.append(job)
+        if raster and not os.path.exists(job.png):
+            pngs.append(job)
+        if job not in vector and job not in pngs:
             stats.cached += 1
-        else:
-            todo.append(job)
         result[chart_id] = Chart(job.svg, job.png, job.size[0], job.size[1], _alt(spec))
     if not draw:
         return result, stats
     cache.mkdir(parents=True, exist_ok=True)
     _prune(cache, {Path(c.svg_path).stem for c in result.values() if c})
-    stats.rendered = len(todo)
-    if len(todo) > 1 and (os.cpu_count() or 1) > 1:
-        stats.pending = Rendering(todo)
+    stats.rendered = len({j.chart_id for j in vector + pngs})
+    if len(vector) + len(pngs) > 1 and (os.cpu_count() or 1) > 1:
+        stats.pending = Rendering(vector, pngs)
         if not background:
             stats.wait()
     else:
-        for job in todo:
-            render_job(job)
+        for job in vector:
+            render_job(job, "vector")
+        for job in pngs:
+            render_job(job, "raster")
     stats.seconds = time.perf_counter() - start
     return result, stats
 

@@ -254,14 +254,13 @@ def _uno_main(pipe: str, docx: str, budget: float) -> int:
         return 4
     try:
         view = doc.getCurrentController().getViewCursor()
+        view.jumpToLastPage()  # lays the whole document out before any page is read
+        pages = {"#page-count": view.getPage()}
         marks = doc.getBookmarks()
-        pages = {}
         for name in marks.getElementNames():
             if name.startswith("_Toc"):
                 view.gotoRange(marks.getByName(name).getAnchor(), False)
                 pages[name] = view.getPage()
-        view.jumpToLastPage()
-        pages["#page-count"] = view.getPage()
     finally:
         doc.close(True)
     json.dump(pages, sys.stdout)
