@@ -63,3 +63,17 @@ def docx_text(path: Path) -> str:
             text.append("".join(t if t else "\t" for t, tab in runs))
     import html
     return html.unescape("\n".join(text))
+
+
+def pdf_outline(reader) -> list[tuple[str, int]]:
+    """(title, 1-based page) of every PDF bookmark, depth first."""
+    out: list[tuple[str, int]] = []
+
+    def flatten(items):
+        for item in items:
+            if isinstance(item, list):
+                flatten(item)
+            else:
+                out.append((item.title, reader.get_destination_page_number(item) + 1))
+    flatten(reader.outline)
+    return out

@@ -12,7 +12,7 @@ import pytest
 
 from builder.build import build
 from builder.writers import docx_pages
-from tests.conftest import MINIMAL, copy_project
+from tests.conftest import MINIMAL, copy_project, pdf_outline
 
 SOFFICE = shutil.which("soffice")
 needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not on PATH: "
@@ -103,15 +103,7 @@ def check_toc_pages(pdf: Path) -> list[tuple[str, int]]:
     pages = [p.extract_text() or "" for p in reader.pages]
     entries = toc_entries(pages)
     assert entries, "no table of contents found in the converted PDF"
-    outline = []
-
-    def flatten(items):
-        for item in items:
-            if isinstance(item, list):
-                flatten(item)
-            else:
-                outline.append((item.title, reader.get_destination_page_number(item) + 1))
-    flatten(reader.outline)
+    outline = pdf_outline(reader)
     assert [_squash(t) for t, _ in outline] == [_squash(t) for t, _ in entries]
     for (title, page), (_t, outline_page) in zip(entries, outline):
         assert page == outline_page, (title, page, outline_page)

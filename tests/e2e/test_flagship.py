@@ -9,7 +9,7 @@ import yaml
 
 from builder.formatting import format_cell
 from builder.model import Figure, Heading, Table, inline_text, walk
-from tests.conftest import ROOT, docx_text, pdf_text
+from tests.conftest import ROOT, docx_text, pdf_text, pdf_outline
 
 INVENTORY = yaml.safe_load((ROOT / "tests" / "data" / "original_inventory.yaml").read_text(encoding="utf-8"))
 
@@ -112,15 +112,7 @@ def test_toc_and_outline_pages_match_heading_pages(flagship_build) -> None:
     from pypdf import PdfReader
     reader = PdfReader(str(flagship_build.outputs["pdf"]))
     pages = [p.extract_text() or "" for p in reader.pages]
-    outline = []
-
-    def flatten(items):
-        for item in items:
-            if isinstance(item, list):
-                flatten(item)
-            else:
-                outline.append((item.title, reader.get_destination_page_number(item) + 1))
-    flatten(reader.outline)
+    outline = pdf_outline(reader)
     assert len(outline) == 38  # 3 front-matter headings, Introduction, 33 numbered headings, Abstracts
     for title, page in outline:
         assert _squash(title)[:25] in _squash(pages[page - 1]), (title, page)
