@@ -17,6 +17,8 @@ from pathlib import Path
 
 import click
 
+from builder.cli_options import formats_of, output_options
+
 TEMPLATE = "brief.md"
 SUFFIX = "-brief"
 DIRECTIVE_LINE = re.compile(r"^\s*```\{(table|figure|list)\}\s*(\S+)\s*$")
@@ -163,16 +165,13 @@ def build_brief(root: Path, out_dir: Path | None = None, formats: tuple[str, ...
 
 
 @click.command("brief")
-@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (default: PROJECT/build).")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default="all", show_default=True)
+@output_options
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def brief_command(project: Path, out_dir: Path | None, fmt: str, debug: bool) -> None:
     """Build the 2–4 page briefing pack of PROJECT (template: chapters/brief.md)."""
     import time
     from builder.cli import _progress, _run, _summary
-    formats = ("pdf", "docx") if fmt == "all" else (fmt,)
+    formats = formats_of(fmt)
     start = time.perf_counter()
     result = _run(debug, lambda: build_brief(project, out_dir, formats, progress=_progress))
     _summary(result, time.perf_counter() - start)

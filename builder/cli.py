@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from builder.cli_options import formats_of, output_options
+
 EXIT_USER_ERROR = 2
 
 
@@ -28,16 +30,14 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: PROJECT/build).")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default="all", show_default=True)
+@output_options
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when a claim fails or a warning is reported.")
 @click.option("--force", is_flag=True, help="Rebuild even when no input changed.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def build(project: Path, out_dir: Path | None, fmt: str, strict: bool, force: bool, debug: bool) -> None:
     """Build the report in PROJECT into PDF and DOCX."""
     import builder.build as pipeline
-    formats = pipeline.FORMATS if fmt == "all" else (fmt,)
+    formats = formats_of(fmt)
     start = time.perf_counter()
     result = _run(debug, lambda: pipeline.build(project, out_dir, formats, progress=_progress,
                                                 force=force or strict))

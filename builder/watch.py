@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from builder.cli_options import formats_of, output_options
+
 WATCHED = ("chapters", "data", "styles")
 
 
@@ -103,14 +105,11 @@ def watch(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ("
 
 
 @click.command("watch")
-@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (default: PROJECT/build).")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default="all", show_default=True)
+@output_options
 @click.option("--brief", is_flag=True, help="Rebuild the briefing pack too (chapters/brief.md).")
 def watch_command(project: Path, out_dir: Path | None, fmt: str, brief: bool) -> None:
     """Rebuild PROJECT on every change to report.yaml, chapters, data or styles (Ctrl-C to stop)."""
-    formats = ("pdf", "docx") if fmt == "all" else (fmt,)
+    formats = formats_of(fmt)
 
     def stop(_signum, _frame):
         raise KeyboardInterrupt
