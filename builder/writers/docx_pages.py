@@ -18,6 +18,7 @@ import sys
 import time
 
 TIMEOUT = 60.0          # seconds for the whole LibreOffice part, soffice start included
+ATTEMPTS = 2            # soffice starts per build: a second one when the first fails before reading any page
 MAX_PASSES = 3          # LibreOffice reads per build: the first read, a check, and one more if the check moved a page
 ENV = "DOSSIER_DOCX_PAGINATION"
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "/opt/libreoffice/program/python")
@@ -165,9 +166,22 @@ def write_with_pages(write, path, bookmarks: dict[str, str], pdf_pages: dict[str
         return "pdf", "no headings in the table of contents"
     if not available():
         return "pdf", "LibreOffice (soffice) or python3-uno not installed"
+    deadline = time.monotonic() + timeout
+    note = ""
+    for attempt in range(ATTEMPTS):  # a fresh soffice once more when the first fails before any page is read
+        office = started if attempt == 0 and started is not None else Office(deadline, timeout)
+        source, note = _paginate(office, write, path, bookmarks, pdf_pages, info)
+        if source == "libreoffice" or time.monotonic() >= deadline - 1:
+            return source, note
+    return "pdf", note
+
+
+def _paginate(office: "Office", write, path, bookmarks: dict[str, str], pdf_pages: dict[str, int],
+              info: dict | None) -> tuple[str, str]:
+    """Read the pages in `office` and write them in until LibreOffice's layout agrees with the file."""
     written, read = pdf_pages, False
     try:
-        with (started or Office(time.monotonic() + timeout, timeout)) as office:
+        with office:
             for _ in range(MAX_PASSES):
                 found = office.bookmark_pages(path)
                 if info is not None and "#page-count" in found:
@@ -187,7 +201,7 @@ def write_with_pages(write, path, bookmarks: dict[str, str], pdf_pages: dict[str
                     break  # numbers of the same width cannot move a TOC line: no need to read the pages again
     except Unavailable as e:
         if not read:
-            return "pdf", str(e)  # the file still holds the PDF's pages from the first write
+            return "pdf", str(e)  # nothing was read, so the file still holds the PDF's pages
         # the file already holds numbers LibreOffice laid out; only a later check failed
     return "libreoffice", ""
 
