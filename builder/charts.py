@@ -150,6 +150,8 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
         return result, stats
     cache.mkdir(parents=True, exist_ok=True)
     _prune(cache, {Path(c.svg_path).stem for c in result.values() if c})
+    from builder.staging import sweep
+    sweep(cache)  # temporary files of builds that were killed
     stats.rendered = len({j.chart_id for j in vector + pngs})
     if len(vector) + len(pngs) > 1 and (os.cpu_count() or 1) > 1:
         stats.pending = Rendering(vector, pngs)
@@ -214,9 +216,13 @@ def load_drawing(svg_path: str, width: float):
     except (OSError, pickle.PickleError, EOFError, AttributeError):
         from svglib.svglib import svg2rlg
         drawing = svg2rlg(svg_path)
-        tmp = parsed.with_suffix(".rlg.tmp")
-        tmp.write_bytes(pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, parsed)
+        from builder.staging import temp_path
+        tmp = temp_path(parsed)
+        try:
+            tmp.write_bytes(pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, parsed)
+        finally:
+            tmp.unlink(missing_ok=True)
     return _scaled(drawing, width)
 
 
