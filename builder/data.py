@@ -320,7 +320,8 @@ def _read_rows(root: Path, meta_path: Path, meta: TableMeta) -> tuple[Path, list
     xlsx_path = meta_path.with_suffix(".xlsx")
     if csv_path.exists() and xlsx_path.exists():
         raise BuildError(f"two data files for table '{meta_path.stem}': {csv_path.name} and {xlsx_path.name}",
-                         Source(f"data/{xlsx_path.name}"), "keep one of them: the build will not guess which is current")
+                         Source(f"data/{xlsx_path.name}"),
+                         "keep one of them: the build will not guess which is current")
     if csv_path.exists():
         project_file(root, csv_path, f"data/{csv_path.name}")
         return csv_path, *_read_csv(csv_path)
@@ -355,7 +356,8 @@ def _read_csv(path: Path) -> tuple[list[list[str]], list[int]]:
 def _check_cell_lengths(row: list[str], rel: str, line: int) -> None:
     for col, cell in enumerate(row, start=1):
         if len(cell) > MAX_CELL:
-            raise BuildError(f"a cell of {len(cell):,} characters; a cell may hold {MAX_CELL:,}", Source(rel, line, col),
+            raise BuildError(f"a cell of {len(cell):,} characters; a cell may hold {MAX_CELL:,}",
+                             Source(rel, line, col),
                              "a table cell holds a value or a short text: keep long text in the chapter or the notes")
 
 

@@ -16,6 +16,7 @@ from builder.templates import Rendered
 DIRECTIVE = re.compile(r"^\{(\w+)\}\s*(\S*)\s*$")
 UNNUMBERED = re.compile(r"\s*\{-\}\s*$|\s*\{\.unnumbered\}\s*$")
 DANGLING_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+MAX_INLINE_DEPTH = 20  # emphasis inside emphasis, …
 MAX_DEPTH = 9  # lists and quotes inside each other: Word's list levels end at 9, and so does the page width
 
 
@@ -249,3 +250,14 @@ def _check_depth(tokens, rendered: Rendered) -> None:
                                  where, "flatten the list: move the deepest items up a level or into a paragraph")
         elif token.type in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
             depth -= 1
+        elif token.type == "inline" and token.children:
+            _check_inline_depth(token, rendered)
+
+
+def _check_inline_depth(token, rendered: Rendered) -> None:
+    """Emphasis, links and the like nested past MAX_INLINE_DEPTH (markdown-it does not bound them) are an error."""
+    deepest = max(child.level for child in token.children)
+    if deepest > MAX_INLINE_DEPTH:
+        where = rendered.source(token.map[0] + 1) if token.map else Source(rendered.path)
+        raise BuildError(f"emphasis or links nested {deepest} deep; at most {MAX_INLINE_DEPTH} levels are allowed",
+                         where, "check the runs of '*', '_' or '[' on this line; escape a literal one as \\*")

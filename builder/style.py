@@ -178,4 +178,5 @@ def _check_fonts(style: Style, root: Path, rel: str, node, diagnostics: Diagnost
     for role in ("body", "heading"):
         if role in style.spec.fonts:
             for face, file in getattr(style, role).files.items():
-                check_font_file(file, Source(rel, node_line(node, ("fonts", role))), relative(root.resolve(), Path(file)))
+                where = Source(rel, node_line(node, ("fonts", role)))
+                check_font_file(file, where, relative(root.resolve(), Path(file)))

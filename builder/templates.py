@@ -197,6 +197,8 @@ def render_chapter(env: Any, root: Path, name: str, dataset: Dataset, report: di
                          "check the {{ }} and {% %} pairs on this line") from e
     except TemplateError as e:
         raise BuildError(str(e), Source(rel), "keep chapters and included files inside chapters/") from None
+    except UnicodeDecodeError as e:
+        raise BuildError(f"not UTF-8 text (byte {e.start})", Source(rel), "save the chapter as UTF-8") from None
     recorder = _Recorder(rel, template.filename)
     recorder.template = template
     functions = helpers(locale)[1]

@@ -153,7 +153,7 @@ def test_disk_full_while_writing_is_a_user_error_and_removes_the_temporary_file(
     assert _outputs(project / "build") == before and not _litter(project / "build")
 
 
-# ---- row 15: watch ----------------------------------------------------------------------------------------------------
+# ---- row 15: watch ---------------------------------------------------------------------------------------------------
 
 def test_watch_picks_up_a_styles_folder_created_after_it_started(tmp_path: Path) -> None:
     project = copy_project(MINIMAL, tmp_path / "w")
@@ -172,7 +172,8 @@ def test_watch_picks_up_a_styles_folder_created_after_it_started(tmp_path: Path)
                                                              encoding="utf-8")
             assert _until(lambda: "styles/default.yaml:21: error: colours.text" in log_path.read_text(), 60), \
                 log_path.read_text()
-            (project / "styles" / "default.yaml").write_text(style.replace('accent: "#1f4e79"', 'accent: "#7f1f1f"'), encoding="utf-8")
+            fixed = style.replace('accent: "#1f4e79"', 'accent: "#7f1f1f"')
+            (project / "styles" / "default.yaml").write_text(fixed, encoding="utf-8")
             assert _until(lambda: pdf.read_bytes() != first, 60), log_path.read_text()
             assert proc.poll() is None and "Traceback" not in log_path.read_text()
         finally:
