@@ -237,11 +237,34 @@ def _load_lists(root: Path, diagnostics: Diagnostics, errors: list[BuildError]) 
         try:
             project_file(root, path, f"data/lists/{path.name}")
             lists[path.stem] = load_model(ListSpec, path, f"data/lists/{path.name}", diagnostics)
+            _check_list_depth(lists[path.stem], path, f"data/lists/{path.name}")
         except BuildErrors as e:
             errors.extend(e.errors)
         except BuildError as e:
             errors.append(e)
     return lists
+
+
+MAX_LIST_DEPTH = 9  # as for lists in chapters: Word's list levels end at 9, and so does the page width
+
+
+def _check_list_depth(spec: ListSpec, path: Path, rel: str) -> None:
+    """A list nested deeper than MAX_LIST_DEPTH is an error at the first item past it."""
+    from builder.yamlfile import node_line, read_yaml
+
+    def too_deep(items, loc: tuple, depth: int) -> tuple | None:
+        for i, item in enumerate(items):
+            if depth > MAX_LIST_DEPTH:
+                return loc + (i,)
+            if isinstance(item, ListItemSpec) and item.items:
+                found = too_deep(item.items, loc + (i, "items"), depth + 1)
+                if found:
+                    return found
+        return None
+    found = too_deep(spec.items, ("items",), 1)
+    if found:
+        raise BuildError(f"the list is nested more than {MAX_LIST_DEPTH} levels deep", Source(
+            rel, node_line(read_yaml(path, rel)[1], found)), "flatten the list: move the deepest items up a level")
 
 
 class _Charts(BaseModel):
