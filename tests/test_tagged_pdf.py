@@ -173,10 +173,14 @@ def flagship(flagship_build) -> Structure:
     return Structure(flagship_build.outputs["pdf"])
 
 
-def test_flagship_structure_is_complete(flagship) -> None:
+def test_flagship_structure_is_complete(flagship_build, flagship) -> None:
     assert_complete(flagship)
     types = Counter(t for t, _e, _d in flagship.elements)
-    assert types["Table"] == 34 and types["Figure"] == 14 and types["Note"] == 60
+    blocks = list(walk(flagship_build.document.blocks))
+    charts = [b for b in blocks if isinstance(b, Figure) and b.chart]
+    assert types["Table"] == sum(isinstance(b, Table) for b in blocks) == 34
+    assert types["Figure"] == len(charts) == 15
+    assert types["Note"] == len(flagship_build.document.footnotes) == 60
     assert types["TOC"] == 1 and types["TOCI"] == len(headings_of(flagship))
 
 
@@ -196,20 +200,26 @@ def test_flagship_struct_text_reads_in_order(flagship_build, flagship) -> None:
 
 
 def test_flagship_footnote_follows_its_paragraph(flagship_build, flagship) -> None:
+    """Each note is read right after the paragraph with its mark, before the next paragraph."""
+    from itertools import takewhile
     text = squash(flagship.struct_text())
     doc = flagship_build.document
     paragraphs = [b for b in walk(doc.blocks) if isinstance(b, Paragraph)]
-    checked = 0
+    numbers = {note_id: n for n, note_id in enumerate(doc.footnotes, start=1)}
+    cursor, checked, seen = -1, 0, set()
     for para, after in zip(paragraphs, paragraphs[1:]):
-        refs = [i for i in _refs(para.inlines)]
+        cursor = text.find(squash(inline_text(tuple(takewhile(lambda i: not isinstance(i, FootnoteRef),
+                                                                para.inlines))))[:80], cursor + 1)
+        assert cursor != -1, f"paragraph not found in reading order: {inline_text(para.inlines)[:80]}"
+        refs = [i for i in _refs(para.inlines) if i not in seen]
+        seen.update(refs)
         if not refs or len(inline_text(after.inlines)) < 30:
             continue
-        start = text.find(squash(inline_text(para.inlines))[:60])
-        note = text.find(squash(inline_text(doc.footnotes[refs[0]]))[:40], start)
-        nxt = text.find(squash(inline_text(after.inlines))[:60], start)
-        assert start < note < nxt, f"footnote {refs[0]} is not read between its paragraph and the next"
+        note = text.find(f"{numbers[refs[0]]}{squash(inline_text(doc.footnotes[refs[0]]))[:40]}", cursor)
+        nxt = text.find(squash(inline_text(after.inlines))[:40], cursor + 1)
+        assert cursor < note < nxt, f"footnote {refs[0]} is not read between its paragraph and the next"
         checked += 1
-    assert checked >= 10
+    assert checked >= 20
 
 
 def _refs(inlines):
