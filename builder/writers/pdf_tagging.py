@@ -379,8 +379,11 @@ def finish(path: str, tags: Tagging, meta, standard: str = "ua-1") -> None:
         _metadata(pdf, meta, standard)
         if standard == "a-2b":
             _output_intent(pdf)
-        pdf.save(path, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        pikepdf.settings.set_flate_compression_level(1)  # the tree packs into object streams: fast beats small
+        try:
+            pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        finally:
+            pikepdf.settings.set_flate_compression_level(-1)
 
 
 class _Assembly:
@@ -392,6 +395,9 @@ class _Assembly:
         self.pages = [p.obj for p in pdf.pages]
         self.parents: dict[int, dict[int, object]] = {}
         self.objr: list = []  # parent-tree entries of annotations, keyed from len(pages)
+        self.names: dict[str, object] = {}
+        self.drawn: set[int] = set()
+        _mark_drawn(tags.root, self.drawn)
 
     def run(self) -> None:
         pk, pdf = self.pk, self.pdf
@@ -414,33 +420,38 @@ class _Assembly:
 
     def element(self, node: Node, parent):
         """The StructElem of `node`, or None when nothing of it was drawn."""
+        if id(node) not in self.drawn:
+            return None
         pk = self.pk
-        elem = self.pdf.make_indirect(pk.Dictionary(Type=pk.Name.StructElem, S=pk.Name("/" + node.role), P=parent))
-        kids = pk.Array()
+        first = next((k for k in node.kids if isinstance(k, Mark)), None)
+        page = self.pages[first.page] if first is not None else None
+        if node.role not in self.names:
+            self.names[node.role] = pk.Name("/" + node.role)
+        entries = {"/Type": self.names.setdefault("StructElem", pk.Name.StructElem), "/S": self.names[node.role],
+                   "/P": parent, **self.attributes(node)}
+        if page is not None:
+            entries["/Pg"] = page
+        elem = self.pdf.make_indirect(pk.Dictionary(entries))
+        kids = []
         for kid in node.kids:
             if isinstance(kid, Node):
                 child = self.element(kid, elem)
                 if child is not None:
                     kids.append(child)
             else:
-                kids.extend(self.marked(kid, elem))
-        if not len(kids):
-            return None
-        elem.K = kids
-        first = next((k for k in node.kids if isinstance(k, Mark)), None)
-        if first is not None:
-            elem.Pg = self.pages[first.page]
-        self.attributes(node, elem)
+                kids.extend(self.marked(kid, elem, first.page))
+        elem.K = pk.Array(kids)
         return elem
 
-    def marked(self, mark: Mark, elem) -> list:
+    def marked(self, mark: Mark, elem, elem_page: int) -> list:
+        """The MCID (a number on the element's own page, else a marked-content reference) and its links."""
         pk = self.pk
         page = self.pages[mark.page]
         self.parents.setdefault(mark.page, {})[mark.mcid] = elem
-        out = [pk.Dictionary(Type=pk.Name.MCR, Pg=page, MCID=mark.mcid)]
-        annots = page.get("/Annots", pk.Array())
-        for i in range(*mark.annots):
-            out.append(self.link(annots[i], page, elem))
+        out = [mark.mcid if mark.page == elem_page else pk.Dictionary(Type=pk.Name.MCR, Pg=page, MCID=mark.mcid)]
+        if mark.annots[0] < mark.annots[1]:
+            annots = page.Annots
+            out.extend(self.link(annots[i], page, elem) for i in range(*mark.annots))
         return out
 
     def link(self, annot, page, parent):
@@ -466,18 +477,29 @@ class _Assembly:
             return self.tags.contents.get("#" + name, "Go to " + name)
         return "Go to another place in this document"
 
-    def attributes(self, node: Node, elem) -> None:
-        pk = self.pk
+    def attributes(self, node: Node) -> dict:
+        pk, out = self.pk, {}
         if node.alt:
-            elem.Alt = pk.String(node.alt)
+            out["/Alt"] = pk.String(node.alt)
         if node.lang:
-            elem.Lang = pk.String(node.lang)
-        if node.role in (PARTS["header"], PARTS["cell"]):
-            table = {k: pk.Name("/" + v) if isinstance(v, str) else v for k, v in node.attrs.items()}
-            if table:
-                elem.A = pk.Dictionary({"/O": pk.Name.Table, **{f"/{k}": v for k, v in table.items()}})
+            out["/Lang"] = pk.String(node.lang)
+        if node.role in (PARTS["header"], PARTS["cell"]) and node.attrs:
+            table = {f"/{k}": pk.Name("/" + v) if isinstance(v, str) else v for k, v in node.attrs.items()}
+            out["/A"] = pk.Dictionary({"/O": pk.Name.Table, **table})
         elif "BBox" in node.attrs and node.role == STRUCTURE[Figure]:
-            elem.A = pk.Dictionary(O=pk.Name.Layout, BBox=pk.Array(node.attrs["BBox"]), Placement=pk.Name.Block)
+            out["/A"] = pk.Dictionary(O=pk.Name.Layout, BBox=pk.Array(node.attrs["BBox"]), Placement=pk.Name.Block)
+        return out
+
+
+def _mark_drawn(node: Node, drawn: set[int]) -> bool:
+    """Collect the ids of the nodes that have marked content, their own or their descendants'."""
+    found = node.drawn
+    for kid in node.kids:
+        if isinstance(kid, Node) and _mark_drawn(kid, drawn):
+            found = True
+    if found:
+        drawn.add(id(node))
+    return found
 
 
 def _metadata(pdf, meta, standard: str) -> None:
