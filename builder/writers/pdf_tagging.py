@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import Flowable
 from reportlab.platypus.tables import TableRenderCB
 
@@ -192,8 +193,21 @@ class Tagging:
             canv._code.append("EMC")
 
 
+class _Lines(PDFTextObject):
+    """Text that ends each line with a space (no ink, past the line's end), so that text read from the
+    structure does not run the last word of a line into the first of the next."""
+
+    def _textOut(self, text, TStar=0):
+        if TStar and text and not text.endswith(" "):
+            text += " "
+        super()._textOut(text, TStar)
+
+
 class TaggedCanvas(Canvas):
-    """A canvas whose internal links say where they go (/Contents)."""
+    """A canvas whose internal links say where they go (/Contents) and whose lines end in a space."""
+
+    def beginText(self, x=0, y=0, direction=None):
+        return _Lines(self, x, y, direction=direction)
 
     def linkRect(self, contents, destinationname, *args, **kw):
         tags = tagger(self)
