@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from builder.accessibility import check_accessibility
 from builder.charts import ChartStats, render_charts
 from builder.data import Dataset, load_dataset
 from builder.errors import BuildError, Diagnostics
@@ -63,6 +64,7 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     rendered = clock("templates", render_all, project, dataset)
     doc = clock("markdown", assemble, project, rendered, dataset)
     doc = clock("transforms", number_document, doc, diag)
+    clock("accessibility", check_accessibility, doc, dataset, diag)
     result = BuildResult(project, doc, diag, [c for r in rendered for c in r.claims],
                          sum(r.statements for r in rendered), timings=timings, dataset=dataset)
     result.style = style

@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,6 +41,9 @@ class StyleSpec(_Schema):
     sizes: dict[str, float]
     colours: dict[str, str]
     chart: dict = Field(default_factory=dict)
+    pdf_standard: Literal["ua-1", "a-2b"] = Field(
+        "ua-1", description="What the PDF claims: ua-1 (tagged, PDF/UA-1) or a-2b (PDF/UA-1 and PDF/A-2b, with an "
+                            "sRGB output intent, for archives and legal deposit).")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,10 @@ class Style:
 
     def colour(self, name: str) -> str:
         return self.spec.colours[name]
+
+    @property
+    def pdf_standard(self) -> str:
+        return self.spec.pdf_standard
 
     @property
     def margins_mm(self) -> dict[str, float]:
