@@ -157,3 +157,23 @@ def limit_filters(env: Any) -> None:
     """Jinja's padding and formatting filters, with the same width limit as the string methods."""
     for name in ("center", "indent", "wordwrap", "truncate", "format"):
         env.filters[name] = _limited_filter(env.filters[name])
+
+
+def line_map_linear(src: list[str], out: list[str], window: int = 400) -> list[int]:
+    """For each output line, a source line (1-based), in time linear in the lines: an output line equal to a source
+    line at most `window` lines ahead maps to it and moves the position on; any other maps to the position."""
+    from bisect import bisect_left
+    where: dict[str, list[int]] = {}
+    for i, line in enumerate(src):
+        where.setdefault(line, []).append(i)
+    mapping, pos = [], 0
+    for line in out:
+        found = where.get(line, [])
+        k = bisect_left(found, pos)
+        if k < len(found) and found[k] < pos + window:
+            pos = found[k]
+            mapping.append(pos + 1)
+            pos += 1
+        else:
+            mapping.append(min(pos, max(len(src) - 1, 0)) + 1)
+    return mapping

@@ -239,7 +239,7 @@ def _runtime_error(e: Exception, rel: str, filename: str) -> BuildError:
 
 def _limit_or_include_error(e: Exception, kind: str, message: str, rel: str, line: int | None) -> BuildError:
     if kind == "RecursionError":
-        message = "template limit: a macro calls itself without end"
+        message = "template limit: a macro or an include calls itself without end"
     elif kind == "MemoryError":
         message = "template limit: the template ran out of memory"
     elif kind == "TemplateNotFound":
@@ -250,6 +250,9 @@ def _limit_or_include_error(e: Exception, kind: str, message: str, rel: str, lin
 def _line_map(source: str, output: str) -> list[int]:
     """For each output line, the source line it most likely came from (1-based)."""
     src, out = source.splitlines(), output.splitlines()
+    if len(src) * len(out) > 4_000_000:  # difflib is quadratic: a long chapter takes the linear way
+        from builder.sandbox import line_map_linear
+        return line_map_linear(src, out)
     mapping = [0] * len(out)
     matcher = difflib.SequenceMatcher(a=src, b=out, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -214,3 +214,16 @@ def test_templates_within_the_limits_still_render(tmp_path: Path) -> None:
                                                 "{% for i in range(3) %}{{ i }}{% endfor %}\n", encoding="utf-8")
     out = render_chapter(make_environment(tmp_path, "en_GB"), tmp_path, "c.md", Dataset({}, {}, {}), {}, "en_GB")
     assert out.markdown == "--- 1024    42   a  |012\n"
+
+
+def test_a_long_chapter_maps_its_lines_in_linear_time() -> None:
+    """60,000 paragraphs (120,000 lines, half of them blank): difflib took more than five minutes."""
+    from builder.templates import _line_map
+    source = "\n".join(f"Paragraph {i} of a long chapter.\n" for i in range(60_000))
+    output = source.replace("Paragraph 7 ", "Changed 7 ")
+    start = time.perf_counter()
+    mapping = _line_map(source, output)
+    assert time.perf_counter() - start < 10
+    assert len(mapping) == len(output.splitlines())
+    assert mapping[:3] == [1, 2, 3] and mapping[-1] == len(source.splitlines())
+    assert mapping[2 * 60_000 - 2] == 2 * 60_000 - 1  # the last paragraph maps to its own line
