@@ -206,6 +206,22 @@ def _megabyte_cell(run: Run) -> None:
         f.write("Somewhere,1," + "a" * (1 << 20) + "\n")
 
 
+def _font_outside(run: Run) -> None:
+    font = _outside(run, "font.ttf", "")
+    shutil.copy(_dejavu(), font)
+    files = ", ".join(f"{face}: {font}" for face in ("regular", "bold", "italic", "bold_italic"))
+    style = (ROOT / "styles" / "default.yaml").read_text(encoding="utf-8").replace(
+        "body: {package: fontpkg_pt_serif, prefix: PT_Serif-Web, name: PT Serif, fallback: DejaVuSerif}",
+        f"body: {{name: Outside, files: {{{files}}}}}")
+    (run.project / "styles").mkdir()
+    (run.project / "styles" / "default.yaml").write_text(style, encoding="utf-8")
+
+
+def _dejavu() -> str:
+    from builder.style import dejavu
+    return dejavu("DejaVuSans").files["regular"]
+
+
 SECRET = "# Secret\n\nSECRET-MARKER root:x:0:0\n"
 SETUPS: dict[str, Callable[[Run], None]] = {
     "header-only-arms": _header_only_arms,
@@ -223,6 +239,9 @@ SETUPS: dict[str, Callable[[Run], None]] = {
     "chapter-name-outside": _chapter_name_outside,
     "archived-edition": _archived_edition,
     "megabyte-cell": _megabyte_cell,
+    "link-style-outside": lambda run: ((run.project / "styles").mkdir(), _link(run, "styles/default.yaml", _outside(
+        run, "style.yaml", (ROOT / "styles" / "default.yaml").read_text(encoding="utf-8")))),
+    "font-outside": _font_outside,
     "fifo-csv": lambda run: ((run.project / "data" / "trade.csv").unlink(),
                              os.mkfifo(run.project / "data" / "trade.csv")),
     "output-name-outside": lambda run: (run.project / "report.yaml").write_text(
