@@ -192,6 +192,7 @@ def test_watch_picks_up_a_styles_folder_created_after_it_started(tmp_path: Path)
     ("'x'.center(10**9)", "center(1,000,000,000)"),
     ("'x' | center(10**9)", "center"),
     ("'x'.zfill(10**9)", "zfill(1,000,000,000)"),
+    ("'x' * 10**6 + 'y'", "'+' would build 1,000,001 items"),
 ])
 def test_template_limits(expression: str, words: str, tmp_path: Path) -> None:
     from builder.data import Dataset
