@@ -1,14 +1,16 @@
 """The template sandbox: Jinja's immutable sandbox with limits of time, size and place.
 
-A chapter template may not build huge strings or numbers (`'x' * 10**9`, `10**10**10`, `'%999999999d'`), render
-for longer than a time limit (nested `range` loops), render more than a size limit, or read a template that
-resolves outside the project (`{% include %}` of a link). Past a limit it stops with a TemplateRuntimeError that
-the caller reports at the chapter's line.
+A chapter template may not build huge strings or numbers (`'x' * 10**9`, `10 ** 10**9`, `'%999999999d'`), render
+for longer than a time limit (nested `range` loops), take more than a memory ceiling (a string doubled twenty
+times), render more than a size limit, or read a template that resolves outside the project (`{% include %}` of a
+link). Past a limit it stops with a TemplateRuntimeError (or MemoryError) that the caller reports at the chapter's
+line. The limits are listed in docs/template-helpers.md, section Limits.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,9 @@ RENDER_SECONDS = 30.0       # per chapter; DOSSIER_TEMPLATE_SECONDS overrides
 _WIDTH = re.compile(r"%[-+ #0]*(\d+)|\{[^{}]*:[^{}]*?(\d+)[^{}]*\}")
 
 
+@lru_cache(maxsize=1)
 def sandbox() -> Any:
-    """Jinja's immutable sandbox with `*`, `**` and `%` checked and no method or filter that pads to a huge width."""
+    """Jinja's immutable sandbox with `*`, `+`, `**` and `%` checked and no method that pads to a huge width."""
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     class Sandbox(ImmutableSandboxedEnvironment):
