@@ -388,8 +388,15 @@ def _check_header(header: list[str], meta: TableMeta, rel: str, meta_rel: str) -
     declared = [c.name for c in meta.columns]
     found = [h.strip() for h in header]
     if found != declared:
-        raise BuildError(f"header {found} does not match the declared columns {declared}", Source(rel, 1),
+        shown = (f"header {found} does not match the declared columns {declared}" if len(found) + len(declared) <= 40
+                 else f"header of {len(found):,} columns does not match the {len(declared)} declared columns "
+                      f"(first difference: column {_first_difference(found, declared) + 1})")
+        raise BuildError(shown, Source(rel, 1),
                          f"make the first row of {rel} and the columns in {meta_rel} agree, in the same order")
+
+
+def _first_difference(a: list[str], b: list[str]) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
 
 
 def _typed_rows(raw: list[list[str]], lines: list[int], meta: TableMeta, rel: str) -> list[dict[str, Value]]:

@@ -60,6 +60,7 @@ def test_bad_input(name: str, built_minimal: Path, tmp_path: Path) -> None:
         done = _cli(command, env, run.prefix)
         output = done.stdout + done.stderr
         assert "Traceback" not in output, output
+        assert len(done.stderr) < 20_000, "a message a person can read"
         assert done.returncode == case.get("exit", 2), output
         assert run.fill(case["expect"]) in done.stderr, done.stderr
         if case.get("exit", 2) != 0:
@@ -242,6 +243,10 @@ SETUPS: dict[str, Callable[[Run], None]] = {
     "link-style-outside": lambda run: ((run.project / "styles").mkdir(), _link(run, "styles/default.yaml", _outside(
         run, "style.yaml", (ROOT / "styles" / "default.yaml").read_text(encoding="utf-8")))),
     "font-outside": _font_outside,
+    "wide-header": lambda run: (run.project / "data" / "trade.csv").write_text(
+        ",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n", encoding="utf-8"),
+    "every-row-wrong": lambda run: (run.project / "data" / "trade.csv").write_text(
+        "year,exports,imports,share\n" + "".join(f"{1000 + i},1,1\n" for i in range(100_000)), encoding="utf-8"),
     "fifo-csv": lambda run: ((run.project / "data" / "trade.csv").unlink(),
                              os.mkfifo(run.project / "data" / "trade.csv")),
     "output-name-outside": lambda run: (run.project / "report.yaml").write_text(
