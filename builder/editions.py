@@ -165,10 +165,19 @@ def new_edition(root: Path, new_id: str, date: dt.date | None = None, data_year:
     except ValueError as e:
         raise BuildError(str(e), Source(REPORT_FILE), "write the edition as `edition:` followed by indented "
                          "`id:`, `number:`, `label:`, `date:`, `data_year:` lines") from e
-    archive = archive_edition(root, old.id)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(new_text, encoding="utf-8")
-    tmp.replace(path)
+    archive = None
+    try:
+        archive = archive_edition(root, old.id)
+        from builder.staging import write_atomic
+        write_atomic(path, new_text)
+    except OSError as e:  # nothing half-done stays: no partial archive, no archive without the bump
+        for folder in (root / ARCHIVE_DIR / f".{old.id}.tmp", archive):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        where = Path(e.filename).relative_to(root).as_posix() if e.filename and Path(e.filename).is_relative_to(
+            root) else str(e.filename or root)
+        raise BuildError(f"cannot write {where}: {e.strerror}", Source(where),
+                         "make the project folder writable (editions/ and report.yaml are written)") from None
     checklist = Checklist(old.id, new_id, archive, year, todo=todo)
     _check(root, checklist)
     return checklist

@@ -133,6 +133,13 @@ def _out_not_writable(run: Run) -> None:
         run.prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 
 
+def _project_not_writable(run: Run) -> None:
+    run.project.chmod(0o555)
+    run.cleanups.append(lambda: run.project.chmod(0o755))
+    if os.geteuid() == 0:
+        run.prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
+
 def _hold_lock(run: Run) -> None:
     import fcntl
     fd = os.open(run.out, os.O_RDONLY | os.O_DIRECTORY)
@@ -228,6 +235,7 @@ SETUPS: dict[str, Callable[[Run], None]] = {
     "header-only-arms": _header_only_arms,
     "out-not-writable": _out_not_writable,
     "hold-lock": _hold_lock,
+    "project-not-writable": _project_not_writable,
     "disk-full": _disk_full,
     "xlsx-plain": lambda run: _workbook(run),
     "xlsx-formula": lambda run: _workbook(run, formula=("B4", "=B3*2")),
