@@ -171,7 +171,6 @@ def _is_colour(value) -> bool:
 
 
 def _check_fonts(style: Style, root: Path, rel: str, node, diagnostics: Diagnostics) -> None:
-    from builder.fonts import check_font_file
     from builder.paths import OUTSIDE_HINT, OutsideProject, relative, resolve_inside
     for role, spec in style.spec.fonts.items():
         where = Source(rel, node_line(node, ("fonts", role, "package" if spec.package else "files")))
@@ -183,8 +182,9 @@ def _check_fonts(style: Style, root: Path, rel: str, node, diagnostics: Diagnost
                 resolve_inside(root, root / "styles" / file, f"styles/{file}")
             except OutsideProject as e:
                 raise BuildError(f"fonts.{role}.files.{face}: {e}", where, OUTSIDE_HINT) from None
-    for role in ("body", "heading"):
-        if role in style.spec.fonts:
+    for role in ("body", "heading"):  # the files a style names; a font package's own files are trusted
+        if role in style.spec.fonts and style.spec.fonts[role].files:
+            from builder.fonts import check_font_file  # imports ReportLab: only when a style names font files
             for face, file in getattr(style, role).files.items():
                 where = Source(rel, node_line(node, ("fonts", role)))
                 check_font_file(file, where, relative(root.resolve(), Path(file)))
