@@ -131,7 +131,12 @@ def load_style(root: Path, name: str, diagnostics: Diagnostics) -> Style:
     from builder.paths import project_file
     path = root / "styles" / f"{name}.yaml"
     rel = f"styles/{name}.yaml"
+    if Path(name).name != name or name.startswith("."):
+        raise BuildError(f"style '{name}' is not a name in styles/", _style_line(root),
+                         "write `style: NAME` for styles/NAME.yaml")
     if not path.exists():
+        if name != "default":
+            diagnostics.warn("style", f"{rel} not found: the built-in default style is used", _style_line(root))
         path, rel = Path(__file__).parent / "default_style.yaml", "builder/default_style.yaml"
     else:
         project_file(root, path, rel)
@@ -145,6 +150,14 @@ def load_style(root: Path, name: str, diagnostics: Diagnostics) -> Style:
     if errors:
         raise BuildErrors(errors)
     return style
+
+
+def _style_line(root: Path) -> Source:
+    """Where report.yaml names the style."""
+    try:
+        return Source("report.yaml", node_line(read_yaml(root / "report.yaml", "report.yaml")[1], ("style",)))
+    except BuildError:
+        return Source("report.yaml")
 
 
 def _check_colours(spec: StyleSpec, rel: str, node) -> list[BuildError]:

@@ -255,6 +255,8 @@ SETUPS: dict[str, Callable[[Run], None]] = {
         ",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n", encoding="utf-8"),
     "every-row-wrong": lambda run: (run.project / "data" / "trade.csv").write_text(
         "year,exports,imports,share\n" + "".join(f"{1000 + i},1,1\n" for i in range(100_000)), encoding="utf-8"),
+    "style-name-outside": lambda run: (run.project / "report.yaml").write_text(
+        (run.project / "report.yaml").read_text(encoding="utf-8") + "style: ../../etc/passwd\n", encoding="utf-8"),
     "fifo-csv": lambda run: ((run.project / "data" / "trade.csv").unlink(),
                              os.mkfifo(run.project / "data" / "trade.csv")),
     "output-name-outside": lambda run: (run.project / "report.yaml").write_text(
