@@ -143,13 +143,31 @@ def load_style(root: Path, name: str, diagnostics: Diagnostics) -> Style:
     style = Style(load_model(StyleSpec, path, rel, diagnostics), root, rel)
     node = read_yaml(path, rel)[1]
     errors = _check_colours(style.spec, rel, node)
-    try:
-        _check_fonts(style, root, rel, node, diagnostics)
-    except BuildError as e:
-        errors.append(e)
+    for check in (_check_fonts, _check_word_template):
+        try:
+            check(style, root, rel, node, diagnostics)
+        except BuildError as e:
+            errors.append(e)
     if errors:
         raise BuildErrors(errors)
     return style
+
+
+def _check_word_template(style: Style, root: Path, rel: str, node, _diagnostics: Diagnostics) -> None:
+    """The Word template the DOCX is built on (`docx_template:`, styles/<style>.docx, styles/reference.docx) is a
+    file of the project."""
+    from builder.paths import OUTSIDE_HINT, OutsideProject, resolve_inside
+    named = getattr(style.spec, "docx_template", "") or ""
+    candidates = [named] if named else [f"{Path(rel).stem}.docx", "reference.docx"]
+    for name in candidates:
+        path = root / "styles" / name
+        if named or path.is_symlink() or path.exists():
+            try:
+                resolve_inside(root, path, f"styles/{name}")
+            except OutsideProject as e:
+                line = node_line(node, ("docx_template",)) if named else None
+                raise BuildError(f"docx_template: {e}" if named else str(e),
+                                 Source(rel, line) if named else Source(f"styles/{name}"), OUTSIDE_HINT) from None
 
 
 def _style_line(root: Path) -> Source:

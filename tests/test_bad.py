@@ -251,6 +251,8 @@ SETUPS: dict[str, Callable[[Run], None]] = {
     "link-style-outside": lambda run: ((run.project / "styles").mkdir(), _link(run, "styles/default.yaml", _outside(
         run, "style.yaml", (ROOT / "styles" / "default.yaml").read_text(encoding="utf-8")))),
     "font-outside": _font_outside,
+    "link-word-template-outside": lambda run: ((run.project / "styles").mkdir(),
+                                               _link(run, "styles/reference.docx", _outside(run, "t.docx", SECRET))),
     "wide-header": lambda run: (run.project / "data" / "trade.csv").write_text(
         ",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n", encoding="utf-8"),
     "every-row-wrong": lambda run: (run.project / "data" / "trade.csv").write_text(
