@@ -246,6 +246,7 @@ SETUPS: dict[str, Callable[[Run], None]] = {
         run, "trade.csv", (run.project / "data" / "trade.csv").read_text(encoding="utf-8"))),
     "link-include-outside": lambda run: _link(run, "chapters/notes.md", _outside(run, "secret.md", SECRET)),
     "chapter-name-outside": _chapter_name_outside,
+    "link-chapter-to-passwd": lambda run: _link(run, "chapters/08-military.md", Path("/etc/passwd")),
     "archived-edition": _archived_edition,
     "megabyte-cell": _megabyte_cell,
     "link-style-outside": lambda run: ((run.project / "styles").mkdir(), _link(run, "styles/default.yaml", _outside(
