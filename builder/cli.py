@@ -13,7 +13,13 @@ EXIT_USER_ERROR = 2
 
 
 def _run(debug: bool, fn):
+    import signal
+
     from builder.errors import BuildError
+
+    def terminated(signum, _frame):  # SIGTERM ends the command the way Ctrl-C does: temporary files removed
+        sys.exit(128 + signum)
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
         return fn()
     except BuildError as e:
@@ -21,6 +27,8 @@ def _run(debug: bool, fn):
             raise
         click.echo(str(e), err=True)
         sys.exit(EXIT_USER_ERROR)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group()

@@ -228,3 +228,22 @@ def test_a_long_chapter_maps_its_lines_in_linear_time() -> None:
     assert len(mapping) == len(output.splitlines())
     assert mapping[:3] == [1, 2, 3] and mapping[-1] == len(source.splitlines())
     assert mapping[2 * 60_000 - 2] == 2 * 60_000 - 1  # the last paragraph maps to its own line
+
+
+def test_sigterm_ends_a_build_without_litter(tmp_path: Path) -> None:
+    project = _minimal_with_toc(tmp_path / "t")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    proc = subprocess.Popen([sys.executable, "-m", "builder", "build", str(project)], cwd=ROOT, env=env,
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    for line in proc.stderr:
+        if line.strip().startswith("pdf"):
+            break
+    proc.terminate()
+    rest = proc.stderr.read()
+    proc.wait(timeout=60)
+    proc.stderr.close()
+    assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in rest, rest
+    assert not _litter(project / "build"), _litter(project / "build")  # removed at once, not at the next build
+    assert _until(lambda: not _processes_naming(str(scratch)) and not list(scratch.iterdir()), 20)
