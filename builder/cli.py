@@ -19,7 +19,9 @@ def _run(debug: bool, fn):
 
     def terminated(signum, _frame):  # SIGTERM ends the command the way Ctrl-C does: temporary files removed
         sys.exit(128 + signum)
-    previous = signal.signal(signal.SIGTERM, terminated)
+    import threading
+    main = threading.current_thread() is threading.main_thread()  # signals can be set in the main thread only
+    previous = signal.signal(signal.SIGTERM, terminated) if main else None
     try:
         return fn()
     except BuildError as e:
@@ -28,7 +30,8 @@ def _run(debug: bool, fn):
         click.echo(str(e), err=True)
         sys.exit(EXIT_USER_ERROR)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @click.group()
