@@ -1,7 +1,8 @@
 """The bad-input corpus (tests/bad/<case>/): each case breaks a copy of a built project and runs the CLI on it.
 
-A case is a folder with `case.yaml` (the issue row it covers, why, the expected first line of the message, and
-optionally `exit`, `args`, `command`, `env`, `remove` and a named `setup` below) and `files/`, copied over the
+A case is a folder with `case.yaml` (the issue row it covers, why, the start of the first error line — `{line}`
+stands for a line number that may vary —, and
+optionally `also` (more text the message must hold), `exit`, `args`, `command`, `env`, `remove` and a named `setup` below) and `files/`, copied over the
 project. Every case must end with its exit status and message at `file:line`, no traceback, the previous outputs
 byte-identical and no temporary file left behind.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,8 +64,12 @@ def test_bad_input(name: str, built_minimal: Path, tmp_path: Path) -> None:
         assert "Traceback" not in output, output
         assert len(done.stderr) < 20_000, "a message a person can read"
         assert done.returncode == case.get("exit", 2), output
-        assert run.fill(case["expect"]) in done.stderr, done.stderr
+        expected = re.escape(run.fill(case["expect"])).replace(re.escape("{line}"), r"\d+")
+        assert re.search(expected, done.stderr), done.stderr
+        assert all(text in done.stderr for text in case.get("also", [])), done.stderr
         if case.get("exit", 2) != 0:
+            first = next(line for line in done.stderr.splitlines() if " error: " in line or "error:" in line)
+            assert re.match(expected, first), f"first error line: {first!r}, expected: {case['expect']!r}"
             assert "hint:" in done.stderr
             assert _outputs(run.out) == before, "the previous outputs changed"
             assert (run.project / "report.yaml").read_bytes() == report
