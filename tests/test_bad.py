@@ -1,9 +1,9 @@
 """The bad-input corpus (tests/bad/<case>/): each case breaks a copy of a built project and runs the CLI on it.
 
-A case is a folder with `case.yaml` (the issue row it covers, why, the start of the first error line — `{line}`
-stands for a line number that may vary —, and
-optionally `also` (more text the message must hold), `exit`, `args`, `command`, `env`, `remove` and a named `setup` below) and `files/`, copied over the
-project. Every case must end with its exit status and message at `file:line`, no traceback, the previous outputs
+A case is a folder with `case.yaml` and `files/` (copied over the project). `case.yaml` holds the issue row it
+covers, why, `expect` (the start of the first error line; `{line}` stands for a line number that may vary) and
+optionally `also` (more text the message must hold), `exit`, `args`, `command`, `env`, `remove` and a named `setup`
+below. Every case must end with its exit status and message at `file:line`, no traceback, the previous outputs
 byte-identical and no temporary file left behind.
 """
 from __future__ import annotations
