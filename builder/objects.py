@@ -15,10 +15,9 @@ def table_block(table: DataTable, parse_inline: InlineParser, note: Callable[[st
     """A data table as a model Table: caption with its notes, header rows, typed body cells."""
     meta = table.meta
     caption = (Text(meta.title),) + tuple(note(text, meta.title) for text in meta.caption_notes)
-    header, body, weights = (_transposed if meta.transpose else _records)(table, note)
+    header, body = (_transposed if meta.transpose else _records)(table, note)
     return Table(id=table.id, caption=caption, header_rows=header, body_rows=body,
-                 source=meta.source.text, source_url=meta.source.url, notes=meta.notes,
-                 col_weights=weights, wide=len(weights) > 9, origin=origin)
+                 source=meta.source.text, source_url=meta.source.url, notes=meta.notes, origin=origin)
 
 
 def _visible(table: DataTable) -> list[ColumnSpec]:
@@ -43,7 +42,7 @@ def _header_cell(col: ColumnSpec, note: Callable[[str, str], Inline]) -> Cell:
     return Cell(col.label or col.name, "text", note=ref)
 
 
-def _records(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[TableRow, ...], tuple[float, ...]]:
+def _records(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[TableRow, ...]]:
     cols = _visible(table)
     header = tuple(_group_rows(table, cols)) + (TableRow(tuple(_header_cell(c, note) for c in cols)),)
     body: list[TableRow] = []
@@ -54,14 +53,7 @@ def _records(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[TableR
             current = row[group]
             body.append(TableRow((Cell(str(current), "text", colspan=len(cols)),), group=True))
         body.append(TableRow(tuple(_cell(table, row, c) for c in cols)))
-    weights = tuple(_weight(table, c) for c in cols)
-    return header, tuple(body), weights
-
-
-def _weight(table: DataTable, col: ColumnSpec) -> float:
-    longest = max([len(str(r[col.name] or "")) for r in table.rows] + [4])
-    label = len(col.label or col.name)
-    return float(min(max(longest, min(label, 18)), 60))
+    return header, tuple(body)
 
 
 def _group_rows(table: DataTable, cols: list[ColumnSpec]) -> list[TableRow]:
@@ -84,7 +76,7 @@ def _group_rows(table: DataTable, cols: list[ColumnSpec]) -> list[TableRow]:
     return rows
 
 
-def _transposed(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[TableRow, ...], tuple[float, ...]]:
+def _transposed(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[TableRow, ...]]:
     key = table.meta.key
     keys = table.keys()
     head = (Cell(table.meta.stub_label, "text"),) + tuple(Cell(str(k), "text") for k in keys)
@@ -94,9 +86,7 @@ def _transposed(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[Tab
             continue
         cells = tuple(_cell(table, row, col) for row in table.rows)
         body.append(TableRow((_header_cell(col, note),) + cells))
-    longest = max(len(str(r[c.name] or "")) for r in table.rows for c in _visible(table)) if table.rows else 4
-    weights = (30.0,) + tuple(float(max(longest, 4)) for _ in keys)
-    return (TableRow(head),), tuple(body), weights
+    return (TableRow(head),), tuple(body)
 
 
 def list_block(spec: ListSpec, origin: Source | None):
