@@ -7,13 +7,13 @@ every access, which made long tables quadratic)."""
 from __future__ import annotations
 
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.oxml.ns import qn
-from docx.oxml.parser import OxmlElement
-from lxml import etree
+from xml.sax.saxutils import escape
+
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 
 from builder.model import Table, TableRow
 from builder.table_layout import PAD, HeadCell, TableLayout, layout_table, table_metrics
-from builder.writers import _ooxml
 
 TWIPS = 20  # per point
 
@@ -40,129 +40,107 @@ def write_table(w, t: Table) -> None:
 
 
 class _Xml:
-    """The w:tbl element of one table, built top-down in schema order."""
+    """The w:tbl of one table as XML text, written row by row in schema order and parsed once (building a
+    long table element by element costs several times more than parsing its text)."""
 
     def __init__(self, w, t: Table, layout: TableLayout):
         self.w, self.t, self.layout = w, t, layout
         self.style_id = w.ids["Table Text"]
-        self.half_points = str(round(layout.size * 2))
+        size = "" if layout.size == w.style.size("table") else f'<w:sz w:val="{round(layout.size * 2)}"/>'
+        self.rpr = {False: f"<w:rPr>{size}</w:rPr>" if size else "", True: f"<w:rPr><w:b/>{size}</w:rPr>"}
         self.header_fill = w.style.colour("table_header").lstrip("#").upper()
         self.group_fill = w.style.colour("table_group").lstrip("#").upper()
         self.twips = [round(x * TWIPS) for x in layout.widths]
 
     def table(self):
-        tbl = OxmlElement("w:tbl")
-        self._properties(tbl)
-        grid = _sub(tbl, "w:tblGrid")
-        for width in self.twips:
-            _sub(grid, "w:gridCol", {"w:w": str(width)})
-        for r in range(self.layout.header_rows):
-            self._header_row(tbl, r)
-        for row, texts in zip(self.t.body_rows, self.layout.body_texts):
-            self._body_row(tbl, row, texts)
-        return tbl
+        out = [f'<w:tbl {nsdecls("w")}>', self._properties(), "<w:tblGrid>"]
+        out += [f'<w:gridCol w:w="{width}"/>' for width in self.twips]
+        out.append("</w:tblGrid>")
+        out += [self._header_row(r) for r in range(self.layout.header_rows)]
+        out += [self._body_row(row, texts) for row, texts in zip(self.t.body_rows, self.layout.body_texts)]
+        out.append("</w:tbl>")
+        return parse_xml("".join(out))
 
-    def _properties(self, tbl) -> None:
-        pr = _sub(tbl, "w:tblPr")
-        _sub(pr, "w:tblStyle", {"w:val": self.w.ids["Table Grid"]})
-        _sub(pr, "w:tblW", {"w:w": str(sum(self.twips)), "w:type": "dxa"})
-        _sub(pr, "w:tblLayout", {"w:type": "fixed"})
-        margins = _sub(pr, "w:tblCellMar")
-        for side in ("left", "right"):
-            _sub(margins, f"w:{side}", {"w:w": str(round(PAD * TWIPS)), "w:type": "dxa"})
+    def _properties(self) -> str:
+        pad = round(PAD * TWIPS)
+        return (f'<w:tblPr><w:tblStyle w:val="{self.w.ids["Table Grid"]}"/>'
+                f'<w:tblW w:w="{sum(self.twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+                f'<w:tblCellMar><w:left w:w="{pad}" w:type="dxa"/><w:right w:w="{pad}" w:type="dxa"/></w:tblCellMar>'
+                "</w:tblPr>")
 
-    def _row(self, tbl, header: bool):
-        tr = _sub(tbl, "w:tr")
-        pr = _sub(tr, "w:trPr")
-        _sub(pr, "w:cantSplit")
-        if header:
-            _sub(pr, "w:tblHeader")
-        return tr
+    @staticmethod
+    def _row(cells: list[str], header: bool) -> str:
+        head = "<w:tblHeader/>" if header else ""
+        return f"<w:tr><w:trPr><w:cantSplit/>{head}</w:trPr>{''.join(cells)}</w:tr>"
 
-    def _header_row(self, tbl, r: int) -> None:
-        tr = self._row(tbl, header=True)
+    def _header_row(self, r: int) -> str:
         starts = {h.col: h for h in self.layout.head if h.row == r}
         covering = {h.col: h for h in self.layout.head if h.row < r < h.row + h.rowspan}
-        c = 0
+        cells, c = [], 0
         while c < self.layout.columns:
             h = starts.get(c) or covering.get(c)
             if h is None:  # cannot happen for a well-formed layout; keep the grid whole
-                self._cell(tr, c, 1, "", fill=self.header_fill)
+                cells.append(self._cell(c, 1, "", fill=self.header_fill))
                 c += 1
                 continue
             merge = "restart" if h.row == r and h.rowspan > 1 else ("continue" if h.row < r else "")
-            p = self._cell(tr, c, h.colspan, "" if merge == "continue" else h.text, fill=self.header_fill,
-                           bold=True, align="center", merge=merge)
-            if h.cell.note is not None and merge != "continue":
-                self._note(p, h)
+            note = self._note(h) if h.cell.note is not None and merge != "continue" else ""
+            cells.append(self._cell(c, h.colspan, "" if merge == "continue" else h.text, fill=self.header_fill,
+                                    bold=True, align="center", merge=merge, tail=note))
             c += h.colspan
+        return self._row(cells, header=True)
 
-    def _note(self, p, h: HeadCell) -> None:
-        p.append(_ooxml.footnote_reference(h.cell.note.number))
-        if h.cell.note.number not in self.w.noted:
+    def _note(self, h: HeadCell) -> str:
+        number = h.cell.note.number
+        if number not in self.w.noted:
             self.w.footnote_body(h.cell.note)
+        return (f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
+                f'<w:footnoteReference w:id="{number}"/></w:r>')
 
-    def _body_row(self, tbl, row: TableRow, texts) -> None:
-        tr = self._row(tbl, header=False)
+    def _body_row(self, row: TableRow, texts) -> str:
+        n = self.layout.columns
         if row.group:
-            self._cell(tr, 0, self.layout.columns, texts[0], fill=self.group_fill, bold=True)
-            return
-        c = 0
+            return self._row([self._cell(0, n, texts[0], fill=self.group_fill, bold=True)], header=False)
+        cells, c = [], 0
         for cell, text in zip(row.cells, texts):
-            if c >= self.layout.columns:
+            if c >= n:
                 break
             if cell.colspan == 0:
                 continue
-            span = min(max(cell.colspan, 1), self.layout.columns - c)
-            numeric = self.layout.numeric[c]
-            self._cell(tr, c, span, text, bold=row.total, align="right" if numeric else "",
-                       indent=row.level if c == 0 else 0, rule_above=row.total)
+            span = min(max(cell.colspan, 1), n - c)
+            cells.append(self._cell(c, span, text, bold=row.total, align="right" if self.layout.numeric[c] else "",
+                                    indent=row.level if c == 0 else 0, rule_above=row.total))
             c += span
-        if c < self.layout.columns:
-            self._cell(tr, c, self.layout.columns - c, "")
+        if c < n:
+            cells.append(self._cell(c, n - c, ""))
+        return self._row(cells, header=False)
 
-    def _cell(self, tr, col: int, span: int, text: str, fill: str = "", bold: bool = False, align: str = "",
-              merge: str = "", indent: int = 0, rule_above: bool = False):
-        tc = _sub(tr, "w:tc")
-        pr = _sub(tc, "w:tcPr")
-        _sub(pr, "w:tcW", {"w:w": str(sum(self.twips[col:col + span])), "w:type": "dxa"})
+    def _cell(self, col: int, span: int, text: str, fill: str = "", bold: bool = False, align: str = "",
+              merge: str = "", indent: int = 0, rule_above: bool = False, tail: str = "") -> str:
+        pr = [f'<w:tcW w:w="{sum(self.twips[col:col + span])}" w:type="dxa"/>']
         if span > 1:
-            _sub(pr, "w:gridSpan", {"w:val": str(span)})
+            pr.append(f'<w:gridSpan w:val="{span}"/>')
         if merge:
-            _sub(pr, "w:vMerge", {"w:val": "restart"} if merge == "restart" else {})
+            pr.append('<w:vMerge w:val="restart"/>' if merge == "restart" else "<w:vMerge/>")
         if rule_above:
-            borders = _sub(pr, "w:tcBorders")
-            _sub(borders, "w:top", {"w:val": "single", "w:sz": "8", "w:space": "0", "w:color": "auto"})
+            pr.append('<w:tcBorders><w:top w:val="single" w:sz="8" w:space="0" w:color="auto"/></w:tcBorders>')
         if fill:
-            _sub(pr, "w:shd", {"w:val": "clear", "w:color": "auto", "w:fill": fill})
-        if fill == self.header_fill:
-            _sub(pr, "w:vAlign", {"w:val": "center"})
-        return self._paragraph(tc, text, bold, align, indent)
-
-    def _paragraph(self, tc, text: str, bold: bool, align: str, indent: int):
-        p = _sub(tc, "w:p")
-        ppr = _sub(p, "w:pPr")
-        _sub(ppr, "w:pStyle", {"w:val": self.style_id})
+            pr.append(f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>')
+            if fill == self.header_fill:
+                pr.append('<w:vAlign w:val="center"/>')
+        ppr = f'<w:pStyle w:val="{self.style_id}"/>'
         if indent:
-            _sub(ppr, "w:ind", {"w:left": str(round(indent * self.layout.size * TWIPS))})
+            ppr += f'<w:ind w:left="{round(indent * self.layout.size * TWIPS)}"/>'
         if align:
-            _sub(ppr, "w:jc", {"w:val": align})
-        if text:
-            r = _sub(p, "w:r")
-            rpr = _sub(r, "w:rPr")
-            if bold:
-                _sub(rpr, "w:b")
-            _sub(rpr, "w:sz", {"w:val": self.half_points})
-            t = _sub(r, "w:t", {"xml:space": "preserve"})
-            t.text = text
-        return p
+            ppr += f'<w:jc w:val="{align}"/>'
+        run = f'<w:r>{self.rpr[bold]}<w:t{_space(text)}>{escape(text)}</w:t></w:r>' if text else ""
+        return f"<w:tc><w:tcPr>{''.join(pr)}</w:tcPr><w:p><w:pPr>{ppr}</w:pPr>{run}{tail}</w:p></w:tc>"
 
 
-def _sub(parent, tag: str, attrs: dict[str, str] | None = None):
-    el = etree.SubElement(parent, qn(tag))
-    for name, value in (attrs or {}).items():
-        el.set(qn(name) if not name.startswith("xml:") else "{http://www.w3.org/XML/1998/namespace}space", value)
-    return el
+def _space(text: str) -> str:
+    """xml:space only where spaces would be lost: moving thousands of xml:space attributes into the
+    document costs lxml seconds."""
+    return ' xml:space="preserve"' if text != text.strip() or "  " in text else ""
 
 
 def set_orientation(docx, landscape: bool) -> None:

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table as RLTable, TableStyle
 
 from builder.model import Table, TableRow
@@ -18,6 +19,7 @@ from builder.table_layout import PAD, TableLayout, layout_table, table_metrics
 from builder.transforms import table_note_refs
 from builder.writers.pdf_footnotes import FootnoteParagraph
 
+PAGE_HEIGHT = 1200.0  # points: more than any frame's height
 MIN_ROWS = 3  # a table split at a page end leaves at least this many body rows (or all it has) on each side
 
 
@@ -27,8 +29,7 @@ def build_table(w, t: Table) -> list:
     flow = _caption(w, t)
     if t.headnote:
         flow.append(Paragraph(escape(t.headnote), _headnote_style(w)))
-    flow.append(PagedTable(_Cells(w, t, layout)))
-    flow.extend(_source(w, t))
+    flow.append(PagedTable(_Cells(w, t, layout), _source(w, t)))
     w.want_landscape = layout.landscape
     return flow
 
@@ -90,6 +91,8 @@ class _Cells:
         self.number = ParagraphStyle("tnum", parent=self.base, alignment=TA_RIGHT)
         self.header = self._header()
         self.min_row = size * 1.2 + 3.5
+        self._made: dict[int, list] = {}
+        self._one_line = [width - 2 * PAD - 1 for width in layout.widths]
 
     @property
     def nh(self) -> int:
@@ -109,7 +112,13 @@ class _Cells:
         return grid
 
     def rows(self, start: int, stop: int) -> list[list]:
-        return [self._row(self.t.body_rows[i], self.layout.body_texts[i]) for i in range(start, stop)]
+        """Body rows start:stop as cell contents, each row made once (a page's window overlaps the next)."""
+        for i in [i for i in self._made if i < start]:
+            del self._made[i]
+        for i in range(start, stop):
+            if i not in self._made:
+                self._made[i] = self._row(self.t.body_rows[i], self.layout.body_texts[i])
+        return [self._made[i] for i in range(start, stop)]
 
     def _row(self, row: TableRow, texts) -> list:
         n = self.layout.columns
@@ -129,6 +138,8 @@ class _Cells:
         style = self.bold if row.total else self.base
         if c == 0 and row.level:
             style = ParagraphStyle("tsub", parent=style, leftIndent=row.level * self.layout.size)
+        elif stringWidth(text, style.fontName, style.fontSize) <= self._one_line[c]:
+            return text  # one line: a plain string, drawn in the row's font
         return Paragraph(escape(text), style)
 
     def commands(self, start: int, stop: int) -> list:
@@ -162,83 +173,114 @@ class _Cells:
 
 
 class PagedTable(Flowable):
-    """Rows `start:` of a table. Only a page's worth of rows becomes a ReportLab table at a time; a split
-    leaves a PagedTable for the rest, which repeats the header under a "(continued)" caption line."""
+    """Rows `start:` of a table, then its source lines. Only a page's worth of rows becomes a ReportLab table
+    at a time; a split leaves a PagedTable for the rest, which repeats the header under a "(continued)"
+    caption line. The source lines stay with the last rows."""
 
-    def __init__(self, cells: _Cells, start: int = 0):
+    def __init__(self, cells: _Cells, tail: list, start: int = 0):
         super().__init__()
-        self.cells, self.start = cells, start
+        self.cells, self.tail, self.start = cells, tail, start
         self._part: RLTable | None = None
         self._stop = start
         self._caption: Paragraph | None = None
         if start and cells.continued:
             self._caption = Paragraph(escape(cells.continued), cells.caption_style)
 
-    def _caption_height(self, aW: float) -> float:
-        if self._caption is None:
-            return 0.0
-        return self._caption.wrap(aW, 1e6)[1] + self.cells.caption_style.spaceAfter
-
     def _window(self, aH: float) -> int:
-        """How many rows from `start` can possibly fit into aH, plus one: enough to overfill it."""
-        return self.start + max(int(aH / self.cells.min_row) + 1, MIN_ROWS * 2)
+        """How many rows from `start` can possibly fit into aH, plus one: enough to overfill it. Measured
+        without a height limit (KeepTogether does that), a page's worth stands for the rest."""
+        return self.start + max(int(min(aH, PAGE_HEIGHT) / self.cells.min_row) + 1, MIN_ROWS * 2)
 
     def wrap(self, aW, aH):
         stop = min(self._window(aH), self.cells.body)
         if self._part is None or stop != self._stop:
             self._part, self._stop = self.cells.table(self.start, stop), stop
-        w, h = self._part.wrap(aW, aH)
-        self.width, self.height = w, h + self._caption_height(aW)
+        last = self._stop == self.cells.body
+        self._view = _Stacked(self._caption, self._part, self.tail if last else [])
+        self.width, self.height = self._view.wrap(aW, aH)
         return self.width, self.height
+
+    def getSpaceAfter(self) -> float:
+        return self._view.getSpaceAfter() if hasattr(self, "_view") else 0.0
 
     def split(self, aW, aH):
         self.wrap(aW, aH)
-        parts = self._part.split(aW, aH - self._caption_height(aW))
         left = self.cells.body - self.start
-        taken = len(parts[0]._cellvalues) - self.cells.nh if len(parts) == 2 else (self._stop - self.start
-                                                                                   if parts else 0)
-        if 0 < left - taken < MIN_ROWS:  # no widow rows: leave a few for the next page
-            taken = max(taken - (MIN_ROWS - (left - taken)), 0)
+        room = aH - self._view.caption_height
+        taken = self._rows_that_fit(room)
+        if taken >= left and self._rows_that_fit(room - self._view.tail_height(aW, self.tail)) < left:
+            taken = left - MIN_ROWS  # the source line does not fit: it takes a few rows along
+        elif 0 < left - taken < MIN_ROWS:  # no widow rows: leave a few for the next page
+            taken -= MIN_ROWS - (left - taken)
+        taken = max(taken, 0)
         if taken >= min(MIN_ROWS, left) or (taken and self._at_top()):
-            head = _Stacked(self._caption, self.cells.table(self.start, self.start + taken))
-            return [head] + ([PagedTable(self.cells, self.start + taken)] if taken < left else [])
+            done = taken >= left
+            head = _Stacked(self._caption, self.cells.table(self.start, self.start + taken), self.tail if done else [])
+            return [head] + ([] if done else [PagedTable(self.cells, self.tail, self.start + taken)])
         if self._at_top():  # not even one row fits an empty page: let rows split inside themselves
-            whole = _Stacked(self._caption, self.cells.table(self.start, self._stop, split_in_row=1))
-            return [whole] + ([PagedTable(self.cells, self._stop)] if self._stop < self.cells.body else [])
+            done = self._stop >= self.cells.body
+            whole = _Stacked(self._caption, self.cells.table(self.start, self._stop, split_in_row=1),
+                             self.tail if done else [])
+            return [whole] + ([] if done else [PagedTable(self.cells, self.tail, self._stop)])
         return []
+
+    def _rows_that_fit(self, room: float) -> int:
+        """Body rows of the current window whose heights add up within `room`, below the header."""
+        heights = self._part._rowHeights
+        room -= sum(heights[:self.cells.nh])
+        taken = 0
+        for height in heights[self.cells.nh:]:
+            room -= height
+            if room < -1e-6:
+                break
+            taken += 1
+        return taken
 
     def _at_top(self) -> bool:
         frame = getattr(self, "_frame", None)
         return bool(frame is not None and getattr(frame, "_atTop", False))
 
     def draw(self):
-        y = self.height
-        if self._caption is not None:
-            _w, h = self._caption.wrap(self.width, 1e6)
-            y -= h
-            self._caption.drawOn(self.canv, 0, y)
-        self._part.drawOn(self.canv, 0, 0)
+        self._view.drawOn(self.canv, 0, 0)
 
 
 class _Stacked(Flowable):
-    """An optional caption line above a table part, as one flowable."""
+    """A table part with an optional caption line above and source lines below, as one flowable."""
 
-    def __init__(self, caption: Paragraph | None, table):
+    GAP = 3.0
+
+    def __init__(self, caption: Paragraph | None, table, tail: list):
         super().__init__()
-        self.caption, self.table = caption, table
-        self._gap = 3.0
+        self.caption, self.table, self.tail = caption, table, tail
+        self.caption_height = 0.0
+
+    def tail_height(self, aW: float, tail: list) -> float:
+        return sum(p.wrap(aW, 1e6)[1] for p in tail) + (self.GAP if tail else 0.0)
 
     def wrap(self, aW, aH):
         tw, th = self.table.wrap(aW, aH)
-        self._ch = self.caption.wrap(aW, aH)[1] + self._gap if self.caption is not None else 0.0
-        self.width, self.height = tw, th + self._ch
+        self.caption_height = self.caption.wrap(aW, aH)[1] + self.GAP if self.caption is not None else 0.0
+        self._tail = self.tail_height(aW, self.tail)
+        self.width, self.height = max(tw, aW if self.tail else tw), th + self.caption_height + self._tail
         return self.width, self.height
 
+    def getSpaceAfter(self) -> float:
+        return self.tail[-1].getSpaceAfter() if self.tail else 6.0
+
     def split(self, aW, aH):
-        parts = self.table.split(aW, aH - self._ch)
-        return [_Stacked(self.caption, parts[0])] + parts[1:] if parts else []
+        parts = self.table.split(aW, aH - self.caption_height - self._tail)
+        if len(parts) != 2:
+            return []
+        return [_Stacked(self.caption, parts[0], []), _Stacked(None, parts[1], self.tail)]
 
     def draw(self):
+        y = self.height
         if self.caption is not None:
-            self.caption.drawOn(self.canv, 0, self.height - self._ch + self._gap)
-        self.table.drawOn(self.canv, 0, 0)
+            y -= self.caption_height
+            self.caption.drawOn(self.canv, 0, y + self.GAP)
+        y -= self.table._height
+        self.table.drawOn(self.canv, 0, y)
+        y -= self.GAP if self.tail else 0.0
+        for p in self.tail:
+            y -= p.height
+            p.drawOn(self.canv, 0, y)
