@@ -62,6 +62,11 @@ class TableLayout:
     stub: int | None
     stub_min: float
     numeric: tuple[bool, ...] = ()
+    hang: tuple[float, ...] = ()  # points a number without parentheses is set in from the right, to align
+
+    def hangs(self, c: int, cell: Cell) -> float:
+        """Right indent of a number, so that "12" lines up with "(13)" in the same column."""
+        return self.hang[c] if self.hang and not cell.uncertain and cell.kind in ("number", "year") else 0.0
 
     @property
     def columns(self) -> int:
@@ -97,7 +102,7 @@ def layout_table(table: Table, metrics: TableMetrics) -> TableLayout:
             widths = _distribute(columns, head, measure, size)
             return TableLayout(tuple(widths), size, landscape, head, len(table.header_rows), texts, stub,
                                _minimum(columns[0], size) if stub is not None else 0.0,
-                               tuple(not c.text for c in columns))
+                               tuple(not c.text for c in columns), _hang(table, columns, metrics, size))
     return _squeezed(table, columns, head, texts, stub, metrics)
 
 
@@ -253,7 +258,15 @@ def _squeezed(table: Table, columns, head, texts, stub, metrics: TableMetrics) -
         room = [w - floor for w in widths]
         widths = [w - excess * r / (sum(room) or 1.0) for w, r in zip(widths, room)]
     return TableLayout(tuple(widths), size, True, head, len(table.header_rows), texts, stub,
-                       low[0] if stub is not None else 0.0, tuple(not c.text for c in columns))
+                       low[0] if stub is not None else 0.0, tuple(not c.text for c in columns),
+                       _hang(table, columns, metrics, size))
+
+
+def _hang(table: Table, columns, metrics: TableMetrics, size: float) -> tuple[float, ...]:
+    """The width of ")" in number columns that hold a value in parentheses, else 0."""
+    paren = metrics.width(")", False) * size
+    uncertain = {c for row in table.body_rows if not row.group for c, cell in enumerate(row.cells) if cell.uncertain}
+    return tuple(paren if c in uncertain and not col.text else 0.0 for c, col in enumerate(columns))
 
 
 # ---- metrics from a style ---------------------------------------------------------------------

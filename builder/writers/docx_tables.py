@@ -109,14 +109,15 @@ class _Xml:
                 continue
             span = min(max(cell.colspan, 1), n - c)
             cells.append(self._cell(c, span, text, bold=row.total, align="right" if self.layout.numeric[c] else "",
-                                    indent=row.level if c == 0 else 0, rule_above=row.total))
+                                    indent=row.level if c == 0 else 0, rule_above=row.total,
+                                    hang=self.layout.hangs(c, cell)))
             c += span
         if c < n:
             cells.append(self._cell(c, n - c, ""))
         return self._row(cells, header=False)
 
     def _cell(self, col: int, span: int, text: str, fill: str = "", bold: bool = False, align: str = "",
-              merge: str = "", indent: int = 0, rule_above: bool = False, tail: str = "") -> str:
+              merge: str = "", indent: int = 0, rule_above: bool = False, tail: str = "", hang: float = 0.0) -> str:
         pr = [f'<w:tcW w:w="{sum(self.twips[col:col + span])}" w:type="dxa"/>']
         if span > 1:
             pr.append(f'<w:gridSpan w:val="{span}"/>')
@@ -129,8 +130,8 @@ class _Xml:
             if fill == self.header_fill:
                 pr.append('<w:vAlign w:val="center"/>')
         ppr = f'<w:pStyle w:val="{self.style_id}"/>'
-        if indent:
-            ppr += f'<w:ind w:left="{round(indent * self.layout.size * TWIPS)}"/>'
+        if indent or hang:
+            ppr += f'<w:ind w:left="{round(indent * self.layout.size * TWIPS)}" w:right="{round(hang * TWIPS)}"/>'
         if align:
             ppr += f'<w:jc w:val="{align}"/>'
         run = f'<w:r>{self.rpr[bold]}<w:t{_space(text)}>{escape(text)}</w:t></w:r>' if text else ""

@@ -77,7 +77,10 @@ class _Cells:
 
     def __init__(self, w, t: Table, layout: TableLayout):
         self.t, self.layout = t, layout
-        self.continued = f"Table {t.number} (continued)" if t.id else ""
+        self.continued = escape(f"Table {t.number} (continued)") if t.id else ""
+        if self.continued and t.headnote:  # the headnote holds for every page of the table
+            note = w.s.source
+            self.continued += f'<br/><font name="{note.fontName}" size="{note.fontSize}">{escape(t.headnote)}</font>'
         self.caption_style = ParagraphStyle("tcont", parent=w.s.caption, spaceBefore=0, spaceAfter=3)
         size = layout.size
         self.font, self.bold_font = w.s.head_font, w.s.head_font.replace("-regular", "-bold")
@@ -164,6 +167,9 @@ class _Cells:
             else:
                 cmds += [("SPAN", (c, k), (c + cell.colspan - 1, k))
                          for c, cell in enumerate(row.cells) if cell.colspan > 1]
+            if any(self.layout.hang) and not row.group:
+                cmds += [("RIGHTPADDING", (c, k), (c, k), PAD + self.layout.hangs(c, cell))
+                         for c, cell in enumerate(row.cells) if self.layout.hangs(c, cell)]
         return cmds
 
     def table(self, start: int, stop: int, split_in_row: int = 0) -> RLTable:
@@ -184,7 +190,7 @@ class PagedTable(Flowable):
         self._stop = start
         self._caption: Paragraph | None = None
         if start and cells.continued:
-            self._caption = Paragraph(escape(cells.continued), cells.caption_style)
+            self._caption = Paragraph(cells.continued, cells.caption_style)
 
     def _window(self, aH: float) -> int:
         """How many rows from `start` can possibly fit into aH, plus one: enough to overfill it. Measured
