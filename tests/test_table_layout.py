@@ -188,3 +188,94 @@ def test_docx_header_merges_follow_the_layout(flagship_build) -> None:
     first = re.search(r"<w:tr>.*?</w:tr>", tbl, flags=re.S).group(0)
     assert '<w:vMerge w:val="restart"/>' in first and '<w:gridSpan w:val="9"/>' in first
     assert len(re.findall(r"<w:tc>", first)) == 2
+
+
+# ---- finishing: what the data becomes in the model -----------------------------------------------
+
+def _data_table(meta: dict, rows: list[dict]):
+    from builder.data import DataTable, TableMeta
+    return DataTable("d", TableMeta.model_validate({"title": "t", "source": {"text": "s"}, **meta}), rows,
+                     "data/d.csv", "data/d.yaml", list(range(2, len(rows) + 2)))
+
+
+def _block(table):
+    from builder.model import FootnoteRef
+    from builder.objects import table_block
+    return table_block(table, lambda text, ctx: (Text(text),), lambda text, ctx: FootnoteRef("n"), None)
+
+
+def test_blank_columns_go_and_a_constant_column_becomes_the_headnote() -> None:
+    rows = [{"region": f"R{i}", "seller": "Russia", "empty": None, "v": float(i)} for i in range(6)]
+    t = _block(_data_table({"key": "region", "columns": [
+        {"name": "region", "label": "Region", "type": "text"}, {"name": "seller", "label": "Seller", "type": "text"},
+        {"name": "empty", "label": "Empty"}, {"name": "v", "label": "Value"}]}, rows))
+    assert [c.value for c in t.header_rows[-1].cells] == ["Region", "Value"]
+    assert t.headnote == "Seller: Russia"
+    assert all(len(r.cells) == 2 for r in t.body_rows)
+
+
+def test_a_short_table_keeps_its_constant_column() -> None:
+    rows = [{"region": f"R{i}", "seller": "Russia", "v": float(i)} for i in range(3)]
+    t = _block(_data_table({"key": "region", "columns": [
+        {"name": "region", "type": "text"}, {"name": "seller", "type": "text"}, {"name": "v"}]}, rows))
+    assert t.headnote == "" and len(t.header_rows[-1].cells) == 3
+
+
+def test_transposed_sub_rows_totals_and_blank_years() -> None:
+    rows = [{"year": 2010, "total": None, "part": None}, {"year": 2011, "total": 10.0, "part": 4.0},
+            {"year": 2012, "total": 12.0, "part": None}]
+    t = _block(_data_table({"key": "year", "transpose": True, "columns": [
+        {"name": "year", "type": "year"}, {"name": "total", "label": "Exports, total", "total": True},
+        {"name": "part", "label": "to Russia", "level": 1}]}, rows))
+    assert [c.value for c in t.header_rows[0].cells] == ["Indicator", "2011", "2012"]  # 2010 is blank: left out
+    assert [(r.total, r.level) for r in t.body_rows] == [(True, 0), (False, 1)]
+
+
+def test_a_blank_stub_head_is_labelled() -> None:
+    rows = [{"group": "Kazakhs", "v": 1.0}]
+    t = _block(_data_table({"key": "group", "stub_label": "Ethnic group", "columns": [
+        {"name": "group", "label": " ", "type": "text"}, {"name": "v", "label": "Share"}]}, rows))
+    assert t.header_rows[-1].cells[0].value == "Ethnic group"
+
+
+def test_negative_numbers_take_a_true_minus() -> None:
+    from builder.formatting import format_cell
+    assert format_cell(Cell(-1234.5, "number", 1), "en_GB") == "\u22121,234.5"
+    assert format_cell(Cell(-3, "number", 0, uncertain=True), "en_GB") == "(\u22123)"
+
+
+# ---- finishing: both formats ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def finishing_build(tmp_path_factory):
+    from builder.build import build
+    project = copy_project(MINIMAL, tmp_path_factory.mktemp("finish") / "p")
+    rows = "\n".join(f"R{i},Russia R: Kazakhstan,{-1.5 * i if i % 2 else ''},{'(est.)' if i == 0 else 'x'}"
+                     for i in range(60))
+    (project / "data" / "deals.csv").write_text("region,seller,balance,flag\n" + rows + "\n", encoding="utf-8")
+    (project / "data" / "deals.yaml").write_text(
+        "title: Deals by region\nsource: {text: Test}\nkey: region\ncolumns:\n"
+        "  - {name: region, label: Region, type: text}\n  - {name: seller, label: Seller, type: text}\n"
+        "  - {name: balance, label: Balance, type: number, decimals: 1}\n  - {name: flag, label: Flag, type: text}\n",
+        encoding="utf-8")
+    chapter = project / "chapters" / "01-overview.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "## Findings", "## Deals\n\n```{table} deals\n```\n\n## Findings"), encoding="utf-8")
+    return build(project, project / "out")
+
+
+def test_missing_negative_and_headnote_in_both_formats(finishing_build) -> None:
+    from pypdf import PdfReader
+    pages = [p.extract_text() for p in PdfReader(str(finishing_build.outputs["pdf"])).pages]
+    deal_pages = [text for text in pages if "Deals by region" in text or "(continued)" in text]
+    text = "\n".join(deal_pages)
+    assert len(deal_pages) >= 2  # 60 rows run over a page
+    assert "\u221258.5" in text and "-58.5" not in text  # row 39: -1.5 * 39
+    assert "\u2013" in text  # even rows have no balance
+    # the seller is said once per page, in the headnote (repeated under "(continued)"), not in 60 cells
+    assert [page.count("Russia R: Kazakhstan") for page in deal_pages] == [1] * len(deal_pages)
+    assert all("Seller: Russia R: Kazakhstan" in page and "Balance" in page for page in deal_pages)
+    with zipfile.ZipFile(finishing_build.outputs["docx"]) as z:
+        xml = z.read("word/document.xml").decode()
+    assert "\u221258.5" in xml and ">\u2013<" in xml
+    assert xml.count("Russia R: Kazakhstan") == 1 and "Seller: Russia R: Kazakhstan" in xml
