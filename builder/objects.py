@@ -79,8 +79,17 @@ def _records(table: DataTable, note, cols: list[ColumnSpec]) -> tuple[tuple[Tabl
         if group and row[group] is not None and row[group] != current:
             current = row[group]
             body.append(TableRow((Cell(str(current), "text", colspan=len(cols)),), group=True))
-        body.append(TableRow(tuple(_cell(table, row, c) for c in cols), level=1 if group else 0))
+        cells = tuple(_cell(table, row, c) for c in cols)
+        body.append(TableRow(cells, level=1 if group else 0, total=_is_total(cells)))
     return header, tuple(body)
+
+
+TOTAL_WORDS = ("total", "всего", "итого")
+
+
+def _is_total(cells: tuple[Cell, ...]) -> bool:
+    """A row whose stub says it is the total ("Total", "Total for 5 years")."""
+    return bool(cells) and cells[0].kind == "text" and str(cells[0].value).strip().lower().startswith(TOTAL_WORDS)
 
 
 def _group_rows(table: DataTable, cols: list[ColumnSpec]) -> list[TableRow]:

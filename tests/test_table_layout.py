@@ -291,3 +291,10 @@ def test_flagship_turns_the_page_for_the_same_tables_in_both_formats(flagship_bu
     # set landscape before without need (issue: 6.5.1, 9.2.3 and 9.4.2 fit a portrait page at the smallest size)
     assert not any(decided[n] for n in ("6.5.1", "9.2.3", "9.4.2"))
     assert decided["6.1.1"]  # twelve years of six-digit values do not fit a portrait page
+
+
+def test_a_total_row_is_set_off() -> None:
+    rows = [{"year": "2016", "v": 1.0}, {"year": "2017", "v": 2.0}, {"year": "Total", "v": 3.0}]
+    t = _block(_data_table({"key": "year", "columns": [{"name": "year", "label": "Year", "type": "text"},
+                                                        {"name": "v", "label": "USD"}]}, rows))
+    assert [r.total for r in t.body_rows] == [False, False, True]
