@@ -6,6 +6,7 @@ break, which is quadratic in its length): `PagedTable` turns only the rows one p
 ReportLab table, and its remainder keeps an offset into the same rows, so any length costs linear time."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab.lib import colors
@@ -95,6 +96,7 @@ class _Cells:
         self.header = self._header()
         self.min_row = size * 1.2 + 3.5
         self._made: dict[int, list] = {}
+        self.tags, self.nodes = None, None
         self._one_line = [width - 2 * PAD - 1 for width in layout.widths]
 
     @property
@@ -175,7 +177,11 @@ class _Cells:
     def table(self, start: int, stop: int, split_in_row: int = 0) -> RLTable:
         rows = [list(r) for r in self.header] + self.rows(start, stop)
         repeat = self.nh if self.t.id else 0
-        return make_rl_table(rows, self.layout.widths, repeat, self.commands(start, stop), split_in_row)
+        table = make_rl_table(rows, self.layout.widths, repeat, self.commands(start, stop), split_in_row)
+        if self.nodes is not None:  # tagged PDF: each row list names its row's structure elements
+            index = list(range(self.nh)) + [self.nh + i for i in range(start, stop)]
+            self.tags.table(table, {id(row): self.nodes[k] for row, k in zip(rows, index)})
+        return table
 
 
 class PagedTable(Flowable):
@@ -191,6 +197,14 @@ class PagedTable(Flowable):
         self._caption: Paragraph | None = None
         if start and cells.continued:
             self._caption = Paragraph(cells.continued, cells.caption_style)
+
+    def tag(self, tags, t: Table) -> None:
+        """Structure elements (THead, TBody, TR, TH, TD) for every row, made now in reading order; each page's
+        ReportLab table is tagged with those of its rows when it is made."""
+        from builder.writers.pdf_tagging import table_grid
+        rows = [[""] * self.cells.layout.columns for _ in range(self.cells.nh + self.cells.body)]
+        grid = table_grid(tags, rows, t)
+        self.cells.tags, self.cells.nodes = tags, [grid[id(row)] for row in rows]
 
     def _window(self, aH: float) -> int:
         """How many rows from `start` can possibly fit into aH, plus one: enough to overfill it. Measured
@@ -280,13 +294,21 @@ class _Stacked(Flowable):
         return [_Stacked(self.caption, parts[0], []), _Stacked(None, parts[1], self.tail)]
 
     def draw(self):
+        from builder.writers.pdf_tagging import tagger
+        tags = tagger(self.canv)
         y = self.height
-        if self.caption is not None:
+        if self.caption is not None:  # a repetition: an artifact in a tagged PDF
             y -= self.caption_height
-            self.caption.drawOn(self.canv, 0, y + self.GAP)
+            with tags.artifact(self.canv) if tags is not None else nullcontext():
+                self.caption.drawOn(self.canv, 0, y + self.GAP)
         y -= self.table._height
         self.table.drawOn(self.canv, 0, y)
         y -= self.GAP if self.tail else 0.0
         for p in self.tail:
             y -= p.height
+            node = getattr(p, "_struct", None)
+            if tags is not None and node is not None:
+                tags.begin(self.canv, node)
             p.drawOn(self.canv, 0, y)
+            if tags is not None and node is not None:
+                tags.end(self.canv)
