@@ -180,7 +180,7 @@ class _Cells:
         table = make_rl_table(rows, self.layout.widths, repeat, self.commands(start, stop), split_in_row)
         if self.nodes is not None:  # tagged PDF: each row list names its row's structure elements
             index = list(range(self.nh)) + [self.nh + i for i in range(start, stop)]
-            self.tags.table(table, {id(row): self.nodes[k] for row, k in zip(rows, index)})
+            self.tags.table(table, {id(row): self.nodes[k] for row, k in zip(table._cellvalues, index)})
         return table
 
 
