@@ -194,7 +194,7 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
         office = _start_office(result) if "docx" in formats else None
         try:
             heading_pages = {}
-            if "pdf" in formats or "docx" in formats:
+            if "pdf" in formats or ("docx" in formats and _has_toc(result)):  # the DOCX TOC starts from PDF pages
                 pdf_tmp = staging.temp(f"{name}.pdf", publish="pdf" in formats)
                 pages, heading_pages = clock("pdf", _write_pdf, result, pdf_tmp)
                 result.pages["pdf"] = pages
@@ -219,10 +219,14 @@ def _write_pdf(result: BuildResult, path: Path):
     return pdf.write(result.document, result.style, path)
 
 
+def _has_toc(result: BuildResult) -> bool:
+    from builder.model import TableOfContents
+    return any(isinstance(b, TableOfContents) for b in result.document.blocks)
+
+
 def _start_office(result: BuildResult):
     """LibreOffice, started while the PDF is laid out, for the DOCX table of contents' page numbers."""
-    from builder.model import TableOfContents
-    if not any(isinstance(b, TableOfContents) for b in result.document.blocks):
+    if not _has_toc(result):
         return None
     from builder.writers import docx_pages
     return docx_pages.prestart()

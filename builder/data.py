@@ -42,6 +42,8 @@ class ColumnSpec(_Schema):
     note: str = Field("", description="Footnote (Markdown) whose mark sits on the header cell.")
     uncertain: str = Field("", description="Name of a bool column: true prints the value in parentheses.")
     hidden: bool = Field(False, description="Not displayed.")
+    level: int = Field(0, ge=0, le=3, description="In a transposed table: indent of this column's row (a sub-row).")
+    total: bool = Field(False, description="In a transposed table: this column's row is a total, set off by a rule.")
 
     @property
     def numeric(self) -> bool:
