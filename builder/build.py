@@ -110,13 +110,10 @@ def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, loc
 
 def _report_claims(result: BuildResult, rendered: list[Rendered], diag: Diagnostics) -> None:
     for chapter in rendered:
-        lines = (result.project.root / chapter.path).read_text(encoding="utf-8").splitlines()
-        for i, claim in enumerate(chapter.claims):
-            line = claim.source.line
-            sentence = lines[line - 1].strip() if line and line <= len(lines) else ""
-            chapter.claims[i] = replace(claim, sentence=sentence[:300])
+        for claim in chapter.claims:
             if not claim.holds:
-                diag.warn("claim", f"claim no longer supported by the data: {claim.text}", claim.source)
+                diag.warn("claim", f"claim no longer supported by the data: {claim.text} — “{claim.sentence}”",
+                          claim.source)
     result.claims = [c for r in rendered for c in r.claims]
 
 

@@ -103,12 +103,19 @@ class ChartSpec(_Schema):
     series: list[str] = Field(default_factory=list)
     scale: float = 1.0
     unit: str = ""
-    years: tuple[int, int] | None = None
+    years: tuple[int | Literal["first"], int | Literal["latest"]] | None = Field(
+        None, description='Years plotted, first and last: a year, or "first" / "latest" (the data\'s own ends).')
+    last: int | None = Field(None, ge=1, description="Only the last N years that have data.")
     height_in: float | None = Field(None, description="Chart height in inches (default from the style).")
     exclude: list[str] = Field(default_factory=list, description="Row keys left out (e.g. a Total row).")
     description: str = ""
     source: str = Field("", description="Source line under the figure; defaults to the table's source.")
     missing_data: str = ""
+
+    @property
+    def pinned(self) -> bool:
+        """True when the chart ends at a fixed year, so new data does not reach it."""
+        return bool(self.years) and isinstance(self.years[1], int)
 
     @model_validator(mode="after")
     def _complete(self) -> ChartSpec:

@@ -190,7 +190,7 @@ def _check(root: Path, checklist: Checklist) -> None:
     year_keyed = {t.id for t in result.dataset.tables.values() if t.column(t.meta.key).type == "year"}
     checklist.stale = [s for s in stale_tables(result) if s["table"] in year_keyed]  # a row number is no year
     for chart_id, spec in result.dataset.charts.items():
-        if year is not None and spec.years and spec.years[1] < year:
+        if year is not None and spec.pinned and spec.years[1] < year:
             checklist.charts_fixed.append({"chart": chart_id, "years": list(spec.years)})
 
 
