@@ -114,6 +114,11 @@ def risen_for(table: Any, column: str, years: int) -> Check:
     return _trend(table, column, 1, True, last=years + 1)
 
 
+def about(value: float, target: float, within: float) -> Check:
+    """A single value is `target` give or take `within` ("the turnover in 2017 was 11.4 billion")."""
+    return Check(abs(value - target) <= within, f"value {_num(value)}; expected {_num(target)} ± {_num(within)}")
+
+
 def ratio_about(a: float, b: float, times: float, within: float = 0.05) -> Check:
     """a / b is `times` give or take `within` ("2.7 times")."""
     r = a / b
@@ -158,6 +163,6 @@ def forecast(table: Any, column: str, year: int, about: float | None = None, wit
     return Check(ok, f"{column} {year}: {_num(v)}")
 
 
-VOCABULARY = {"level": level, "between": between, "rising": rising, "falling": falling, "fallen_for": fallen_for,
+VOCABULARY = {"about": about, "level": level, "between": between, "rising": rising, "falling": falling, "fallen_for": fallen_for,
               "risen_for": risen_for, "ratio_about": ratio_about, "at_least_times": at_least_times, "order": order,
               "peak": peak, "forecast": forecast, "window": window}

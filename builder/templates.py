@@ -161,7 +161,7 @@ def _vocabulary() -> dict[str, Callable]:
             return fn(_resolve(ctx, table), *args, **kwargs)
         call.__doc__ = fn.__doc__
         return call
-    plain = {"ratio_about", "at_least_times"}
+    plain = {"about", "ratio_about", "at_least_times"}
     return {name: fn if name in plain else wrap(fn) for name, fn in claims.VOCABULARY.items()}
 
 
