@@ -67,6 +67,7 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     result = BuildResult(project, doc, diag, [c for r in rendered for c in r.claims],
                          sum(r.statements for r in rendered), timings=timings, dataset=dataset)
     result.style = style
+    result.rendered = rendered
     _report_claims(result, rendered, diag)
     cache = cache or project.root / "build" / ".cache" / "charts"
     doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw,
@@ -76,10 +77,29 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
 
 
 def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
+    """Every chapter rendered; a chapter that prints what changed (`what_changed()`, `revisions`) comes after
+    the others, since the revisions record compares their rendered text with the previous edition's."""
     env = make_environment(project.root, project.spec.locale)
     report = project.spec.model_dump(mode="json")
-    return [render_chapter(env, project.root, name, dataset, report, project.spec.locale)
-            for name in project.spec.chapters]
+    names = list(project.spec.chapters)
+    later = [n for n in names if _uses_revisions(project.root / "chapters" / n)]
+    done = {n: render_chapter(env, project.root, n, dataset, report, project.spec.locale)
+            for n in names if n not in later}
+    if later:
+        from builder.revisions import template_names
+        extra = template_names(project, dataset, [done[n] for n in names if n in done])
+        done |= {n: render_chapter(env, project.root, n, dataset, report, project.spec.locale, extra)
+                 for n in later}
+    return [done[n] for n in names]
+
+
+def _uses_revisions(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    import re
+    return re.search(r"\{[{%][^}]*\b(what_changed|revisions)\b", text) is not None
 
 
 def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Document:
@@ -211,7 +231,16 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
         result.outputs[fmt] = final
     from builder.report import write_report
     result.outputs["report"] = write_report(result, out_dir / f"{name}.report.json")
+    _write_revisions(result, out_dir / f"{name}.revisions.json")
     return result
+
+
+def _write_revisions(result: BuildResult, path: Path) -> None:
+    """The revisions record against the previous archived edition, when there is one (builder/revisions.py)."""
+    from builder import revisions
+    data = revisions.for_build(result)
+    if data is not None:
+        result.outputs["revisions"] = revisions.write(data, path)
 
 
 def _write_pdf(result: BuildResult, path: Path):

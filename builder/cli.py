@@ -95,9 +95,14 @@ def check(project: Path, strict: bool, debug: bool) -> None:
     result = _run(debug, run)
     for w in result.diagnostics.sorted():
         click.echo(str(w), err=True)
+    from builder.lint import lint
+    findings = lint(result.project.root, result.project.spec.chapters, result.dataset.tables, result.dataset.charts)
+    for finding in findings:
+        click.echo(str(finding), err=True)
     _freshness(result, stale_tables(result))
     click.echo(f"ok: {len(result.dataset.tables)} tables, {len(result.claims)} claims "
-               f"({len(result.failed_claims)} failed), {len(result.diagnostics.warnings)} warnings")
+               f"({len(result.failed_claims)} failed), {len(result.diagnostics.warnings)} warnings, "
+               f"{len(findings)} typed numbers that restate table data")
     if strict:
         _strict(debug, result)
 

@@ -54,12 +54,17 @@ class CheckSpec(_Schema):
     part: str = ""
     total: str = ""
     parts: list[str] = Field(default_factory=list)
+    growth: str = Field("", description="A column of year-on-year growth in percent of the column `of`.")
+    of: str = ""
     tolerance: float = 0.1
+    derive: bool = Field(False, description="Compute the share, total (or the one missing part: a balance) or "
+                                            "growth where its cell is empty; published values are compared.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> CheckSpec:
-        if not ((self.share and self.part and self.total) or (self.total and self.parts)):
-            raise ValueError("a check is either {share, part, total} or {total, parts}")
+        if not ((self.share and self.part and self.total) or (self.total and self.parts)
+                or (self.growth and self.of)):
+            raise ValueError("a check is either {share, part, total}, {total, parts} or {growth, of}")
         return self
 
 
@@ -284,6 +289,8 @@ def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dic
     _check_header(raw_rows[0] if raw_rows else [], meta, rel, meta_rel)
     rows = _typed_rows(raw_rows[1:], lines[1:], meta, rel)
     table = DataTable(table_id, meta, rows, rel, meta_rel, lines[1:])
+    from builder.derive import derive_columns
+    derive_columns(table)
     from builder.validation import validate_table
     validate_table(table, diagnostics)
     return table
@@ -294,7 +301,7 @@ def _check_meta(meta: TableMeta, rel: str) -> None:
     known = set(names)
     wanted = [meta.key, meta.row_group] + [c.uncertain for c in meta.columns]
     wanted += [n for row in meta.header_groups for g in row for n in g.columns]
-    wanted += [n for c in meta.checks for n in (c.share, c.part, c.total, *c.parts)]
+    wanted += [n for c in meta.checks for n in (c.share, c.part, c.total, *c.parts, c.growth, c.of)]
     missing = sorted({n for n in wanted if n and n not in known})
     if missing:
         raise BuildError(f"columns named in the metadata but not declared: {', '.join(missing)}",

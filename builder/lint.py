@@ -193,3 +193,23 @@ def lint(root: Path, chapters: list[str], tables: dict[str, Any], charts: dict[s
         if path.is_file():
             out += lint_chapter(path, f"chapters/{name}", tables, charts)
     return out
+
+
+def pinned_years(root: Path, chapters: list[str], tables: dict[str, Any]) -> list[tuple[Source, int]]:
+    """Years written into a chapter's template code that are some table's latest year (`value("x", 2017)`):
+    the statement stays in that year when the data move on. `new-edition` lists them as pinned."""
+    latest = {y for t in tables.values() if (y := (_years(t) or [None])[-1]) is not None}
+    out = []
+    for name in chapters:
+        path = root / "chapters" / name
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        for m in TEMPLATE_SPAN.finditer(text):
+            if m.group(0).startswith("{#"):
+                continue
+            for y in re.finditer(r"(?<![\w./-])(19|20)\d\d(?![\w./-])", m.group(0)):
+                if int(y.group(0)) in latest:
+                    line = text.count("\n", 0, m.start() + y.start()) + 1
+                    out.append((Source(f"chapters/{name}", line), int(y.group(0))))
+    return list(dict.fromkeys(out))

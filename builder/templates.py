@@ -267,8 +267,10 @@ def make_environment(root: Path, locale: str) -> Any:
     return env
 
 
-def render_chapter(env: Any, root: Path, name: str, dataset: Dataset, report: dict, locale: str) -> Rendered:
-    """Render chapters/<name> with the dataset; template errors point at the chapter file and line."""
+def render_chapter(env: Any, root: Path, name: str, dataset: Dataset, report: dict, locale: str,
+                   extra: dict | None = None) -> Rendered:
+    """Render chapters/<name> with the dataset (and `extra` names); template errors point at the chapter file
+    and line."""
     from jinja2 import TemplateError, TemplateSyntaxError
     rel = f"chapters/{name}"
     path = root / "chapters" / name
@@ -281,7 +283,7 @@ def render_chapter(env: Any, root: Path, name: str, dataset: Dataset, report: di
     recorder.template = template
     functions = helpers(locale)[1]
     context = dict(functions, table=_table_lookup(dataset), lists=dataset.lists, report=report,
-                   claim=recorder.claim)
+                   claim=recorder.claim, **(extra or {}))
     try:
         text = template.render(context)
     except (TemplateError, KeyError, ValueError, TypeError, ZeroDivisionError, ArithmeticError) as e:
