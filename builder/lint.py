@@ -3,10 +3,12 @@ chapter uses, so they go stale when the data change. A line is about the tables 
 table directive, a `[table](#id)` reference, a chart's table), from one heading to the next. A number is reported when it equals, or rounds at its typed
 precision to, a value of such a table (also read in thousands or millions: "11.4 billion" for 11 419.6 million),
 or when it is a year inside such a table's years ("in 2017") in a sentence that neither computes nor checks
-anything (in such a sentence the year names the window of what it computes). The warning names the helper that
+anything; in a sentence that does, only a year that is the latest of one of the table's columns is reported
+("only {{ … }}% in 2016": the year the computed value should follow). The warning names the helper that
 would compute it. Text inside {{ }}, {% %} and {# #}, headings, fenced blocks, footnote definitions and link
-targets is not prose. A number directly followed by a claim ("30-40%{{ claim(...) }}") is checked, and one
-directly followed by a `{# fact #}` comment is a fact that no table holds; neither is reported. Skipped as too common to tell apart from data: whole numbers below 10, ratios ("2.5 times"),
+targets is not prose. A number followed by a claim within its clause (60 characters: "30-40% is a lot{{ claim(...) }}")
+is checked, and one directly followed by a `{# fact #}` comment is a fact that no table holds; neither is
+reported. Skipped as too common to tell apart from data: whole numbers below 10, ratios ("2.5 times"),
 and numbers read in thousands or millions unless a unit word follows them ("billion", "thousand", …).
 """
 from __future__ import annotations
@@ -90,6 +92,18 @@ def _candidates(table: Any) -> list[tuple[float, str, Any]]:
     return out
 
 
+def _latest_years(table: Any) -> set[int]:
+    """The last year with a value, column by column."""
+    from builder.claims import yearly
+    out = set()
+    for col in table.meta.columns:
+        if col.numeric and col.name != table.meta.key:
+            years = list(yearly(table, col.name))
+            if years:
+                out.add(max(years))
+    return out
+
+
 def _years(table: Any) -> list[int]:
     from builder.claims import year_of
     return sorted(y for k in table.keys() if (y := year_of(k)) is not None)
@@ -150,25 +164,27 @@ def lint_chapter(path: Path, rel: str, tables: dict[str, Any], charts: dict[str,
             number = float(f"{digits}.{frac}") if frac else float(digits)
             decimals = len(frac) if frac else 0
             typed = m.group(0)
-            if re.match(r"[%\s]*(?:[-–]\s*[\d.,]+[%\s]*)?[\ue002\ue003]", line[m.end():]):
-                continue  # checked by the claim right after it, or marked as a fact not in any table
-            if decimals == 0 and 1900 <= number <= 2100 and _live(line, m.start()):
-                continue
+            if line[m.end():m.end() + 1] == FACT or re.match(r"[^.;!?\ue003]{0,60}?\ue002", line[m.end():]):
+                continue  # marked as a fact that no table holds, or checked by a claim later in its clause
+            live = decimals == 0 and 1900 <= number <= 2100 and _live(line, m.start())
             after = line[m.end():m.end() + 16].lower()
             if re.match(r"\s*(times|-fold|fold)\b", after):
                 continue
             scaled = bool(re.match(r"\s*(thousand|million|billion|trillion|bn|mln)\b", after))
-            found = _find(number, decimals, typed, used, scaled)
+            found = _find(number, decimals, typed, used, scaled, live)
             if found:
                 findings.append(Finding(Source(rel, n, m.start() + 1), typed, *found))
     return findings
 
 
-def _find(number: float, decimals: int, typed: str, used: list[Any], scaled: bool) -> tuple[str, str] | None:
+def _find(number: float, decimals: int, typed: str, used: list[Any], scaled: bool, live: bool = False
+          ) -> tuple[str, str] | None:
     if decimals == 0 and 1900 <= number <= 2100:
         for t in used:
             years = _years(t)
-            if years and years[0] <= int(number) <= years[-1]:
+            if live and int(number) in _latest_years(t):
+                return t.id, f'latest_year("{t.id}", column)'
+            if not live and years and years[0] <= int(number) <= years[-1]:
                 helper = "latest_year" if int(number) == years[-1] else "first_year" if int(number) == years[0] \
                     else "a window (since=, last=)"
                 return t.id, f'{helper}("{t.id}", column)' if "(" not in helper else helper
