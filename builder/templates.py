@@ -203,9 +203,11 @@ MARK = "\ue000"  # stands where a claim was made, until the sentence around it i
 
 
 def _split_sentences(line: str) -> list[str]:
-    """A rendered paragraph line in sentences; a claim mark right after a full stop stays with its sentence."""
+    """A rendered paragraph in sentences; claim marks right after a full stop stay with its sentence."""
     import re
-    return [s for s in re.split(r"(?<=[.!?…])(?!\ue000)\s+(?=[\"“«(\[A-ZА-ЯЁ0-9\ue000])", line.strip()) if s]
+    ends = [m.end() for m in re.finditer(f"[.!?…](?:{MARK}\\d+{MARK})*(?=\\s+[\"“«(\\[A-ZА-ЯЁ0-9])", line)]
+    cuts = [0] + ends + [len(line)]
+    return [line[a:b].strip() for a, b in zip(cuts, cuts[1:]) if line[a:b].strip()]
 
 
 def _plain(markdown: str) -> str:
@@ -240,10 +242,10 @@ class _Recorder:
         import re
         from dataclasses import replace
         found = {}
-        for line in text.splitlines():
-            if MARK not in line:
+        for paragraph in re.split(r"\n\s*\n", text):
+            if MARK not in paragraph:
                 continue
-            for sentence in _split_sentences(line):
+            for sentence in _split_sentences(" ".join(paragraph.split())):
                 for n in re.findall(f"{MARK}(\\d+){MARK}", sentence):
                     found[int(n)] = _plain(re.sub(f"{MARK}\\d+{MARK}", "", sentence))
         self.claims = [replace(c, sentence=found.get(i, "")) for i, c in enumerate(self.claims)]
