@@ -25,9 +25,8 @@ class Footnotes:
         self.root = parse_xml(_FOOTNOTES)
         self.part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, b"", document.part.package)
         document.part.relate_to(self.part, RT.FOOTNOTES)
-        settings = document.settings.element
         pr = parse_xml(f'<w:footnotePr {nsdecls("w")}><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>')
-        settings.append(pr)
+        insert_setting(document.settings.element, pr)
 
     def add(self, number: int):
         """A new note with its number mark; returns its paragraph element to fill with runs."""
@@ -89,19 +88,21 @@ def bookmark_end(bid: int):
 
 
 def repeat_header(row) -> None:
+    """Mark a row as a header row repeated on every page (ST_OnOff: the bare element means on)."""
     trpr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    trpr.append(el)
+    if trpr.find(qn("w:tblHeader")) is None:
+        insert_in_order(trpr, OxmlElement("w:tblHeader"), _TRPR_ORDER)
 
 
 def cant_split(row) -> None:
     trpr = row._tr.get_or_add_trPr()
-    trpr.append(OxmlElement("w:cantSplit"))
+    if trpr.find(qn("w:cantSplit")) is None:
+        insert_in_order(trpr, OxmlElement("w:cantSplit"), _TRPR_ORDER)
 
 
-def hyperlink(paragraph, url: str, text: str, style: str = "Hyperlink") -> None:
-    part = paragraph.part
+def hyperlink(paragraph, url: str, text: str, style: str = "Hyperlink", part=None) -> None:
+    """An external link; its relationship belongs to `part` (the footnotes part for a link in a note)."""
+    part = part or paragraph.part
     rid = part.relate_to(url, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink",
                          is_external=True)
     safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -137,3 +138,69 @@ def cell_margins(table, twips: int) -> None:
     margins = parse_xml(f'<w:tblCellMar {nsdecls("w")}><w:left w:w="{twips}" w:type="dxa"/>'
                         f'<w:right w:w="{twips}" w:type="dxa"/></w:tblCellMar>')
     tbl_pr.append(margins)
+
+
+# schema order of the children that are added after python-docx has built an element --------------------------------
+
+_TRPR_ORDER = ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter", "cantSplit", "trHeight",
+               "tblHeader", "tblCellSpacing", "jc", "hidden", "ins", "del", "trPrChange")
+_TBLPR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+                "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
+                "tblCaption", "tblDescription", "tblPrChange")
+_SETTINGS_ORDER = (
+    "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime", "doNotDisplayPageBoundaries",
+    "displayBackgroundShape", "printPostScriptOverText", "printFractionalCharacterWidth", "printFormsData",
+    "embedTrueTypeFonts", "embedSystemFonts", "saveSubsetFonts", "saveFormsData", "mirrorMargins",
+    "alignBordersAndEdges", "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter", "gutterAtTop",
+    "hideSpellingErrors", "hideGrammaticalErrors", "activeWritingStyle", "proofState", "formsDesign",
+    "attachedTemplate", "linkStyles", "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge",
+    "revisionView", "trackRevisions", "doNotTrackMoves", "doNotTrackFormatting", "documentProtection",
+    "autoFormatOverride", "styleLockTheme", "styleLockQFSet", "defaultTabStop", "autoHyphenation",
+    "consecutiveHyphenLimit", "hyphenationZone", "doNotHyphenateCaps", "showEnvelope", "summaryLength",
+    "clickAndTypeStyle", "defaultTableStyle", "evenAndOddHeaders", "bookFoldRevPrinting", "bookFoldPrinting",
+    "bookFoldPrintingSheets", "drawingGridHorizontalSpacing", "drawingGridVerticalSpacing",
+    "displayHorizontalDrawingGridEvery", "displayVerticalDrawingGridEvery", "doNotUseMarginsForDrawingGridOrigin",
+    "drawingGridHorizontalOrigin", "drawingGridVerticalOrigin", "doNotShadeFormData", "noPunctuationKerning",
+    "characterSpacingControl", "printTwoOnOne", "strictFirstAndLastChars", "noLineBreaksAfter", "noLineBreaksBefore",
+    "savePreviewPicture", "doNotValidateAgainstSchema", "saveInvalidXml", "ignoreMixedContent",
+    "alwaysShowPlaceholderText", "doNotDemarcateInvalidXml", "saveXmlDataOnly", "useXSLTWhenSaving",
+    "saveThroughXslt", "showXMLTags", "alwaysMergeEmptyNamespace", "updateFields", "hdrShapeDefaults", "footnotePr",
+    "endnotePr", "compat", "docVars", "rsids", "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+    "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator")
+
+
+def _local(el) -> str:
+    return el.tag.rpartition("}")[2] if el.tag.startswith(f"{{{W_NS}}}") else ""
+
+
+def insert_in_order(parent, child, order: tuple[str, ...]) -> None:
+    """Insert `child` before the first sibling that the schema puts after it (elements of other namespaces and
+    unknown ones are passed over: they stay where they are)."""
+    rank = order.index(_local(child))
+    for sibling in parent:
+        name = _local(sibling)
+        if name in order and order.index(name) > rank:
+            sibling.addprevious(child)
+            return
+    parent.append(child)
+
+
+def insert_setting(settings, child) -> None:
+    """Put an element into settings.xml in schema order, replacing one of the same name."""
+    old = settings.find(child.tag)
+    if old is not None:
+        settings.remove(old)
+    insert_in_order(settings, child, _SETTINGS_ORDER)
+
+
+def order_table_properties(root) -> None:
+    """Sort every w:tblPr's children into schema order (python-docx appends some of them at the end)."""
+    for tbl_pr in root.iter(qn("w:tblPr")):
+        children = list(tbl_pr)
+        known = [c for c in children if _local(c) in _TBLPR_ORDER]
+        if known != sorted(known, key=lambda c: _TBLPR_ORDER.index(_local(c))):
+            for c in known:
+                tbl_pr.remove(c)
+            for c in sorted(known, key=lambda c: _TBLPR_ORDER.index(_local(c))):
+                insert_in_order(tbl_pr, c, _TBLPR_ORDER)

@@ -110,6 +110,7 @@ class _Writer:
         self.seq = {"Table": 0, "Figure": 0}
         self.ids = {st.name: st.style_id for st in docx.styles}
         self.landscape = False
+        self.link_part = None  # the part that owns the relationships of the links being written
 
     def para(self, style: str = "", text: str = ""):
         """A new paragraph in a named style (by style id: python-docx's lookup by name is slow)."""
@@ -137,7 +138,7 @@ class _Writer:
                 case LineBreak():
                     p.add_run().add_break()
                 case Link(url=url, children=c):
-                    _ooxml.hyperlink(p, url, inline_text(c))
+                    _ooxml.hyperlink(p, url, inline_text(c), part=self.link_part)
                 case FootnoteRef():
                     self.footnote(p, node)
                 case CrossRef(target=target, text=t):
@@ -155,7 +156,11 @@ class _Writer:
         self.noted.add(ref.number)
         note_p = self.notes.add(ref.number)
         from docx.text.paragraph import Paragraph as DocxParagraph
-        self.runs(DocxParagraph(note_p, self.docx._body), self.doc.footnotes[ref.id])
+        outer, self.link_part = self.link_part, self.notes.part
+        try:
+            self.runs(DocxParagraph(note_p, self.docx._body), self.doc.footnotes[ref.id])
+        finally:
+            self.link_part = outer
 
     # blocks -------------------------------------------------------------------------------
     def orient(self, b) -> None:
@@ -341,6 +346,7 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     for block in doc.blocks:
         writer.block(block)
     writer.notes.finish()
+    _ooxml.order_table_properties(docx.element.body)
     _core_properties(docx, doc.meta)
     _save_reproducibly(docx, out, doc.meta)
 
