@@ -19,7 +19,7 @@ from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Em
                            Heading, LineBreak, Link, OrderedList, PageBreak, Paragraph, Quote, Strong,
                            Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
 from builder.style import Style
-from builder.writers import _ooxml
+from builder.writers import _ooxml, docx_numbering
 
 EXTRA_STYLES = {  # name: (type, base, size offset, italic)
     "Footnote Text": (WD_STYLE_TYPE.PARAGRAPH, "Normal", -2.5, False),
@@ -111,6 +111,8 @@ class _Writer:
         self.ids = {st.name: st.style_id for st in docx.styles}
         self.landscape = False
         self.link_part = None  # the part that owns the relationships of the links being written
+        self.numbering = docx_numbering.Numbering(docx)
+        self.headings = docx_numbering.HeadingNumbers(self.numbering, docx.styles, doc.blocks)
 
     def para(self, style: str = "", text: str = ""):
         """A new paragraph in a named style (by style id: python-docx's lookup by name is slow)."""
@@ -213,28 +215,37 @@ class _Writer:
         if h.level == 1:
             self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         p = self.para(f"Heading {min(h.level, 3)}")
-        if h.number:
-            p.add_run(f"{h.number}. ")
+        typed = self.headings.place(p, h)
+        if typed:
+            p.add_run(typed)
         self.runs(p, h.inlines)
         self.bookmarks += 1
         _ooxml.bookmark(p, _toc_bookmark(h.id), self.bookmarks)
 
-    def list(self, lst, depth: int) -> None:
+    def list(self, lst, depth: int, num_id: int | None = None) -> None:
+        """A Word list: the top-level list gets a definition with a level per depth; when Word's counting would not
+        print the builder's labels (num_id 0) they are typed, as text and a tab."""
+        if num_id is None:
+            levels = docx_numbering.list_levels(lst)
+            num_id = self.numbering.add(levels) if levels else 0
         for n, item in enumerate(lst.items, start=getattr(lst, "start", 1)):
-            label = item.label or (f"{n}." if isinstance(lst, OrderedList) else "•")
+            label = docx_numbering.label(lst, n, item)
             for i, block in enumerate(item.blocks):
                 if isinstance(block, Paragraph):
                     p = self.para("List Item")
                     fmt = p.paragraph_format
                     hang = Mm(5 + 2 * len(label))
-                    fmt.left_indent = Mm(6 * depth) + hang
-                    fmt.first_line_indent = -hang if i == 0 else None
-                    fmt.tab_stops.add_tab_stop(fmt.left_indent)
-                    if i == 0:
+                    if i == 0 and num_id:
+                        docx_numbering.set_num(p._p.get_or_add_pPr(), num_id, depth)
+                    else:
+                        fmt.left_indent = Mm(6 * depth) + hang
+                    if i == 0 and not num_id:
+                        fmt.first_line_indent = -hang
+                        fmt.tab_stops.add_tab_stop(fmt.left_indent)
                         p.add_run(label + "\t")
                     self.runs(p, block.inlines)
                 elif isinstance(block, (BulletList, OrderedList)):
-                    self.list(block, depth + 1)
+                    self.list(block, depth + 1, num_id)
                 else:
                     self.block(block)
 
