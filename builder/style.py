@@ -37,6 +37,9 @@ class StyleSpec(_Schema):
     sizes: dict[str, float]
     colours: dict[str, str]
     chart: dict = Field(default_factory=dict)
+    docx_template: str = Field("", description="A Word template (relative to styles/) the DOCX is built on: its "
+                                                "styles, page setup and headers win. Default: styles/<style>.docx or "
+                                                "styles/reference.docx when present, else the house template.")
 
 
 @dataclass(frozen=True)

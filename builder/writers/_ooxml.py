@@ -22,9 +22,20 @@ class Footnotes:
     """word/footnotes.xml: created once, notes appended as the writer meets their marks."""
 
     def __init__(self, document):
-        self.root = parse_xml(_FOOTNOTES)
-        self.part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, b"", document.part.package)
-        document.part.relate_to(self.part, RT.FOOTNOTES)
+        existing = next((rel.target_part for rel in document.part.rels.values()
+                         if rel.reltype == RT.FOOTNOTES and not rel.is_external), None)
+        if existing is not None:  # a template's footnotes part: its separators stay, its notes go
+            self.part, self.root = existing, parse_xml(existing.blob)
+            for note in list(self.root):  # separators at the ids settings.xml names; notes numbered from 1
+                kind = note.get(qn("w:type"))
+                if kind in ("separator", "continuationSeparator"):
+                    note.set(qn("w:id"), "-1" if kind == "separator" else "0")
+                else:
+                    self.root.remove(note)
+        else:
+            self.root = parse_xml(_FOOTNOTES)
+            self.part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, b"", document.part.package)
+            document.part.relate_to(self.part, RT.FOOTNOTES)
         pr = parse_xml(f'<w:footnotePr {nsdecls("w")}><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>')
         insert_setting(document.settings.element, pr)
 
