@@ -2,7 +2,10 @@
 embedded fonts, languages and fields with their results."""
 from __future__ import annotations
 
+from tests.conftest import ROOT
 from tests.docx_checks import assert_valid_docx
+
+ROOT_STYLE = ROOT / "builder" / "default_style.yaml"
 
 
 def test_flagship_docx_is_valid(flagship_build) -> None:
@@ -99,3 +102,85 @@ def test_list_levels_fall_back_to_typed_labels_when_word_would_count_otherwise()
     nested = OrderedList((ListItem((Paragraph((Text("x"),)), OrderedList((item("1.1."), item("1.2."))))),), )
     assert [lv.text for lv in list_levels(nested)] == ["%1.", "%1.%2."]
     assert list_levels(OrderedList((item("1."), item("3.")))) is None  # a skipped number: typed, not counted
+
+
+# the user's Word template ----------------------------------------------------------------------------------------
+
+def _part(path, name: str) -> str:
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        return z.read(name).decode("utf-8")
+
+
+def _style(styles_xml: str, style_id: str) -> str:
+    import re
+    return re.search(rf'<w:style [^>]*w:styleId="{style_id}".*?</w:style>', styles_xml, flags=re.S).group(0)
+
+
+def test_a_restyled_house_template_gives_the_docx_its_look(minimal, tmp_path) -> None:
+    import docx
+    from docx.shared import Mm, RGBColor
+    from builder.build import build
+    from tests.conftest import run_cli
+    template = minimal / "styles" / "default.docx"
+    template.parent.mkdir(exist_ok=True)
+    result = run_cli("template", "docx", str(template), "--project", str(minimal))
+    assert result.returncode == 0, result.stderr
+    d = docx.Document(str(template))
+    assert "Table Text" in [s.name for s in d.styles] and "STYLEREF" in d.sections[0].header._element.xml
+    d.styles["Normal"].font.name = "DejaVu Sans"
+    d.styles["Heading 1"].font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    section = d.sections[0]
+    section.left_margin = section.right_margin = Mm(35)
+    header = section.header.paragraphs[0]
+    for run in list(header._p):
+        if run.tag.endswith("}r"):
+            header._p.remove(run)
+    header.add_run("Institute of Tests")
+    d.save(str(template))
+    out = build(minimal, tmp_path / "out", ("docx",), force=True).outputs["docx"]
+    assert_valid_docx(out)
+    styles, document = _part(out, "word/styles.xml"), _part(out, "word/document.xml")
+    assert 'w:ascii="DejaVu Sans"' in _style(styles, "Normal")
+    assert 'w:color w:val="C00000"' in _style(styles, "Heading1")
+    assert document.count('w:left="1984"') >= 1 and 'w:left="1361"' not in document.split("<w:pgMar")[-1]
+    headers = [_part(out, f"word/{n}") for n in _rel_targets(out, "header")]
+    assert any("Institute of Tests" in h for h in headers) and not any("STYLEREF" in h for h in headers)
+
+
+def test_a_foreign_template_keeps_its_styles_and_gets_only_the_missing_ones(minimal, tmp_path) -> None:
+    import docx
+    from docx.shared import RGBColor
+    from builder.build import build
+    d = docx.Document()  # python-docx's own template: no List Item, Table Text, Source styles, no header
+    d.styles["Normal"].font.name = "DejaVu Serif"
+    d.styles["Heading 1"].font.color.rgb = RGBColor(0x00, 0x80, 0x00)
+    (minimal / "styles").mkdir(exist_ok=True)
+    d.save(str(minimal / "styles" / "house.docx"))
+    (minimal / "styles" / "default.yaml").write_text(
+        (ROOT_STYLE.read_text(encoding="utf-8")) + "docx_template: house.docx\n", encoding="utf-8")
+    out = build(minimal, tmp_path / "out", ("docx",), force=True).outputs["docx"]
+    assert_valid_docx(out)
+    styles = _part(out, "word/styles.xml")
+    assert 'w:ascii="DejaVu Serif"' in _style(styles, "Normal")
+    assert 'w:color w:val="008000"' in _style(styles, "Heading1")
+    for added in ("ListItem", "TableText", "Source", "FootnoteText"):
+        assert "w:rFonts" not in _style(styles, added)  # added without fonts: they take the template's
+    assert any("STYLEREF" in _part(out, f"word/{n}") for n in _rel_targets(out, "header"))
+
+
+def test_a_missing_docx_template_is_a_user_error(minimal) -> None:
+    from tests.conftest import run_cli
+    (minimal / "styles").mkdir(exist_ok=True)
+    (minimal / "styles" / "default.yaml").write_text(
+        ROOT_STYLE.read_text(encoding="utf-8") + "docx_template: nowhere.docx\n", encoding="utf-8")
+    result = run_cli("build", str(minimal), "--format", "docx")
+    assert result.returncode == 2
+    assert "styles/default.yaml: error: docx_template not found" in result.stderr
+
+
+def _rel_targets(path, kind: str) -> list[str]:
+    import re
+    rels = _part(path, "word/_rels/document.xml.rels")
+    return re.findall(rf'Type="[^"]*/{kind}" Target="([^"]+)"', rels) + \
+        re.findall(rf'Target="([^"]+)" Type="[^"]*/{kind}"', rels)
