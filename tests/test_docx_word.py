@@ -184,3 +184,104 @@ def _rel_targets(path, kind: str) -> list[str]:
     rels = _part(path, "word/_rels/document.xml.rels")
     return re.findall(rf'Type="[^"]*/{kind}" Target="([^"]+)"', rels) + \
         re.findall(rf'Target="([^"]+)" Type="[^"]*/{kind}"', rels)
+
+
+# running heads and embedded fonts --------------------------------------------------------------------------------
+
+def test_flagship_running_heads_name_each_chapter_and_skip_the_title_page(flagship_build) -> None:
+    import re
+    from builder.model import Heading, inline_text
+    out = flagship_build.outputs["docx"]
+    document = _part(out, "word/document.xml")
+    rels = _part(out, "word/_rels/document.xml.rels")
+    rid_target = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"', rels)) | \
+        {rid: t for t, rid in re.findall(r'Target="([^"]+)"[^>]*Id="(rId\d+)"', rels)}
+    sections = re.findall(r"<w:sectPr\b.*?</w:sectPr>", document, flags=re.S)
+    assert "<w:titlePg/>" in sections[0] and not any("<w:titlePg/>" in s for s in sections[1:])
+    first = re.search(r'<w:headerReference w:type="first" r:id="(rId\d+)"', sections[0]).group(1)
+    assert "instrText" not in _part(out, f"word/{rid_target[first]}")  # the title page: no running head
+    results = []
+    for target in _rel_targets(out, "header"):
+        xml = _part(out, f"word/{target}")
+        found = re.search(r'STYLEREF "Heading 1".*?separate"/>.*?<w:t[^>]*>([^<]*)</w:t>', xml, flags=re.S)
+        if found:
+            assert "Kazakhstan–Russia Relations in Modern Era" in xml  # the short title
+            results.append(found.group(1))
+    chapters = [inline_text(b.inlines) for b in flagship_build.document.blocks
+                if isinstance(b, Heading) and b.level == 1]
+    assert set(chapters) <= set(results) and len(chapters) >= 16
+    footers = [_part(out, f"word/{t}") for t in _rel_targets(out, "footer")]
+    assert any(re.search(r"<w:instrText[^>]*> PAGE </w:instrText>", f) for f in footers)
+
+
+def test_flagship_fonts_are_embedded_obfuscated(flagship_build) -> None:
+    import re
+    import zipfile
+    from builder.writers.docx_fonts import obfuscate
+    out = flagship_build.outputs["docx"]
+    table = _part(out, "word/fontTable.xml")
+    assert "<w:embedTrueTypeFonts/>" in _part(out, "word/settings.xml")
+    rels = dict((rid, t) for rid, t in re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"',
+                                                   _part(out, "word/_rels/fontTable.xml.rels")))
+    style = flagship_build.style
+    with zipfile.ZipFile(out) as z:
+        for fam in (style.body, style.heading):
+            font = re.search(rf'<w:font w:name="{fam.name}">.*?</w:font>', table, flags=re.S).group(0)
+            for face, tag in (("regular", "embedRegular"), ("bold", "embedBold"), ("italic", "embedItalic"),
+                              ("bold_italic", "embedBoldItalic")):
+                rid, key = re.search(rf'<w:{tag} r:id="(rId\d+)" w:fontKey="(\{{[0-9A-F-]{{36}}\}})"/>', font).groups()
+                stored = z.read(f"word/{rels[rid]}")
+                original = open(fam.files[face], "rb").read()
+                assert stored != original and obfuscate(stored, key) == original
+                assert rels[rid].startswith("fonts/") and rels[rid].endswith(".odttf")
+
+
+def _hidden_fonts_env(tmp_path):
+    """A fontconfig that knows only DejaVu (matplotlib's copy): PT Serif and PT Sans cannot come from the system."""
+    import os
+    import subprocess
+    from builder.style import dejavu
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                    f'<dir>{os.path.dirname(dejavu("DejaVuSerif").files["regular"])}</dir>'
+                    f'<cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>', encoding="utf-8")
+    env = dict(os.environ, FONTCONFIG_FILE=str(conf))
+    listed = subprocess.run(["fc-list"], env=env, capture_output=True, text=True, timeout=60).stdout
+    assert "DejaVu" in listed and "PT Serif" not in listed and "PT Sans" not in listed, listed
+    return env
+
+
+def _soffice_pdf(docx_path, out_dir, env):
+    import shutil
+    import subprocess
+    import pytest
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.fail("LibreOffice (soffice) is not installed: .ci/run installs libreoffice-writer")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run([soffice, f"-env:UserInstallation={(out_dir / 'profile').resolve().as_uri()}", "--headless",
+                          "--convert-to", "pdf", "--outdir", str(out_dir), str(docx_path)],
+                         capture_output=True, text=True, timeout=240, env=env)
+    pdf = out_dir / (docx_path.stem + ".pdf")
+    assert run.returncode == 0 and pdf.exists(), run.stderr
+    return pdf
+
+
+def test_libreoffice_renders_the_flagship_in_the_embedded_fonts_with_word_numbering(flagship_build,
+                                                                                      tmp_path) -> None:
+    import re
+    import subprocess
+    env = _hidden_fonts_env(tmp_path)
+    pdf = _soffice_pdf(flagship_build.outputs["docx"], tmp_path / "lo", env)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, timeout=60).stdout
+    for name in ("PTSerif-Regular", "PTSerif-Bold", "PTSerif-Italic", "PTSans-Bold"):
+        assert re.search(rf"\+{name}\s.*\byes\b", fonts), fonts
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          timeout=60).stdout
+    lines = [" ".join(ln.split()) for ln in text.splitlines()]
+    # the numbers LibreOffice counts from numbering.xml are the PDF's
+    for expected in ("1. Interrelation legal framework", "2.1. Investigation method of thought of",
+                     "9.5. Labour migration", "1.1. Lack of continuity of power", "5.2. Water and energy disputes",
+                     "4.5. The established scheme of struggle against Islamic"):
+        assert any(ln.startswith(expected) and ".." not in ln for ln in lines), expected  # not the TOC's line
+    assert sum(ln.startswith("• ") for ln in lines) >= 80
