@@ -285,3 +285,26 @@ def test_libreoffice_renders_the_flagship_in_the_embedded_fonts_with_word_number
                      "4.5. The established scheme of struggle against Islamic"):
         assert any(ln.startswith(expected) and ".." not in ln for ln in lines), expected  # not the TOC's line
     assert sum(ln.startswith("• ") for ln in lines) >= 80
+
+
+# language and proofing -------------------------------------------------------------------------------------------
+
+def test_flagship_language_proofing_and_compatibility(flagship_build) -> None:
+    import re
+    out = flagship_build.outputs["docx"]
+    styles, settings = _part(out, "word/styles.xml"), _part(out, "word/settings.xml")
+    defaults = re.search(r"<w:docDefaults>.*?</w:docDefaults>", styles, flags=re.S).group(0)
+    assert f'<w:lang w:val="{flagship_build.document.meta.language}"' in defaults
+    assert "proofState" not in settings
+    assert re.search(r'w:name="compatibilityMode" [^>]*w:val="15"', settings)
+    document = _part(out, "word/document.xml")
+    russian = re.findall(r'<w:r>(?:(?!</w:r>).)*<w:lang w:val="ru-RU"/>(?:(?!</w:r>).)*<w:t[^>]*>([^<]*)</w:t>',
+                         document, flags=re.S)
+    assert any("Экспорт России" in t for t in russian)
+
+
+def test_cyrillic_text_language() -> None:
+    from builder.writers._ooxml import text_language
+    assert text_language("Экспорт России") == "ru-RU"
+    assert text_language("Қазақстан Республикасы") == "kk-KZ"
+    assert text_language("Exports of Russia") == ""

@@ -215,3 +215,41 @@ def order_table_properties(root) -> None:
                 tbl_pr.remove(c)
             for c in sorted(known, key=lambda c: _TBLPR_ORDER.index(_local(c))):
                 insert_in_order(tbl_pr, c, _TBLPR_ORDER)
+
+
+# languages -----------------------------------------------------------------------------------------------------------
+
+_RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+              "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w",
+              "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
+              "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+_KAZAKH = set("ӘәҒғҚқҢңӨөҰұҮүҺһІі")
+
+
+def text_language(text: str) -> str:
+    """kk-KZ for Cyrillic with letters only Kazakh has, ru-RU for other Cyrillic, "" otherwise."""
+    if not any("\u0400" <= c <= "\u04ff" for c in text):
+        return ""
+    return "kk-KZ" if _KAZAKH & set(text) else "ru-RU"
+
+
+def set_language(rpr_parent, tag: str) -> None:
+    """w:lang on a run (or a style's, or the defaults') properties, in schema order."""
+    rpr = rpr_parent.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        rpr_parent.insert(0, rpr)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        insert_in_order(rpr, lang, _RPR_ORDER)
+    lang.set(qn("w:val"), tag)
+
+
+def mark_languages(root) -> None:
+    """Cyrillic runs say they are Russian or Kazakh, so Word spell-checks them in their language."""
+    for r in root.iter(qn("w:r")):
+        text = "".join(t.text or "" for t in r.iterchildren(qn("w:t")))
+        tag = text_language(text)
+        if tag:
+            set_language(r, tag)

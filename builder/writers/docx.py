@@ -7,12 +7,11 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from docx import Document as new_docx
 from docx.enum.section import WD_SECTION
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm
 
 from builder.formatting import display_url
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
@@ -264,6 +263,31 @@ def _toc_bookmark(heading_id: str) -> str:
     return ("_Toc_" + heading_id.replace("-", "_"))[:40]
 
 
+def _settings(docx, language: str) -> None:
+    """The report's language on the document defaults; spelling not marked as checked; Word 2013+ layout."""
+    rpr_default = docx.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
+    _ooxml.set_language(rpr_default, language)
+    settings = docx.settings.element
+    proof = settings.find(qn("w:proofState"))
+    if proof is not None:
+        settings.remove(proof)
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:val"), language)
+    compat = settings.find(qn("w:compat"))
+    if compat is None:
+        compat = OxmlElement("w:compat")
+        _ooxml.insert_setting(settings, compat)
+    mode = next((c for c in compat.iterchildren(qn("w:compatSetting"))
+                 if c.get(qn("w:name")) == "compatibilityMode"), None)
+    if mode is None:
+        mode = _ooxml.parse_xml(f'<w:compatSetting {_ooxml.nsdecls("w")} w:name="compatibilityMode" '
+                                'w:uri="http://schemas.microsoft.com/office/word" w:val="15"/>')
+        compat.append(mode)
+    if int(mode.get(qn("w:val"), "0")) < 15:
+        mode.set(qn("w:val"), "15")
+
+
 def _title_page_only_first(docx) -> None:
     """Only the first section has a different first page (the title page, without running head or page number);
     the sections added later copied the setting."""
@@ -290,8 +314,11 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     writer.own_heads = own_heads
     for block in doc.blocks:
         writer.block(block)
+    _ooxml.mark_languages(docx.element.body)
+    _ooxml.mark_languages(writer.notes.root)
     writer.notes.finish()
     _ooxml.order_table_properties(docx.element.body)
+    _settings(docx, doc.meta.language)
     _title_page_only_first(docx)
     docx_fonts.embed(docx, [style.body, style.heading])
     _core_properties(docx, doc.meta)
