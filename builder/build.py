@@ -202,6 +202,9 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
             clock("charts (raster)", result.charts.wait, "all")
             clock("docx", _write_docx, result, docx_tmp, heading_pages, progress, office)
             staged["docx"] = (docx_tmp, out_dir / f"{name}.docx")
+        if "html" in formats:
+            staged["html"] = (out_dir / f".{name}.html.tmp", out_dir / f"{name}.html")
+            clock("html", _write_html, result, staged["html"][0], out_dir / ".cache" / "fonts")
     except BaseException:
         for tmp, _final in staged.values():
             tmp.unlink(missing_ok=True)
@@ -220,6 +223,12 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
 def _write_pdf(result: BuildResult, path: Path):
     from builder.writers import pdf
     return pdf.write(result.document, result.style, path)
+
+
+def _write_html(result: BuildResult, path: Path, fonts: Path) -> None:
+    from builder.writers import html
+    result.charts.wait("vector")
+    html.write(result.document, result.style, path, fonts)
 
 
 def _start_office(result: BuildResult):
