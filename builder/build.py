@@ -220,10 +220,12 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
                 docx_tmp = staging.temp(f"{name}.docx")
                 clock("charts (raster)", result.charts.wait, "all")
                 clock("docx", _write_docx, result, docx_tmp, heading_pages, progress, office)
+            if "html" in formats:
+                clock("html", _write_html, result, staging.temp(f"{name}.html"), out_dir / ".cache" / "fonts")
         finally:
             if office is not None:
                 office.__exit__(None, None, None)
-        result.outputs.update({fmt: out_dir / f"{name}.{fmt}" for fmt in ("pdf", "docx") if fmt in formats})
+        result.outputs.update({fmt: out_dir / f"{name}.{fmt}" for fmt in ("pdf", "docx", "html") if fmt in formats})
         from builder.report import write_report
         write_report(result, staging.temp(f"{name}.report.json"))
         result.outputs["report"] = out_dir / f"{name}.report.json"
@@ -249,6 +251,12 @@ def _write_pdf(result: BuildResult, path: Path):
 def _has_toc(result: BuildResult) -> bool:
     from builder.model import TableOfContents
     return any(isinstance(b, TableOfContents) for b in result.document.blocks)
+
+
+def _write_html(result: BuildResult, path: Path, fonts: Path) -> None:
+    from builder.writers import html
+    result.charts.wait("vector")
+    html.write(result.document, result.style, path, fonts)
 
 
 def _start_office(result: BuildResult):
