@@ -298,3 +298,12 @@ def test_a_total_row_is_set_off() -> None:
     t = _block(_data_table({"key": "year", "columns": [{"name": "year", "label": "Year", "type": "text"},
                                                         {"name": "v", "label": "USD"}]}, rows))
     assert [r.total for r in t.body_rows] == [False, False, True]
+
+
+def test_total_rows_are_measured_in_bold(metrics) -> None:
+    t = _table(["Item", "2020"], [["a", 8982.9], ["b", 1.0]])
+    rows = (t.body_rows[0].__class__(t.body_rows[0].cells, total=True),) + t.body_rows[1:]
+    from dataclasses import replace
+    bold = layout_table(replace(t, body_rows=rows), metrics)
+    assert bold.widths[1] == pytest.approx(metrics.width("8,982.9", True) * metrics.size + 2 * PAD + 1, abs=0.01)
+    assert bold.widths[1] > layout_table(t, metrics).widths[1]
