@@ -11,7 +11,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import landscape
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table as RLTable, TableStyle
 
@@ -96,6 +98,9 @@ class _Cells:
         self.header = self._header()
         self.min_row = size * 1.2 + 3.5
         self._made: dict[int, list] = {}
+        margins = w.style.margins_mm
+        page = landscape(w.page_size) if layout.landscape else w.page_size
+        self.frame_height = page[1] - (margins["top"] + margins["bottom"]) * mm
         self.tags, self.nodes = None, None
         self._one_line = [width - 2 * PAD - 1 for width in layout.widths]
 
@@ -218,6 +223,10 @@ class PagedTable(Flowable):
         last = self._stop == self.cells.body
         self._view = _Stacked(self._caption, self._part, self.tail if last else [])
         self.width, self.height = self._view.wrap(aW, aH)
+        if aH > PAGE_HEIGHT and self.height > self.cells.frame_height:
+            # measured without a limit (KeepTogether with the caption): a table longer than a page is split
+            # anyway, so it asks only for room for its header and first rows, and starts on this page
+            return self.width, self.cells.table(self.start, min(self.start + MIN_ROWS, self.cells.body)).wrap(aW, aH)[1]
         return self.width, self.height
 
     def getSpaceAfter(self) -> float:
