@@ -97,7 +97,7 @@ def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
 def _uses_revisions(path: Path) -> bool:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, UnicodeDecodeError):  # rendering the chapter reports what is wrong with it
         return False
     import re
     return re.search(r"\{[{%][^}]*\b(what_changed|revisions)\b", text) is not None
