@@ -251,7 +251,7 @@ class _Writer:
         # "Table 6.2." as text and the last part as a SEQ field restarting at it, so Word and LibreOffice
         # (which recompute SEQ fields) both print the builder's number
         prefix, _dot, last = number.rpartition(".")
-        p.add_run(f"{kind} {prefix + '.' if prefix else ''}")
+        p.add_run(f"{self.doc.labels[kind.lower()]} {prefix + '.' if prefix else ''}")
         self.seq[kind] += 1
         restart = f" \\r {last}" if prefix else ""
         _ooxml.add_field(p, f"SEQ {kind}{restart} \\* ARABIC", last)
@@ -266,7 +266,7 @@ class _Writer:
         if notes:
             self.para("Source", notes)
         if source:
-            p = self.para("Source", "Source: " + source)
+            p = self.para("Source", f"{self.doc.labels['source']}: {source}")
             if url:
                 p.add_run(" (")
                 _ooxml.hyperlink(p, url, url)
@@ -279,7 +279,7 @@ class _Writer:
     def figure(self, f: Figure) -> None:
         self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"), f.id)
         if f.chart is None:
-            self.para("Source", f"[Chart not shown: {f.missing_note}]")
+            self.para("Source", f"[{self.doc.labels['chart_not_shown']}: {f.missing_note}]")
             return
         p = self.docx.add_paragraph()
         p.paragraph_format.keep_with_next = True
@@ -329,10 +329,21 @@ def _core_properties(docx, meta) -> None:
     cp.revision, cp.created, cp.modified, cp.last_printed = 1, when, when, when
 
 
+def _language(docx, tag: str) -> None:
+    """The document language on the default run properties and on every style that names one (spelling, hyphenation)."""
+    styles = docx.styles.element
+    rpr = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    if rpr.find(qn("w:lang")) is None:
+        rpr.append(OxmlElement("w:lang"))
+    for lang in styles.iter(qn("w:lang")):
+        lang.set(qn("w:val"), tag)
+
+
 def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:
     """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result."""
     docx = new_docx()
     _prepare_styles(docx, style)
+    _language(docx, doc.meta.language)
     _page_setup(docx, style)
     body = docx.element.body
     for p in list(body.iterchildren(qn("w:p"))):

@@ -345,16 +345,16 @@ class _Writer:
         return [PageBreak(), Paragraph(escape(title), self.s.h[1]), toc]
 
     def figure(self, f: Figure) -> list[Flowable]:
-        cap = Paragraph(f'<a name="{f.id}"/>Figure {escape(f.number)}. ' + _markup(f.caption, self.accent),
+        cap = Paragraph(f'<a name="{f.id}"/>{escape(self.doc.labels["figure"])} {escape(f.number)}. ' + _markup(f.caption, self.accent),
                         self.s.caption)
         if f.chart is None:
-            note = Paragraph(escape(f"[Chart not shown: {f.missing_note}]"), self.s.source)
+            note = Paragraph(escape(f"[{self.doc.labels['chart_not_shown']}: {f.missing_note}]"), self.s.source)
             return [KeepTogether([cap, note])]
         from builder.charts import lazy_drawing
         drawing = lazy_drawing(f.chart, self.width)
         parts: list[Flowable] = [cap, drawing]
         if f.source:
-            parts.append(Paragraph("Source: " + escape(f.source), self.s.source))
+            parts.append(Paragraph(escape(f"{self.doc.labels['source']}: {f.source}"), self.s.source))
         return [KeepTogether(parts)]
 
     def table(self, t: Table) -> list[Flowable]:

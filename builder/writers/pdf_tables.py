@@ -38,7 +38,7 @@ def _caption(w, t: Table) -> list:
         return []
     from builder.writers.pdf import _markup
     notes = tuple(ref.id for ref in table_note_refs(t))
-    text = f'<a name="{t.id}"/>Table {escape(t.number)}. ' + _markup(t.caption, w.accent)
+    text = f'<a name="{t.id}"/>{escape(w.doc.labels["table"])} {escape(t.number)}. ' + _markup(t.caption, w.accent)
     return [FootnoteParagraph(text, w.s.caption, w.store, extra_labels=notes)]
 
 
@@ -47,7 +47,7 @@ def _source(w, t: Table) -> list:
     if t.notes:
         out.append(Paragraph(escape(t.notes), w.s.source))
     if t.source:
-        text = "Source: " + escape(t.source)
+        text = escape(f"{w.doc.labels['source']}: {t.source}")
         if t.source_url:
             text += f' (<a href={quoteattr(t.source_url)} color="{w.accent}">{escape(t.source_url)}</a>)'
         out.append(Paragraph(text, w.s.source))
