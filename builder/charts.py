@@ -84,27 +84,33 @@ def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
     return rows
 
 
-def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Source) -> None:
+def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Source, lines: dict) -> None:
+    """Each column the chart names must be in its table; the error points at the line naming it."""
+    from builder.labels import suggest
     names = [c.name for c in table.meta.columns]
-    bad = [c for c in [spec.x, *spec.series] if c not in names]
-    if bad:
-        raise BuildError(f"chart '{chart_id}': table '{spec.table}' has no column {', '.join(map(repr, bad))}",
-                         where, f"columns of {spec.table}: {', '.join(names)}")
+    named = [("x", spec.x)] + [(f"series/{i}", s) for i, s in enumerate(spec.series)]
+    for key, column in named:
+        if column not in names:
+            line = lines.get(f"{chart_id}/{key}") or where.line
+            raise BuildError(f"chart '{chart_id}': table '{spec.table}' has no column '{column}'"
+                             f"{suggest(column, names)}", Source(where.path, line),
+                             f"columns of {spec.table}: {', '.join(names)}")
 
 
 def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cache: Path, locale: str) -> Job:
     where = Source("data/charts.yaml", dataset.chart_lines.get(chart_id))
     if spec.table not in dataset.tables:
+        dataset.check_orphan(spec.table)
         raise BuildError(f"chart '{chart_id}': unknown table '{spec.table}'", where,
                          f"known tables: {', '.join(sorted(dataset.tables))}")
     table = dataset.tables[spec.table]
-    _check_columns(chart_id, spec, table, where)
+    _check_columns(chart_id, spec, table, where, dataset.chart_lines)
     rows = _rows(spec, table)
     labels = [table.column(s).label or s for s in spec.series]
     chart = style.spec.chart
     fonts = {"name": style.heading.name, "files": style.heading.files}
     size = (float(chart.get("width_in", 6.0)), float(spec.height_in or chart.get("height_in", 3.0)))
-    key_data = json.dumps([spec.model_dump(mode="json"), rows, labels, fonts, chart, locale,
+    key_data = json.dumps([spec.model_dump(mode="json"), rows, labels, fonts, chart.model_dump(), locale,
                            version("matplotlib"), CHART_CACHE_VERSION], sort_keys=True, default=str)
     key = hashlib.sha256(key_data.encode()).hexdigest()[:12]
     base = cache / f"{chart_id}-{key}"

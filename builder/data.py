@@ -21,7 +21,7 @@ Value = int | float | str | bool | None
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SourceSpec(_Schema):
@@ -196,11 +196,20 @@ class Dataset:
     charts: dict[str, ChartSpec]
     files: dict[str, bytes] = field(default_factory=dict)
     chart_lines: dict[str, int] = field(default_factory=dict)
+    orphans: dict[str, str] = field(default_factory=dict)  # table id → data file that has no metadata YAML
 
     def table(self, table_id: str) -> DataTable:
         if table_id not in self.tables:
+            self.check_orphan(table_id)
             raise KeyError(f"unknown table '{table_id}'")
         return self.tables[table_id]
+
+    def check_orphan(self, table_id: str) -> None:
+        """A table asked for whose data file is there but whose metadata is not: say so, at that file."""
+        if table_id in self.orphans:
+            raise BuildError(f"table '{table_id}' has no metadata file data/{table_id}.yaml",
+                             Source(self.orphans[table_id]),
+                             f"write data/{table_id}.yaml (title, source, key, columns; see docs/table-yaml.md)")
 
 
 def load_dataset(root: Path, diagnostics: Diagnostics) -> Dataset:
@@ -223,7 +232,9 @@ def load_dataset(root: Path, diagnostics: Diagnostics) -> Dataset:
     charts, chart_lines = _load_charts(root, diagnostics, errors)
     if errors:
         raise BuildErrors(errors)
-    return Dataset(tables, lists, charts, files, chart_lines)
+    orphans = {p.stem: f"data/{p.name}" for p in sorted(data_dir.glob("*.*"), reverse=True)
+               if p.suffix in (".csv", ".xlsx") and not p.with_suffix(".yaml").exists()}
+    return Dataset(tables, lists, charts, files, chart_lines, orphans)
 
 
 def _load_lists(root: Path, diagnostics: Diagnostics, errors: list[BuildError]) -> dict[str, ListSpec]:
@@ -252,16 +263,18 @@ def _load_charts(root: Path, diagnostics: Diagnostics, errors: list[BuildError]
     path = root / "data" / "charts.yaml"
     if not path.exists():
         return {}, {}
+    from builder.yamlfile import relevant, validation_error
     data, node = read_yaml(path, "data/charts.yaml")
     lines = {k.value: k.start_mark.line + 1 for k, _v in getattr(node, "value", []) if hasattr(k, "value")}
+    for chart_id, spec in (data or {}).items() if isinstance(data, dict) else ():
+        for key in ("table", "x"):  # "<id>/x", "<id>/series/1": where a column is named, for errors about it
+            lines[f"{chart_id}/{key}"] = node_line(node, (chart_id, key))
+        for i, _name in enumerate(spec.get("series", []) if isinstance(spec, dict) else []):
+            lines[f"{chart_id}/series/{i}"] = node_line(node, (chart_id, "series", i))
     try:
         return _Charts.model_validate({"charts": data or {}}).charts, lines
     except ValidationError as e:
-        for err in e.errors():
-            loc = tuple(err["loc"])[1:]
-            where = ".".join(map(str, loc))
-            errors.append(BuildError(f"{where}: {err['msg']}", Source("data/charts.yaml", node_line(node, loc)),
-                                     "see docs/project-format.md, section Charts"))
+        errors.extend(validation_error("data/charts.yaml", node, err, _Charts, skip=1) for err in relevant(e.errors()))
         return {}, {}
 
 

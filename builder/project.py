@@ -16,7 +16,7 @@ REPORT_FILE = "report.yaml"
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class AuthorSpec(_Schema):

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from builder.errors import BuildError, Diagnostics
 from builder.model import Source
@@ -20,7 +22,21 @@ _DEJAVU = {"DejaVuSerif": ("DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Itali
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+def _colour(value: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(COLOUR_PATTERN, value):
+        raise ValueError(f"not a colour: {value!r}; write #rrggbb, e.g. \"#1f4e79\"")
+    return value
+
+
+Colour = Annotated[str, AfterValidator(_colour),
+                   WithJsonSchema({"type": "string", "pattern": COLOUR_PATTERN, "description": "#rrggbb"})]
+Size = Annotated[float, Field(gt=0, le=72)]
 
 
 class FontSpec(_Schema):
@@ -28,15 +44,78 @@ class FontSpec(_Schema):
     prefix: str = Field("", description="File name prefix inside the package (e.g. PT_Serif-Web).")
     name: str = Field("", description="Family name used in DOCX and charts.")
     files: dict[str, str] = Field(default_factory=dict, description="Paths to TTFs by face (relative to styles/).")
-    fallback: str = Field("DejaVuSerif", description="DejaVuSerif or DejaVuSans, used when the family is missing.")
+    fallback: Literal["DejaVuSerif", "DejaVuSans"] = Field(
+        "DejaVuSerif", description="DejaVuSerif or DejaVuSans, used when the family is missing.")
+
+
+class FontsSpec(_Schema):
+    body: FontSpec = Field(description="Running text, footnotes, the table of contents.")
+    heading: FontSpec = Field(description="Headings, captions, tables and charts.")
+
+
+class MarginsSpec(_Schema):
+    top: float = Field(22, gt=0, le=100)
+    bottom: float = Field(22, gt=0, le=100)
+    left: float = Field(24, gt=0, le=100)
+    right: float = Field(22, gt=0, le=100)
+
+
+class PageSpec(_Schema):
+    size: Literal["A4"] = Field("A4", description="Paper size.")
+    margins_mm: MarginsSpec = Field(default_factory=MarginsSpec, description="Page margins in millimetres.")
+
+
+class SizesSpec(_Schema):
+    body: Size = Field(10.5, description="Body text, points.")
+    leading: Size = Field(14, description="Body line distance, points.")
+    h1: Size = Field(17, description="Chapter headings.")
+    h2: Size = Field(13.5, description="Section headings.")
+    h3: Size = Field(11.5, description="Subsection headings.")
+    table: Size = Field(8.5, description="Table text.")
+    table_min: Size = Field(7, description="Smallest table text before a table goes landscape.")
+    note: Size = Field(8, description="Footnotes and source lines.")
+    caption: Size = Field(9, description="Table and figure captions.")
+
+
+class ColoursSpec(_Schema):
+    text: Colour = Field("#1a1a1a", description="Body text.")
+    accent: Colour = Field("#1f4e79", description="Headings, links, the title.")
+    rule: Colour = Field("#8c8c8c", description="Table rules.")
+    table_header: Colour = Field("#dfe7f0", description="Table header shading.")
+    table_group: Colour = Field("#f1f1f1", description="Shading of group rows in tables.")
+
+
+class ChartStyleSpec(_Schema):
+    palette: list[Colour] = Field(default_factory=lambda: ["#1f4e79"], min_length=1,
+                                  description="Series colours in order.")
+    width_in: float = Field(6.0, gt=0, le=12, description="Chart width in inches.")
+    height_in: float = Field(3.0, gt=0, le=12, description="Default chart height in inches.")
+
+    def get(self, key: str, default=None):
+        return getattr(self, key, default)
+
+
+class CoverSpec(_Schema):
+    logo: str = Field("", description="Logo on the title page: an SVG or PNG file, relative to styles/.")
+    logo_width_mm: float = Field(40, gt=0, le=180, description="Printed width of the logo.")
+    band: Colour | Literal[""] = Field("", description="Colour of a band across the top of the title page "
+                                                      "(empty: no band).")
+    band_height_mm: float = Field(28, gt=0, le=150, description="Height of the band.")
+    band_text: Colour = Field("#ffffff", description="Colour of the series line printed on the band.")
+    publisher: list[str] = Field(default_factory=list, description=(
+        "Publisher block at the foot of the title page, one line each (name, address, web); "
+        "empty: report.yaml's publisher."))
 
 
 class StyleSpec(_Schema):
-    page: dict = Field(default_factory=dict)
-    fonts: dict[str, FontSpec]
-    sizes: dict[str, float]
-    colours: dict[str, str]
-    chart: dict = Field(default_factory=dict)
+    """The schema of styles/<name>.yaml."""
+
+    page: PageSpec = Field(default_factory=PageSpec)
+    fonts: FontsSpec
+    sizes: SizesSpec = Field(default_factory=SizesSpec)
+    colours: ColoursSpec = Field(default_factory=ColoursSpec)
+    chart: ChartStyleSpec = Field(default_factory=ChartStyleSpec)
+    cover: CoverSpec = Field(default_factory=CoverSpec, description="The title page: logo, colour band, publisher.")
 
 
 @dataclass(frozen=True)
@@ -63,17 +142,17 @@ class Style:
         return self._family("heading")
 
     def size(self, name: str) -> float:
-        return self.spec.sizes[name]
+        return getattr(self.spec.sizes, name)
 
     def colour(self, name: str) -> str:
-        return self.spec.colours[name]
+        return getattr(self.spec.colours, name)
 
     @property
     def margins_mm(self) -> dict[str, float]:
-        return self.spec.page.get("margins_mm", {"top": 22, "bottom": 22, "left": 24, "right": 22})
+        return self.spec.page.margins_mm.model_dump()
 
     def _family(self, role: str) -> Family:
-        spec = self.spec.fonts[role]
+        spec = getattr(self.spec.fonts, role)
         files = _package_files(spec) or self._explicit_files(spec)
         if files:
             return Family(f"{role}-{spec.name or spec.prefix}".replace(" ", ""), spec.name or spec.prefix, files)
