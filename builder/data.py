@@ -96,14 +96,16 @@ class ListSpec(_Schema):
 
 
 class ChartSpec(_Schema):
-    title: str
-    kind: Literal["line", "bar", "grouped_bar", "stacked_share", "hbar"] = "line"
-    table: str = ""
-    x: str = ""
-    series: list[str] = Field(default_factory=list)
-    scale: float = 1.0
-    unit: str = ""
-    years: tuple[int, int] | None = None
+    title: str = Field(description="Caption text without the number.")
+    kind: Literal["line", "bar", "grouped_bar", "stacked_share", "hbar"] = Field("line", description=(
+        "line; bar or grouped_bar (bars side by side); stacked_share (each x's series as shares of their sum, "
+        "stacked to 100 %); hbar (horizontal bars)."))
+    table: str = Field("", description="Id of the data table.")
+    x: str = Field("", description="Column of the categories or periods (years, dates, quarters like 1967-Q2).")
+    series: list[str] = Field(default_factory=list, description="Columns drawn, one series each.")
+    scale: float = Field(1.0, description="Factor applied to the values (e.g. 0.001 for thousands).")
+    unit: str = Field("", description="Label of the value axis.")
+    years: tuple[int, int] | None = Field(None, description="Only rows whose x is a year in this range.")
     height_in: float | None = Field(None, description="Chart height in inches (default from the style).")
     exclude: list[str] = Field(default_factory=list, description="Row keys left out (e.g. a Total row).")
     description: str = ""

@@ -44,15 +44,17 @@ class ReportSpec(_Schema):
     title: str = Field(description="Report title.")
     short_title: str = Field("", description="Running-header title; defaults to the title.")
     authors: list[AuthorSpec] = Field(default_factory=list, description="Authors in order.")
-    publisher: PublisherSpec | None = None
+    publisher: PublisherSpec | None = Field(None, description="Publishing institution, printed on the title page.")
     series: str = Field("", description="Series line, e.g. 'Analytical Dossier – N. 3/2019'.")
-    edition: EditionSpec
-    disclaimer: str = ""
-    copyright: list[str] = Field(default_factory=list)
-    subject: str = ""
-    keywords: list[str] = Field(default_factory=list)
+    edition: EditionSpec = Field(description="This edition: id, number, printed label and date.")
+    disclaimer: str = Field("", description="Printed small on the title page.")
+    copyright: list[str] = Field(default_factory=list, description="Copyright lines on the title page.")
+    subject: str = Field("", description="Document subject (PDF and DOCX properties).")
+    keywords: list[str] = Field(default_factory=list, description="Document keywords (PDF and DOCX properties).")
     locale: str = Field("en_GB", description="Locale for number formatting (babel), e.g. en_GB, ru_RU.")
-    language: str = Field("en-GB", description="Document language tag for PDF and DOCX metadata.")
+    language: str = Field("en-GB", description=(
+        "Document language tag (PDF /Lang, DOCX w:lang); also chooses the catalogue of the words the builder "
+        "prints (en, de, fr, es, ru, kk; others print English)."))
     style: str = Field("default", description="Style name: styles/<style>.yaml.")
     output_name: str = Field("report", description="Stem of the output files in the build folder.")
     chapters: list[str] = Field(min_length=1, description="Chapter files in chapters/, in order.")

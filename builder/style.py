@@ -110,11 +110,11 @@ class CoverSpec(_Schema):
 class StyleSpec(_Schema):
     """The schema of styles/<name>.yaml."""
 
-    page: PageSpec = Field(default_factory=PageSpec)
-    fonts: FontsSpec
-    sizes: SizesSpec = Field(default_factory=SizesSpec)
-    colours: ColoursSpec = Field(default_factory=ColoursSpec)
-    chart: ChartStyleSpec = Field(default_factory=ChartStyleSpec)
+    page: PageSpec = Field(default_factory=PageSpec, description="Paper size and margins.")
+    fonts: FontsSpec = Field(description="The body and heading font families.")
+    sizes: SizesSpec = Field(default_factory=SizesSpec, description="Type sizes in points.")
+    colours: ColoursSpec = Field(default_factory=ColoursSpec, description="Colours as #rrggbb.")
+    chart: ChartStyleSpec = Field(default_factory=ChartStyleSpec, description="Chart palette and size.")
     cover: CoverSpec = Field(default_factory=CoverSpec, description="The title page: logo, colour band, publisher.")
 
 
