@@ -36,15 +36,16 @@ def cli() -> None:
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def build(project: Path, out_dir: Path | None, fmt: str, strict: bool, force: bool, debug: bool) -> None:
     """Build the report in PROJECT into PDF and DOCX."""
-    import builder.build as pipeline
+    from builder import api
     formats = formats_of(fmt)
     start = time.perf_counter()
-    result = _run(debug, lambda: pipeline.build(project, out_dir, formats, progress=_progress,
-                                                force=force or strict))
-    if isinstance(result, pipeline.UpToDate):
-        click.echo(f"up to date: {', '.join(str(p) for p in result.outputs.values())} "
+    built = _run(debug, lambda: api.build(project, out=out_dir, formats=formats, progress=_progress,
+                                          force=force or strict))
+    if built.up_to_date:
+        click.echo(f"up to date: {', '.join(str(p) for p in built.outputs.values())} "
                    f"({time.perf_counter() - start:.2f} s; --force rebuilds)")
         return
+    result = built.details
     _summary(result, time.perf_counter() - start)
     if strict and (result.failed_claims or result.diagnostics.warnings):
         click.echo("strict: failing because of the warnings above", err=True)
@@ -72,14 +73,9 @@ def _summary(result, seconds: float) -> None:
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def check(project: Path, debug: bool) -> None:
     """Validate data, templates and chapters of PROJECT; write nothing."""
-    import builder.build as pipeline
+    from builder import api
     from builder.report import stale_tables
-
-    def run():
-        result = pipeline.prepare(project, draw=False)
-        pipeline.check_glyphs(result)
-        return result
-    result = _run(debug, run)
+    result = _run(debug, lambda: api.check(project)).details
     for w in result.diagnostics.sorted():
         click.echo(str(w), err=True)
     _freshness(result, stale_tables(result))

@@ -214,17 +214,24 @@ class Dataset:
                              f"write data/{table_id}.yaml (title, source, key, columns; see docs/table-yaml.md)")
 
 
-def load_dataset(root: Path, diagnostics: Diagnostics) -> Dataset:
-    """Load every table, list and chart spec under data/, reporting all errors together."""
+def load_dataset(root: Path, diagnostics: Diagnostics, frames: dict | None = None) -> Dataset:
+    """Load every table, list and chart spec under data/, reporting all errors together. `frames` (table id →
+    pandas DataFrame) replace the tables' CSV/XLSX files and are checked the same way."""
     data_dir = root / "data"
     errors: list[BuildError] = []
     tables: dict[str, DataTable] = {}
     files: dict[str, bytes] = {}
+    frames = frames or {}
+    for table_id in frames:
+        if not (data_dir / f"{table_id}.yaml").exists():
+            errors.append(BuildError(f"DataFrame for table '{table_id}' has no metadata file data/{table_id}.yaml",
+                                     Source(frame_name(table_id)),
+                                     "write the table's metadata there (title, source, key, columns)"))
     for meta_path in sorted(data_dir.glob("*.yaml")):
         if meta_path.name == "charts.yaml":
             continue
         try:
-            table = load_table(root, meta_path, diagnostics, files)
+            table = load_table(root, meta_path, diagnostics, files, frames.get(meta_path.stem))
             tables[table.id] = table
         except BuildErrors as e:
             errors.extend(e.errors)
@@ -280,15 +287,48 @@ def _load_charts(root: Path, diagnostics: Diagnostics, errors: list[BuildError]
         return {}, {}
 
 
-def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dict[str, bytes]) -> DataTable:
-    """data/<id>.yaml + its CSV (or XLSX) → DataTable with typed, validated values."""
+def frame_name(table_id: str) -> str:
+    """How errors name a table given as a DataFrame through the Python API."""
+    return f"tables['{table_id}']"
+
+
+def _frame_rows(frame, table_id: str) -> tuple[list[list[str]], list[int], bytes]:
+    """A DataFrame as the text rows a CSV would give (header first), its row numbers (1 = first data row) and
+    bytes that fingerprint it."""
+    import pandas as pd
+
+    def text(v) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return ""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float):
+            return repr(v)
+        return str(v)
+    if not isinstance(frame, pd.DataFrame):
+        raise BuildError(f"expected a pandas DataFrame, got {type(frame).__name__}", Source(frame_name(table_id)),
+                         "pass tables={'id': DataFrame}")
+    rows = [[str(c) for c in frame.columns]]
+    rows += [[text(v) for v in record] for record in frame.itertuples(index=False, name=None)]
+    return rows, list(range(0, len(rows))), frame.to_csv(index=False).encode()
+
+
+def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dict[str, bytes],
+               frame=None) -> DataTable:
+    """data/<id>.yaml + its CSV (or XLSX, or a DataFrame given through the API) → DataTable with typed,
+    validated values."""
     table_id = meta_path.stem
     meta_rel = f"data/{meta_path.name}"
     meta = load_model(TableMeta, meta_path, meta_rel, diagnostics)
     _check_meta(meta, meta_rel)
-    data_path, raw_rows, lines = _read_rows(root, meta_path, meta)
-    rel = f"data/{data_path.name}"
-    files[rel] = data_path.read_bytes()
+    if frame is not None:
+        raw_rows, lines, data = _frame_rows(frame, table_id)
+        rel = frame_name(table_id)
+    else:
+        data_path, raw_rows, lines = _read_rows(root, meta_path, meta)
+        rel = f"data/{data_path.name}"
+        data = data_path.read_bytes()
+    files[rel] = data
     _check_header(raw_rows[0] if raw_rows else [], meta, rel, meta_rel)
     rows = _typed_rows(raw_rows[1:], lines[1:], meta, rel)
     table = DataTable(table_id, meta, rows, rel, meta_rel, lines[1:])
