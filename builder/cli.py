@@ -106,7 +106,8 @@ def dump(project: Path, debug: bool) -> None:
 from builder.brief import brief_command  # noqa: E402
 from builder.diff import diff_command  # noqa: E402
 from builder.editions import new_edition_command  # noqa: E402
+from builder.scaffold import new_command  # noqa: E402
 from builder.watch import watch_command  # noqa: E402
 
-for _command in (brief_command, new_edition_command, diff_command, watch_command):
+for _command in (brief_command, new_edition_command, diff_command, watch_command, new_command):
     cli.add_command(_command)
