@@ -14,7 +14,7 @@ from builder.errors import BuildError, Diagnostics
 from builder.model import Chart, Source
 from builder.style import Style
 
-CHART_CACHE_VERSION = "1"
+CHART_CACHE_VERSION = "2"
 
 
 @dataclass(frozen=True)
