@@ -199,4 +199,21 @@ def load_style(root: Path, name: str, diagnostics: Diagnostics) -> Style:
     if not path.exists():
         default = Path(__file__).parent / "default_style.yaml"
         return Style(load_model(StyleSpec, default, "builder/default_style.yaml", diagnostics), root, rel)
-    return Style(load_model(StyleSpec, path, rel, diagnostics), root, rel)
+    style = Style(load_model(StyleSpec, path, rel, diagnostics), root, rel)
+    _check_logo(style, path, rel)
+    return style
+
+
+def _check_logo(style: Style, path: Path, rel: str) -> None:
+    """The cover logo must be a readable SVG or PNG (relative to styles/)."""
+    logo = style.spec.cover.logo
+    if not logo:
+        return
+    from builder.yamlfile import node_line, read_yaml
+    where = Source(rel, node_line(read_yaml(path, rel)[1], ("cover", "logo")))
+    file = style.root / "styles" / logo
+    if Path(logo).suffix.lower() not in (".svg", ".png"):
+        raise BuildError(f"cover.logo: '{logo}' is not an SVG or PNG file", where, "give a .svg or .png file")
+    if not file.is_file():
+        raise BuildError(f"cover.logo: '{logo}' not found in styles/", where,
+                         "put the logo file in styles/ (or give its path relative to styles/)")

@@ -194,6 +194,9 @@ class _Writer:
                 raise TypeError(f"unhandled block {b!r}")
 
     def title_page(self, meta) -> None:
+        from builder.writers import cover
+        if cover.wanted(self.style):  # logo, colour band or publisher block from the style
+            return cover.docx_title_page(self, meta)
         d = self.docx
         for _ in range(4):
             d.add_paragraph()

@@ -283,6 +283,9 @@ class _Writer:
                 raise TypeError(f"unhandled block {b!r}")
 
     def title_page(self, meta) -> list[Flowable]:
+        from builder.writers import cover
+        if cover.wanted(self.style):  # logo, colour band or publisher block from the style
+            return cover.pdf_title_page(self, meta)
         s = self.s
         out: list[Flowable] = [Spacer(1, 40 * mm), Paragraph(escape(meta.title), s.title),
                                Paragraph(escape(", ".join(a.name for a in meta.authors)), s.center),
