@@ -187,16 +187,16 @@ def german_example(tmp_path_factory):
 
 def test_german_example_builds_in_german(german_example) -> None:
     result = german_example
-    assert result.warnings == [] and all(c.holds for c in result.claims) and len(result.claims) == 3
+    assert result.warnings == [] and all(c.holds for c in result.claims) and len(result.claims) == 4
     text = pdf_text(result.outputs["pdf"])
-    for label in ("Inhaltsverzeichnis", "Tabelle 1.1.", "Tabelle 3.1.", "Abbildung 5.", "Quelle:"):
+    for label in ("Inhaltsverzeichnis", "Tabelle 1.1.", "Tabelle 3.1.", "Abbildung 6.", "Quelle:"):
         assert label in text, label
     for label in ENGLISH_LABELS:
         assert label not in text, label
     assert "Die US-Wirtschaft 1960–2009" in text and "Institut für Wirtschaftsstatistik" in text
     assert "9,7 %" in text and "Tabelle 3.1" in text  # the XLSX table, numbered and referred to
     kinds = {s.kind for s in result.details.dataset.charts.values()}
-    assert kinds == {"line", "stacked_share", "grouped_bar", "hbar"}
+    assert kinds == {"line", "bar", "stacked_share", "grouped_bar", "hbar"}
     assert result.details.dataset.tables["jahre"].path == "data/jahre.xlsx"
     body = docx_text(result.outputs["docx"])
     assert "Abbildung 1." in body and "Quelle:" in body and "Source:" not in body
