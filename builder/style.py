@@ -200,11 +200,11 @@ def load_style(root: Path, name: str, diagnostics: Diagnostics) -> Style:
         default = Path(__file__).parent / "default_style.yaml"
         return Style(load_model(StyleSpec, default, "builder/default_style.yaml", diagnostics), root, rel)
     style = Style(load_model(StyleSpec, path, rel, diagnostics), root, rel)
-    _check_logo(style, path, rel)
+    _check_logo(style, path, rel, diagnostics)
     return style
 
 
-def _check_logo(style: Style, path: Path, rel: str) -> None:
+def _check_logo(style: Style, path: Path, rel: str, diagnostics: Diagnostics) -> None:
     """The cover logo must be a readable SVG or PNG (relative to styles/)."""
     logo = style.spec.cover.logo
     if not logo:
@@ -217,3 +217,6 @@ def _check_logo(style: Style, path: Path, rel: str) -> None:
     if not file.is_file():
         raise BuildError(f"cover.logo: '{logo}' not found in styles/", where,
                          "put the logo file in styles/ (or give its path relative to styles/)")
+    if file.suffix.lower() == ".svg" and not file.with_suffix(".png").is_file():
+        diagnostics.warn("cover", f"the DOCX cover has no logo: Word documents need a PNG beside '{logo}' "
+                                  f"({Path(logo).with_suffix('.png').name})", where)

@@ -121,6 +121,8 @@ def test_svg_logo_is_drawn_as_vectors(minimal: Path, tmp_path: Path) -> None:
     (styles / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
                                      '<rect width="120" height="40" fill="#c04020"/></svg>', encoding="utf-8")
     result = build(minimal, out=tmp_path / "out", formats="pdf")
+    (warning,) = result.warnings  # no PNG beside the SVG: the DOCX cover would have no logo
+    assert warning.kind == "cover" and "logo.png" in warning.message
     first = PdfReader(str(result.outputs["pdf"])).pages[0]
     assert len(first.images) == 0
     assert re.search(r"\.752941\d* \.25098\d* \.12549\d* rg", first.get_contents().get_data().decode("latin-1"))

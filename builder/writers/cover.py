@@ -118,12 +118,12 @@ def docx_title_page(w, meta) -> None:
     cover, d = w.style.spec.cover, w.docx
     if cover.band:
         band = d.add_paragraph()
-        fmt = band.paragraph_format
-        fmt.space_before, fmt.space_after = Pt(0), Pt(18)
-        shading = OxmlElement("w:shd")
+        shading = OxmlElement("w:shd")  # first in the empty pPr: python-docx inserts the spacing after it
         for key, value in (("val", "clear"), ("color", "auto"), ("fill", cover.band.lstrip("#"))):
             shading.set(qn(f"w:{key}"), value)
         band._p.get_or_add_pPr().append(shading)
+        fmt = band.paragraph_format
+        fmt.space_before, fmt.space_after = Pt(0), Pt(18)
         band.add_run().add_break()
         run = band.add_run(meta.series or " ")
         run.font.color.rgb = RGBColor.from_string(cover.band_text.lstrip("#"))
