@@ -87,7 +87,7 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Do
     blocks: list = [TitlePage(project.meta)]
     footnotes: dict = {}
     for chapter in rendered:
-        parsed = parse_chapter(chapter, dataset)
+        parsed = parse_chapter(chapter, dataset, project.spec.language)
         blocks.extend(parsed.blocks)
         footnotes.update(parsed.footnotes)
     return Document(project.meta, tuple(blocks), footnotes)

@@ -104,3 +104,19 @@ def suggest(word: str, choices) -> str:
     """' (did you mean 'x'?)' for the closest choice, or ''."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# Quotation marks (open, close, inner open, inner close) of languages whose marks differ from the straight ASCII
+# quotes authors type; English text keeps what its authors typed.
+QUOTES: dict[str, tuple[str, str, str, str]] = {
+    "de": ("„", "“", "‚", "‘"),
+    "fr": ("«\u00a0", "\u00a0»", "“", "”"),
+    "es": ("«", "»", "“", "”"),
+    "ru": ("«", "»", "„", "“"),
+    "kk": ("«", "»", "„", "“"),
+}
+
+
+def quotes(language: str) -> tuple[str, ...]:
+    """The quotation marks that straight quotes become in `language`, or () to leave them."""
+    return QUOTES.get(primary(language), ()) if language else ()

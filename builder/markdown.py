@@ -18,11 +18,16 @@ UNNUMBERED = re.compile(r"\s*\{-\}\s*$|\s*\{\.unnumbered\}\s*$")
 DANGLING_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
-@lru_cache(maxsize=1)
-def _parser():
+@lru_cache(maxsize=8)
+def _parser(quotes: tuple[str, ...] = ()):
+    """The Markdown parser; with `quotes` (the language's four quotation marks) straight quotes become them."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
-    return MarkdownIt("commonmark", {"html": False}).enable("table").use(footnote_plugin)
+    md = MarkdownIt("commonmark", {"html": False}).enable("table").use(footnote_plugin)
+    if quotes:
+        md.options["typographer"], md.options["quotes"] = True, list(quotes)
+        md.enable("smartquotes")
+    return md
 
 
 @dataclass
@@ -35,7 +40,8 @@ class ChapterParse:
 class _Reader:
     """Walks one chapter's syntax tree; knows the chapter for locations and footnote ids."""
 
-    def __init__(self, rendered: Rendered, dataset: Dataset, prefix: str):
+    def __init__(self, rendered: Rendered, dataset: Dataset, prefix: str, quotes: tuple[str, ...] = ()):
+        self.quotes = quotes
         self.r = rendered
         self.dataset = dataset
         self.prefix = prefix
@@ -176,7 +182,7 @@ class _Reader:
         return known[key]
 
     def parse_inline(self, text: str, context: str) -> tuple[Inline, ...]:
-        tokens = _parser().parseInline(text)
+        tokens = _parser(self.quotes).parseInline(text)
         from markdown_it.tree import SyntaxTreeNode
         root = SyntaxTreeNode(tokens)
         return self.inlines(root.children[0]) if root.children else ()
@@ -224,11 +230,14 @@ def _merge_text(inlines: list[Inline]) -> list[Inline]:
     return out
 
 
-def parse_chapter(rendered: Rendered, dataset: Dataset) -> ChapterParse:
-    """One rendered chapter → blocks, footnote definitions (ids prefixed by the chapter) and figure ids."""
+def parse_chapter(rendered: Rendered, dataset: Dataset, language: str = "") -> ChapterParse:
+    """One rendered chapter → blocks, footnote definitions (ids prefixed by the chapter) and figure ids. Straight
+    quotes become the quotation marks of `language` where it has its own (German „…“, French « … », …)."""
     from markdown_it.tree import SyntaxTreeNode
+
+    from builder.labels import quotes
     prefix = rendered.path.rsplit("/", 1)[-1].removesuffix(".md")
-    reader = _Reader(rendered, dataset, prefix)
-    tree = SyntaxTreeNode(_parser().parse(rendered.markdown))
+    reader = _Reader(rendered, dataset, prefix, quotes(language))
+    tree = SyntaxTreeNode(_parser(reader.quotes).parse(rendered.markdown))
     reader.out.blocks = reader.blocks(tree.children)
     return reader.out

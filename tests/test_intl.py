@@ -197,6 +197,7 @@ def test_german_example_builds_in_german(german_example) -> None:
         assert label not in text, label
     assert "Die US-Wirtschaft 1960–2009" in text and "Institut für Wirtschaftsstatistik" in text
     assert "9,7 %" in text and "Tabelle 3.1" in text  # the XLSX table, numbered and referred to
+    assert "„US macroeconomic data“" in text  # German quotation marks for the straight quotes typed
     kinds = {s.kind for s in result.details.dataset.charts.values()}
     assert kinds == {"line", "bar", "stacked_share", "grouped_bar", "hbar"}
     assert result.details.dataset.tables["jahre"].path == "data/jahre.xlsx"
