@@ -24,6 +24,18 @@ _DEJAVU = {"DejaVuSerif": ("DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Itali
 class _Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # read like the mappings the sections once were: spec.colours["accent"], spec.chart.get("width_in", 6)
+    def __getitem__(self, key: str):
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default=None):
+        return getattr(self, key) if key in type(self).model_fields else default
+
+    def __contains__(self, key: str) -> bool:
+        return key in type(self).model_fields
+
 
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 
@@ -90,9 +102,6 @@ class ChartStyleSpec(_Schema):
                                   description="Series colours in order.")
     width_in: float = Field(6.0, gt=0, le=12, description="Chart width in inches.")
     height_in: float = Field(3.0, gt=0, le=12, description="Default chart height in inches.")
-
-    def get(self, key: str, default=None):
-        return getattr(self, key, default)
 
 
 class CoverSpec(_Schema):

@@ -61,3 +61,22 @@ def test_unknown_format_is_refused(minimal: Path) -> None:
     from builder import build
     with pytest.raises(ValueError, match="formats are pdf, docx"):
         build(minimal, formats=("html",))
+
+
+def test_import_dossier_is_the_same_api(minimal: Path) -> None:
+    import dossier
+    from builder import api
+    assert dossier.build is api.build and dossier.check is api.check
+    result = dossier.check(minimal)
+    assert isinstance(result, dossier.Result) and [c.holds for c in result.claims] == [True]
+
+
+def test_style_sections_read_like_mappings() -> None:
+    from builder.errors import Diagnostics
+    from builder.style import load_style
+    style = load_style(Path("/nonexistent"), "default", Diagnostics())
+    assert style.spec.colours["accent"] == style.colour("accent") == "#1f4e79"
+    assert style.spec.chart.get("width_in", 1.0) == 6.0 and style.spec.chart.get("nope", 1.0) == 1.0
+    assert "body" in style.spec.fonts and style.spec.fonts["body"].name == "PT Serif"
+    with pytest.raises(KeyError):
+        style.spec.sizes["huge"]
