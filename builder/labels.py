@@ -120,3 +120,19 @@ QUOTES: dict[str, tuple[str, str, str, str]] = {
 def quotes(language: str) -> tuple[str, ...]:
     """The quotation marks that straight quotes become in `language`, or () to leave them."""
     return QUOTES.get(primary(language), ()) if language else ()
+
+
+def hyphenate(paragraph_styles, language: str) -> None:
+    """Hyphenate justified text in the document's language (ReportLab with pyphen's dictionaries). English keeps
+    the unhyphenated layout its reports were proofed in; a language pyphen does not know stays unhyphenated."""
+    if primary(language) == "en":
+        return
+    try:
+        import pyphen
+    except ImportError:
+        return
+    lang = pyphen.language_fallback(language.replace("-", "_"))
+    if lang is None:
+        return
+    for style in paragraph_styles:
+        style.hyphenationLang = lang

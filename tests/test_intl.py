@@ -203,3 +203,24 @@ def test_german_example_builds_in_german(german_example) -> None:
     assert result.details.dataset.tables["jahre"].path == "data/jahre.xlsx"
     body = docx_text(result.outputs["docx"])
     assert "Abbildung 1." in body and "Quelle:" in body and "Source:" not in body
+
+
+def test_german_text_is_hyphenated_english_is_not(minimal: Path, tmp_path: Path) -> None:
+    from reportlab.lib.styles import ParagraphStyle
+
+    from builder import build
+    from builder.labels import hyphenate
+    english, kazakh = ParagraphStyle("en"), ParagraphStyle("kk")
+    hyphenate([english], "en-GB")
+    hyphenate([kazakh], "kk-KZ")  # no dictionary: unhyphenated rather than wrongly hyphenated
+    assert not english.hyphenationLang and not kazakh.hyphenationLang
+    report = minimal / "report.yaml"
+    report.write_text(report.read_text(encoding="utf-8").replace("locale: en_GB", "locale: de_DE\nlanguage: de-DE"),
+                      encoding="utf-8")
+    with (minimal / "chapters" / "01-overview.md").open("a", encoding="utf-8") as f:
+        f.write("\nDie Arbeitslosenversicherungsbeiträge und Verbraucherpreisindizes der Bundesrepublik werden "
+                "vierteljährlich veröffentlicht, Kraftfahrzeughaftpflichtversicherungen ebenso wie "
+                "Grundstücksverkehrsgenehmigungszuständigkeiten und Rindfleischetikettierungsüberwachungsaufgaben.\n")
+    result = build(minimal, out=tmp_path / "out", formats="pdf")
+    lines = pdf_text(result.outputs["pdf"]).splitlines()
+    assert any(line.endswith("-") and "Kraftfahrzeug" in line for line in lines), lines

@@ -372,6 +372,8 @@ def write(doc: Document, style: Style, out) -> tuple[int, dict[str, int]]:
     key = style.heading.key
     register_svg_fonts(style, {"regular": f"{key}-regular", "bold": f"{key}-bold"})
     styles = _Styles(style, body, head)
+    from builder.labels import hyphenate
+    hyphenate([styles.body, styles.item, styles.note], doc.meta.language)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
     pdf = _Doc(str(out), store, doc.meta, styles, style)
