@@ -43,6 +43,8 @@ def new_project(path: Path, title: str = "New report", language: str = "en-GB", 
         problems = "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
         raise BuildError(problems, Source("report.yaml"), "check --language and --locale") from None
     shutil.copytree(TEMPLATE, path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    (path / "styles").mkdir(exist_ok=True)
+    shutil.copyfile(Path(__file__).parent / "default_style.yaml", path / "styles" / "default.yaml")
     report = path / "report.yaml"
     text = report.read_text(encoding="utf-8")
     for key, value in {"__TITLE__": json.dumps(title, ensure_ascii=False), "__LANGUAGE__": language,
