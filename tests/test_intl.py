@@ -189,7 +189,7 @@ def german_example(tmp_path_factory):
 
 def test_german_example_builds_in_german(german_example) -> None:
     result = german_example
-    assert result.warnings == [] and all(c.holds for c in result.claims) and len(result.claims) == 4
+    assert result.warnings == [] and all(c.holds for c in result.claims) and len(result.claims) == 5
     text = pdf_text(result.outputs["pdf"])
     for label in ("Inhaltsverzeichnis", "Tabelle 1.1.", "Tabelle 3.1.", "Abbildung 6.", "Quelle:"):
         assert label in text, label
