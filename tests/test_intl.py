@@ -224,3 +224,14 @@ def test_german_text_is_hyphenated_english_is_not(minimal: Path, tmp_path: Path)
     result = build(minimal, out=tmp_path / "out", formats="pdf")
     lines = pdf_text(result.outputs["pdf"]).splitlines()
     assert any(line.endswith("-") and "Kraftfahrzeug" in line for line in lines), lines
+
+
+def test_every_catalogue_prints_in_the_default_fonts() -> None:
+    from builder.errors import Diagnostics
+    from builder.fonts import missing_glyphs
+    from builder.labels import QUOTES, labels_for, languages
+    from builder.style import load_style
+    style = load_style(ROOT / "examples" / "minimal", "default", Diagnostics())
+    for lang in languages():
+        text = " ".join(labels_for(lang).values()) + "".join(QUOTES.get(lang, ()))
+        assert not missing_glyphs(style, text), (lang, missing_glyphs(style, text))
