@@ -46,6 +46,7 @@ def test_new_project_in_german_with_a_dataframe(tmp_path: Path) -> None:
     langs = set(re.findall(r'<w:lang w:val="([^"]+)"', styles))
     assert langs == {"de-DE"}
     assert "<dc:language>de-DE</dc:language>" in _docx_xml(docx, "docProps/core.xml")
+    assert "<w:autoHyphenation/>" in _docx_xml(docx, "word/settings.xml")
 
 
 def test_catalogues_cover_every_label_in_every_language() -> None:
@@ -111,6 +112,7 @@ def test_png_logo_band_and_publisher_on_the_cover(minimal: Path, tmp_path: Path)
     title_at = body.index("Trade &amp; Research")
     assert body.index("<pic:pic") < title_at and body.index('w:fill="123456"') < title_at
     assert "Statistics Unit" in body
+    assert "autoHyphenation" not in _docx_xml(result.outputs["docx"], "word/settings.xml")  # English: as before
 
 
 def test_svg_logo_is_drawn_as_vectors(minimal: Path, tmp_path: Path) -> None:
@@ -221,7 +223,8 @@ def test_german_text_is_hyphenated_english_is_not(minimal: Path, tmp_path: Path)
         f.write("\nDie Arbeitslosenversicherungsbeiträge und Verbraucherpreisindizes der Bundesrepublik werden "
                 "vierteljährlich veröffentlicht, Kraftfahrzeughaftpflichtversicherungen ebenso wie "
                 "Grundstücksverkehrsgenehmigungszuständigkeiten und Rindfleischetikettierungsüberwachungsaufgaben.\n")
-    result = build(minimal, out=tmp_path / "out", formats="pdf")
+    result = build(minimal, out=tmp_path / "out")
+    assert "<w:autoHyphenation/>" in _docx_xml(result.outputs["docx"], "word/settings.xml")
     lines = pdf_text(result.outputs["pdf"]).splitlines()
     assert any(line.endswith("-") and "Kraftfahrzeug" in line for line in lines), lines
 

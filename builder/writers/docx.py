@@ -340,6 +340,10 @@ def _language(docx, tag: str) -> None:
         rpr.append(OxmlElement("w:lang"))
     for lang in styles.iter(qn("w:lang")):
         lang.set(qn("w:val"), tag)
+    from builder.labels import primary
+    tab_stop = docx.settings.element.find(qn("w:defaultTabStop"))
+    if primary(tag) != "en" and tab_stop is not None:  # hyphenate as the PDF does (English layout unchanged)
+        tab_stop.addnext(OxmlElement("w:autoHyphenation"))
 
 
 def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:
