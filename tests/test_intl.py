@@ -238,3 +238,16 @@ def test_every_catalogue_prints_in_the_default_fonts() -> None:
     for lang in languages():
         text = " ".join(labels_for(lang).values()) + "".join(QUOTES.get(lang, ()))
         assert not missing_glyphs(style, text), (lang, missing_glyphs(style, text))
+
+
+def test_german_example_docx_has_no_blank_page(german_example) -> None:
+    """Chapter 1 of the example ends at the foot of a page: the next chapter must not leave a page empty."""
+    import shutil
+    if shutil.which("soffice") is None:
+        pytest.fail("LibreOffice (soffice) is needed: .ci/run installs it")
+    from tests.test_docx_libreoffice import convert
+    pdf = convert(german_example.outputs["docx"], german_example.outputs["docx"].parent / "lo")
+    from pypdf import PdfReader
+    pages = [page.extract_text() or "" for page in PdfReader(str(pdf)).pages]
+    words = [len(re.findall(r"\w+", text)) for text in pages]
+    assert all(n > 3 for n in words), words  # a blank page has only its page number

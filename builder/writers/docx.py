@@ -208,9 +208,9 @@ class _Writer:
             d.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def heading(self, h: Heading) -> None:
-        if h.level == 1:
-            self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         p = self.para(f"Heading {min(h.level, 3)}")
+        if h.level == 1:  # not a break paragraph: one that lands on a fresh page would leave a blank page
+            p.paragraph_format.page_break_before = True
         if h.number:
             p.add_run(f"{h.number}. ")
         self.runs(p, h.inlines)
