@@ -13,10 +13,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 
 from builder.errors import BuildError, Diagnostics
 from builder.model import Source
-from builder.yamlfile import load_model
+from builder.yamlfile import load_model, node_line, read_yaml
 
 FACES = ("regular", "bold", "italic", "bold_italic")
 _PKG_FACES = {"regular": "Regular", "bold": "Bold", "italic": "Italic", "bold_italic": "BoldItalic"}
+COLOUR_HINT = "write a colour as '#' and six hex digits, e.g. '#1f4e79'"
 _DEJAVU = {"DejaVuSerif": ("DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Italic", "DejaVuSerif-BoldItalic"),
            "DejaVuSans": ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique")}
 
@@ -36,13 +37,16 @@ class _Schema(BaseModel):
     def __contains__(self, key: str) -> bool:
         return key in type(self).model_fields
 
+    def items(self):
+        return [(key, getattr(self, key)) for key in type(self).model_fields]
+
 
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 
 
 def _colour(value: str) -> str:
     if not isinstance(value, str) or not re.fullmatch(COLOUR_PATTERN, value):
-        raise ValueError(f"not a colour: {value!r}; write #rrggbb, e.g. \"#1f4e79\"")
+        raise ValueError(f"'{value}' is not a colour; {COLOUR_HINT}")
     return value
 
 
@@ -125,6 +129,9 @@ class StyleSpec(_Schema):
     colours: ColoursSpec = Field(default_factory=ColoursSpec, description="Colours as #rrggbb.")
     chart: ChartStyleSpec = Field(default_factory=ChartStyleSpec, description="Chart palette and size.")
     cover: CoverSpec = Field(default_factory=CoverSpec, description="The title page: logo, colour band, publisher.")
+    pdf_standard: Literal["ua-1", "a-2b"] = Field(
+        "ua-1", description="What the PDF claims: ua-1 (tagged, PDF/UA-1) or a-2b (PDF/UA-1 and PDF/A-2b, with an "
+                            "sRGB output intent, for archives and legal deposit).")
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,10 @@ class Style:
 
     def colour(self, name: str) -> str:
         return getattr(self.spec.colours, name)
+
+    @property
+    def pdf_standard(self) -> str:
+        return self.spec.pdf_standard
 
     @property
     def margins_mm(self) -> dict[str, float]:
@@ -203,12 +214,18 @@ def dejavu(name: str) -> Family:
 
 
 def load_style(root: Path, name: str, diagnostics: Diagnostics) -> Style:
+    """The style, checked before anything uses it: colours, font packages (a warning when one is not installed)
+    and font files (a corrupt TTF is an error naming it)."""
+    from builder.paths import project_file
     path = root / "styles" / f"{name}.yaml"
     rel = f"styles/{name}.yaml"
     if not path.exists():
-        default = Path(__file__).parent / "default_style.yaml"
-        return Style(load_model(StyleSpec, default, "builder/default_style.yaml", diagnostics), root, rel)
+        path, rel = Path(__file__).parent / "default_style.yaml", "builder/default_style.yaml"
+    else:
+        project_file(root, path, rel)
     style = Style(load_model(StyleSpec, path, rel, diagnostics), root, rel)
+    node = read_yaml(path, rel)[1]  # colours were checked by the schema (Colour): '#' and six hex digits
+    _check_fonts(style, root, rel, node, diagnostics)
     _check_logo(style, path, rel, diagnostics)
     return style
 
@@ -218,7 +235,6 @@ def _check_logo(style: Style, path: Path, rel: str, diagnostics: Diagnostics) ->
     logo = style.spec.cover.logo
     if not logo:
         return
-    from builder.yamlfile import node_line, read_yaml
     where = Source(rel, node_line(read_yaml(path, rel)[1], ("cover", "logo")))
     file = style.root / "styles" / logo
     if Path(logo).suffix.lower() not in (".svg", ".png"):
@@ -229,3 +245,23 @@ def _check_logo(style: Style, path: Path, rel: str, diagnostics: Diagnostics) ->
     if file.suffix.lower() == ".svg" and not file.with_suffix(".png").is_file():
         diagnostics.warn("cover", f"the DOCX cover has no logo: Word documents need a PNG beside '{logo}' "
                                   f"({Path(logo).with_suffix('.png').name})", where)
+
+
+def _check_fonts(style: Style, root: Path, rel: str, node, diagnostics: Diagnostics) -> None:
+    from builder.fonts import check_font_file
+    from builder.paths import OUTSIDE_HINT, OutsideProject, relative, resolve_inside
+    for role, spec in style.spec.fonts.items():
+        where = Source(rel, node_line(node, ("fonts", role, "package" if spec.package else "files")))
+        if spec.package and importlib.util.find_spec(spec.package) is None:
+            diagnostics.warn("font", f"font package '{spec.package}' is not installed: fonts.{role} falls back to "
+                             f"{spec.fallback}", where)
+        for face, file in spec.files.items():
+            try:
+                resolve_inside(root, root / "styles" / file, f"styles/{file}")
+            except OutsideProject as e:
+                raise BuildError(f"fonts.{role}.files.{face}: {e}", where, OUTSIDE_HINT) from None
+    for role in ("body", "heading"):
+        if role in style.spec.fonts:
+            for face, file in getattr(style, role).files.items():
+                where = Source(rel, node_line(node, ("fonts", role)))
+                check_font_file(file, where, relative(root.resolve(), Path(file)))

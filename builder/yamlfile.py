@@ -94,7 +94,7 @@ def validation_error(rel: str, root: yaml.Node | None, err: Any, model: type[Bas
     are not in the file (a wrapper model's field)."""
     loc = tuple(err["loc"])
     file_loc = loc[skip:]
-    field = ".".join(str(p) for p in file_loc) or "(top level)"
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in file_loc).lstrip(".") or "(top level)"
     page = reference_page(rel)
     if err["type"] == "extra_forbidden":
         allowed = allowed_keys(model, loc[:-1]) if model else []

@@ -90,7 +90,7 @@ def test_style_unknown_key_and_bad_values(minimal: Path) -> None:
     assert found["colours.acent"].source.line == _line(style, "acent:")
     assert "did you mean 'accent'" in found["colours.acent"].message
     assert found["sizes.body"].source.line == _line(style, "body: -3") and "greater than 0" in found["sizes.body"].message
-    assert found["colours.rule"].source.line == _line(style, "reddish") and "#rrggbb" in found["colours.rule"].message
+    assert found["colours.rule"].source.line == _line(style, "reddish") and "'reddish' is not a colour" in found["colours.rule"].message
     assert "'DejaVuSerif' or 'DejaVuSans'" in found["fonts.body.fallback"].message
     assert all(e.source.path == "styles/default.yaml" for e in found.values())
 
@@ -101,7 +101,7 @@ def test_table_metadata_unknown_key_and_bad_value(minimal: Path) -> None:
     _edit(meta, "{name: exports, label: Exports, type: number", "{name: exports, label: Exports, type: numbr")
     found = {e.message.split(":")[0]: e for e in _errors(minimal)}
     assert found["units"].source.line == _line(meta, "units:") and "did you mean 'unit'" in found["units"].message
-    bad = found["columns.1.type"]
+    bad = found["columns[1].type"]
     assert bad.source.line == _line(meta, "numbr") and "'number'" in bad.message and "'percent'" in bad.message
 
 

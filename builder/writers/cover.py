@@ -33,7 +33,7 @@ def pdf_title_page(w, meta) -> list:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Flowable, Image, NextPageTemplate, PageBreak, Paragraph, Spacer
-    cover, s = w.style.spec.cover, w.s
+    cover, s, leaf = w.style.spec.cover, w.s, w.tags.leaf  # every part tagged for the PDF's structure tree
     m = w.style.margins_mm
     page_w, page_h = w.page_size
     out: list = []
@@ -57,7 +57,7 @@ def pdf_title_page(w, meta) -> list:
             c.restoreState()
 
     if cover.band:
-        out += [Band(), Spacer(1, 14 * mm)]
+        out += [leaf(Band(), "P", meta.series), Spacer(1, 14 * mm)]
     path = logo_path(w.style)
     if path is not None:
         width = cover.logo_width_mm * mm
@@ -70,20 +70,26 @@ def pdf_title_page(w, meta) -> list:
             from reportlab.lib.utils import ImageReader
             iw, ih = ImageReader(str(path)).getSize()
             logo = Image(str(path), width=width, height=width * ih / iw, hAlign="LEFT")
-        out += [logo]
+            logo.width, logo.height = width, width * ih / iw  # read by the tagging when the logo is placed
+        out += [leaf(logo, "Figure", alt=f"Logo: {publisher_lines(w.style, meta)[0]}"
+                     if publisher_lines(w.style, meta) else "Logo")]
     left = ParagraphStyle("cover-left", parent=s.title, alignment=TA_LEFT)
-    out += [Spacer(1, 30 * mm), Paragraph(escape(meta.title), left),
-            Paragraph(escape(", ".join(a.name for a in meta.authors)), ParagraphStyle("cover-authors", parent=s.body))]
+    authors = ", ".join(a.name for a in meta.authors)
+    out += [Spacer(1, 30 * mm), leaf(Paragraph(escape(meta.title), left), "Title", meta.title),
+            leaf(Paragraph(escape(authors), ParagraphStyle("cover-authors", parent=s.body)), "P", authors)]
     if meta.edition_label:
-        out.append(Paragraph(escape(meta.edition_label), ParagraphStyle("cover-ed", parent=s.body)))
+        out.append(leaf(Paragraph(escape(meta.edition_label), ParagraphStyle("cover-ed", parent=s.body)), "P",
+                        meta.edition_label))
     if meta.series and not cover.band:
-        out.append(Paragraph(escape(meta.series), ParagraphStyle("cover-series", parent=s.body)))
+        out.append(leaf(Paragraph(escape(meta.series), ParagraphStyle("cover-series", parent=s.body)), "P",
+                        meta.series))
     block = ParagraphStyle("cover-publisher", parent=s.body, textColor=s.accent, fontName=s.head_font,
                            fontSize=s.body.fontSize - 0.5, leading=s.body.leading - 1, spaceAfter=0)
     lines = [Paragraph(escape(line), block) for line in publisher_lines(w.style, meta)]
     note = ParagraphStyle("cover-note", parent=s.small_center, alignment=TA_LEFT)
     small = [Paragraph(escape(line), note) for line in (meta.disclaimer, *meta.copyright) if line]
-    out.append(_Foot(lines + ([Spacer(1, 6 * mm)] if small else []) + small))
+    foot_text = " ".join(publisher_lines(w.style, meta) + [x for x in (meta.disclaimer, *meta.copyright) if x])
+    out.append(leaf(_Foot(lines + ([Spacer(1, 6 * mm)] if small else []) + small), "P", foot_text))
     return out + [NextPageTemplate("portrait"), PageBreak()]
 
 
