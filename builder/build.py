@@ -98,7 +98,7 @@ def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
 def _uses_revisions(path: Path) -> bool:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, UnicodeDecodeError):  # reported where the chapter is rendered
         return False
     import re
     return re.search(r"\{[{%][^}]*\b(what_changed|revisions)\b", text) is not None

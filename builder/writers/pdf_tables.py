@@ -173,10 +173,15 @@ class _Cells:
                          for c, cell in enumerate(row.cells) if self.layout.hangs(c, cell)]
         return cmds
 
+    made = None  # called with each ReportLab table made (the PDF's tagging marks its cells)
+
     def table(self, start: int, stop: int, split_in_row: int = 0) -> RLTable:
         rows = [list(r) for r in self.header] + self.rows(start, stop)
         repeat = self.nh if self.t.id else 0
-        return make_rl_table(rows, self.layout.widths, repeat, self.commands(start, stop), split_in_row)
+        table = make_rl_table(rows, self.layout.widths, repeat, self.commands(start, stop), split_in_row)
+        if self.made is not None:
+            self.made(table, start)
+        return table
 
 
 class PagedTable(Flowable):
@@ -281,13 +286,24 @@ class _Stacked(Flowable):
         return [_Stacked(self.caption, parts[0], []), _Stacked(None, parts[1], self.tail)]
 
     def draw(self):
+        from contextlib import nullcontext
+
+        from builder.writers.pdf_tagging import tagger
+        tags = tagger(self.canv)
         y = self.height
-        if self.caption is not None:
+        if self.caption is not None:  # "(continued)": a repeat of the caption, an artifact in a tagged PDF
             y -= self.caption_height
-            self.caption.drawOn(self.canv, 0, y + self.GAP)
+            with tags.artifact(self.canv, "Pagination") if tags is not None else nullcontext():
+                self.caption.drawOn(self.canv, 0, y + self.GAP)
         y -= self.table._height
         self.table.drawOn(self.canv, 0, y)
         y -= self.GAP if self.tail else 0.0
         for p in self.tail:
             y -= p.height
-            p.drawOn(self.canv, 0, y)
+            node = getattr(p, "_struct", None)
+            if tags is not None and node is not None:  # the source lines: their own elements
+                tags.begin(self.canv, node)
+                p.drawOn(self.canv, 0, y)
+                tags.end(self.canv)
+            else:
+                p.drawOn(self.canv, 0, y)
