@@ -417,45 +417,15 @@ class _Writer:
 
     def table(self, t: Table) -> list[Flowable]:
         """Caption, table and source lines: Table → Caption, THead, TBody; the source lines after it."""
-        from builder.writers.pdf_tables import build_table
+        from builder.writers.pdf_tables import PagedTable, build_table
         flow = build_table(self, t)
-        paged = [i for i, f in enumerate(flow) if hasattr(f, "cells")]
-        if paged:  # a PagedTable makes its ReportLab tables page by page: each is tagged as it is made
-            return self.paged_table(t, flow, paged[0])
-        tables = [i for i, f in enumerate(flow) if isinstance(f, RLTable)]
+        paged = next(f for f in flow if isinstance(f, PagedTable))
         with self.tags.element(tagging.role(t)):
-            for f in flow[:tables[0]]:
-                self.tags.leaf(f, tagging.PARTS["caption"], inline_text(t.caption))
-            for i in tables:
-                self.tags.table(flow[i], tagging.table_grid(self.tags, flow[i]._cellvalues, t))
-        for f in flow[tables[-1] + 1:]:
+            for f in flow[:flow.index(paged)]:
+                self.tags.leaf(f, tagging.PARTS["caption"] if f is flow[0] else "P", inline_text(t.caption))
+            paged.tag(self.tags, t)
+        for f in paged.tail:
             self.tags.leaf(f, tagging.PARTS["source"], t.source)
-        notes = tagging.footnote_labels(t.caption) + [c.note.id for r in t.header_rows for c in r.cells if c.note]
-        self.tags.notes_after(notes)
-        return flow
-
-    def paged_table(self, t: Table, flow: list, at: int) -> list[Flowable]:
-        """Table → Caption, THead, TBody for a table laid out page by page: the structure is made once from the
-        model; each ReportLab part marks its cells against it (its header rows first, then its body rows)."""
-        cells = flow[at].cells
-        with self.tags.element(tagging.role(t)):
-            for f in flow[:at]:
-                self.tags.leaf(f, tagging.PARTS["caption"], inline_text(t.caption))
-            header = [list(r) for r in cells.header]
-            body = cells.rows(0, cells.body)
-            grid = tagging.table_grid(self.tags, header + body, t)
-        heads, rows = [grid[id(r)] for r in header], [grid[id(r)] for r in body]
-        for p in flow[at].tail:
-            self.tags.leaf(p, tagging.PARTS["source"], t.source)
-
-        def made(table, start: int) -> None:
-            """ReportLab copies the rows it is given: its own row lists are matched by position."""
-            values, nh = table._cellvalues, len(heads)
-            parts = {id(values[i]): heads[i] for i in range(min(nh, len(values)))}
-            parts.update({id(values[k]): rows[start + k - nh] for k in range(nh, len(values))
-                          if start + k - nh < len(rows)})
-            self.tags.table(table, parts)
-        cells.made = made
         notes = tagging.footnote_labels(t.caption) + [c.note.id for r in t.header_rows for c in r.cells if c.note]
         self.tags.notes_after(notes)
         return flow
