@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from builder.errors import BuildError, Diagnostics
+from builder.errors import BuildError, BuildErrors, Diagnostics
 from builder.model import Source
 from builder.yamlfile import load_model, node_line, read_yaml
 
