@@ -174,12 +174,11 @@ def template_path(style: Style) -> Path | None:
 
 
 def base_document(style: Style, short_title: str):
-    """(document, True when the running heads are the house's own) with an empty body and the final section's
-    page setup, headers and footers."""
+    """The base document with an empty body, keeping its final section's page setup, headers and footers."""
     path = template_path(style)
     house = house_template(style, short_title)
     if path is None:
-        docx, own = house, True
+        docx = house
     else:
         try:
             docx = new_docx(str(path))
@@ -187,12 +186,12 @@ def base_document(style: Style, short_title: str):
             raise BuildError(f"not a readable Word document: {path} ({e})", Source(style.path),
                              "save the template from Word as .docx") from None
         _adopt_styles(docx, house)
-        own = _adopt_page_furniture(docx, house)
+        _adopt_page_furniture(docx, house)
     body = docx.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
-    return docx, own
+    return docx
 
 
 def _adopt_styles(docx, house) -> None:
@@ -224,11 +223,11 @@ def _adopt_styles(docx, house) -> None:
             root.append(el)
 
 
-def _adopt_page_furniture(docx, house) -> bool:
+def _adopt_page_furniture(docx, house) -> None:
     """The template's headers and footers win; a template without any gets the house's running heads."""
     sect = docx.sections[-1]
     if sect._sectPr.find(qn("w:headerReference")) is not None or sect._sectPr.find(qn("w:footerReference")) is not None:
-        return False
+        return
     sect.different_first_page_header_footer = True
     sect.first_page_header.is_linked_to_previous = False
     sect.first_page_footer.is_linked_to_previous = False
@@ -239,7 +238,6 @@ def _adopt_page_furniture(docx, house) -> bool:
             target.remove(child)
         for child in theirs._element:
             target.append(copy.deepcopy(child))
-    return True
 
 
 # the command ---------------------------------------------------------------------------------------------------------

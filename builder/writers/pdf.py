@@ -25,6 +25,7 @@ from builder.formatting import display_url  # noqa: E402
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
                            FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
                            Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
+from builder.model import ListOfCaptions, caption_key, walk  # noqa: E402
 from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
@@ -149,6 +150,31 @@ class _TOC(RLTOC):
         canv.linkRect("", key, (width - reserve, y, width, y + style.leading), relative=1)
 
 
+class _CaptionList(_TOC):
+    """A list of tables or of figures: takes the caption entries of its kind, not the headings."""
+
+    def __init__(self, kind: str, **kw):
+        super().__init__(**kw)
+        self.kind = kind
+
+    def notify(self, kind, stuff):
+        if kind == f"CaptionEntry{self.kind}":
+            self.addEntry(*stuff)
+
+
+def _tag_caption(flows: list, kind: str, block) -> list:
+    """Mark the caption paragraph of a table or figure, so its page is recorded for the lists of captions."""
+    pending = list(flows)
+    while pending and block.id:
+        f = pending.pop(0)
+        if isinstance(f, Paragraph):
+            f.caption_entry = (kind, f"{kind} {block.number}. {inline_text(block.caption)}",
+                               caption_key(kind, block.id))
+            break
+        pending[:0] = list(getattr(f, "_content", []))
+    return flows
+
+
 def _form_name(key: str) -> str:
     return "toc-" + key
 
@@ -215,6 +241,13 @@ class _Doc(FootnoteDocTemplate):
 
     def afterFlowable(self, flowable) -> None:
         super().afterFlowable(flowable)
+        caption = getattr(flowable, "caption_entry", None)
+        if caption is not None:
+            kind, text, key = caption
+            self.heading_pages[key] = self.page
+            self._page_number_form(key, 0)
+            self.canv.bookmarkPage(key)
+            self.notify(f"CaptionEntry{kind}", (0, escape(text), self.page, key))
         entry = getattr(flowable, "toc_entry", None)
         if entry is None:
             return
@@ -272,11 +305,13 @@ class _Writer:
             case Quote(blocks=inner):
                 return [f for x in inner for f in self.block(x)]
             case Table():
-                return self.table(b)
+                return _tag_caption(self.table(b), "Table", b)
             case Figure():
-                return self.figure(b)
+                return _tag_caption(self.figure(b), "Figure", b)
             case TableOfContents(title=title):
                 return self.toc(title)
+            case ListOfCaptions():
+                return self.caption_list(b)
             case PB():
                 return [PageBreak()]
             case _:
@@ -343,6 +378,15 @@ class _Writer:
         toc._entries = [(min(h.level, 3) - 1, escape(_label(h)), 0, h.id)
                         for h in self.doc.blocks if isinstance(h, Heading)]
         return [PageBreak(), Paragraph(escape(title), self.s.h[1]), toc]
+
+    def caption_list(self, b: ListOfCaptions) -> list[Flowable]:
+        """The list of tables or figures: TOC-like entries whose page numbers are forms drawn when the captions
+        are placed (seeded, so one layout pass suffices)."""
+        entry = ParagraphStyle(f"list-{b.kind}", parent=self.s.toc[1], leftIndent=0, rightIndent=24, spaceBefore=2)
+        lst = _CaptionList(b.kind, levelStyles=[entry], dotsMinLevel=0)
+        lst._entries = [(0, escape(f"{b.kind} {x.number}. {inline_text(x.caption)}"), 0, caption_key(b.kind, x.id))
+                        for x in walk(self.doc.blocks) if type(x).__name__ == b.kind and x.id]
+        return [PageBreak(), Paragraph(escape(b.title), self.s.h[1]), lst]
 
     def figure(self, f: Figure) -> list[Flowable]:
         cap = Paragraph(f'<a name="{f.id}"/>Figure {escape(f.number)}. ' + _markup(f.caption, self.accent),
