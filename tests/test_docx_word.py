@@ -305,3 +305,65 @@ def test_cyrillic_text_language() -> None:
     assert text_language("Экспорт России") == "ru-RU"
     assert text_language("Қазақстан Республикасы") == "kk-KZ"
     assert text_language("Exports of Russia") == ""
+
+
+# fields with results ---------------------------------------------------------------------------------------------
+
+def test_flagship_lists_of_tables_and_figures_in_both_formats(flagship_build) -> None:
+    import re
+    from pypdf import PdfReader
+    from builder.model import Figure, ListOfCaptions, Table, inline_text, walk
+    from builder.writers.docx import caption_bookmark
+    from builder.writers.native import dump
+    doc = flagship_build.document
+    lists = [b for b in doc.blocks if isinstance(b, ListOfCaptions)]
+    assert [b.kind for b in lists] == ["Table", "Figure"]
+    captioned = {k: [b for b in walk(doc.blocks) if isinstance(b, cls) and b.id]
+                 for k, cls in (("Table", Table), ("Figure", Figure))}
+    document = _part(flagship_build.outputs["docx"], "word/document.xml")
+    pdf_pages = [p.extract_text() or "" for p in PdfReader(str(flagship_build.outputs["pdf"])).pages]
+    for kind, blocks in captioned.items():
+        assert len(blocks) == {"Table": 34, "Figure": 16}[kind]
+        assert f'TOC \\h \\z \\c "{kind}"' in document
+        for b in blocks:
+            bm = caption_bookmark(kind, b.id)
+            assert f'w:name="{bm}"' in document  # the caption carries the bookmark the entry points at
+            entry = re.search(rf'<w:hyperlink w:anchor="{bm}"[^>]*>.*?<w:t[^>]*>([^<]*)</w:t>.*?'
+                              rf'PAGEREF {bm} \\h.*?separate"/>.*?<w:t[^>]*>(\d+)</w:t>', document, flags=re.S)
+            label = f"{kind} {b.number}. {inline_text(b.caption)}"
+            assert entry and entry.group(1).replace("&amp;", "&") == label, label
+            assert int(entry.group(2)) >= 1
+    import pdfplumber
+    with pdfplumber.open(str(flagship_build.outputs["pdf"])) as pdf:
+        front = [ln for p in pdf.pages[:12] for ln in (p.extract_text() or "").splitlines()]
+    for b in captioned["Table"][:5] + captioned["Figure"][:5]:  # the PDF's list names the page of the caption
+        kind = type(b).__name__
+        line = next(ln for ln in front if ln.startswith(f"{kind} {b.number}. ") and re.search(r"\d+$", ln))
+        page = int(re.search(r"(\d+)$", line).group(1))
+        assert any(p.startswith(f"{kind} {b.number}. ") for p in pdf_pages[page - 1].splitlines()), (b.id, page, line)
+    text = dump(doc)
+    assert "List of tables:" in text and f"  Figure 1. {inline_text(captioned['Figure'][0].caption)}" in text
+
+
+def test_flagship_cross_references_are_ref_fields(flagship_build) -> None:
+    import re
+    from builder.model import CrossRef, Paragraph, walk
+    from builder.writers.docx import _ref_bookmark
+    doc = flagship_build.document
+    refs = []
+
+    def collect(inlines):
+        for node in inlines:
+            if isinstance(node, CrossRef):
+                refs.append(node)
+            for child in getattr(node, "children", ()):
+                collect((child,))
+    for b in walk(doc.blocks):
+        if isinstance(b, Paragraph):
+            collect(b.inlines)
+    assert len(refs) >= 10
+    document = _part(flagship_build.outputs["docx"], "word/document.xml")
+    fields = re.findall(r"<w:instrText[^>]*> REF (\S+) \\h", document)
+    assert len(fields) == len(refs)
+    assert all(f'w:name="{name}"' in document for name in set(fields))
+    assert {_ref_bookmark(r.target) for r in refs} == set(fields)
