@@ -361,7 +361,7 @@ def test_flagship_cross_references_are_ref_fields(flagship_build) -> None:
     for b in walk(doc.blocks):
         if isinstance(b, Paragraph):
             collect(b.inlines)
-    assert len(refs) >= 10
+    assert len(refs) >= 4
     document = _part(flagship_build.outputs["docx"], "word/document.xml")
     fields = re.findall(r"<w:instrText[^>]*> REF (\S+) \\h", document)
     assert len(fields) == len(refs)
