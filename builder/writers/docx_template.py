@@ -102,9 +102,11 @@ def _prepare_styles(docx, style: Style) -> None:
         toc = styles[f"TOC {lvl}"]
         toc.paragraph_format.left_indent = Mm(5 * (lvl - 1))
         toc.paragraph_format.space_after = Pt(2)
+        toc.paragraph_format.line_spacing = 1.0  # single: the contents of a long report fit their pages
         toc.paragraph_format.tab_stops.add_tab_stop(Mm(160), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
     tof = styles["Table of Figures"].paragraph_format
     tof.space_after = Pt(2)
+    tof.line_spacing = 1.0
     tof.tab_stops.add_tab_stop(Mm(160), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
     styles["Title"].font.color.rgb = accent
     styles["Caption"].font.color.rgb = RGBColor(0x1A, 0x1A, 0x1A)
