@@ -86,8 +86,8 @@ class _Writer:
     # blocks -------------------------------------------------------------------------------
     def orient(self, b) -> None:
         """Wide tables go in a landscape section; consecutive ones share it."""
-        from builder.writers.docx_tables import set_orientation
-        want = isinstance(b, Table) and b.wide
+        from builder.writers.docx_tables import set_orientation, table_layout
+        want = isinstance(b, Table) and table_layout(self, b).landscape
         if want != self.landscape:
             set_orientation(self.docx, want)
             self.landscape = want
