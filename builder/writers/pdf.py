@@ -307,7 +307,7 @@ class _Writer:
 
     def block(self, b) -> list[Flowable]:
         """The block's flowables, under its structure element (tables, figures and the TOC make their own)."""
-        if isinstance(b, (Table, Figure, TableOfContents, PB)):
+        if isinstance(b, (Table, Figure, TableOfContents, ListOfCaptions, PB)):
             return self._block(b)
         text = inline_text(b.inlines) if isinstance(b, (P, Heading)) else ""
         with self.tags.element(tagging.role(b), lang=tagging.language(text)):
@@ -437,7 +437,11 @@ class _Writer:
         lst = _CaptionList(b.kind, levelStyles=[entry], dotsMinLevel=0)
         lst._entries = [(0, escape(f"{b.kind} {x.number}. {inline_text(x.caption)}"), 0, caption_key(b.kind, x.id))
                         for x in walk(self.doc.blocks) if type(x).__name__ == b.kind and x.id]
-        return [PageBreak(), Paragraph(escape(b.title), self.s.h[1]), lst]
+        heading = self.tags.leaf(Paragraph(escape(b.title), self.s.h[1]), "H1", b.title)
+        with self.tags.element(tagging.role(TableOfContents())):
+            lst.tags = self.tags
+            lst.items = [self.tags.current.add(tagging.PARTS["entry"]) for _ in lst._entries]
+        return [PageBreak(), heading, lst]
 
     def figure(self, f: Figure) -> list[Flowable]:
         leaf = self.tags.leaf
