@@ -148,6 +148,10 @@ class _Writer:
         on every page; a section per chapter (to write each chapter's name in as the field's result for readers
         that do not compute it) made LibreOffice lay the document out differently when reading the TOC's pages
         and when printing, so the chapters share one section and the result stays empty."""
+        body = self.docx.element.body
+        last = body[-2] if len(body) > 1 else None  # the element before the final sectPr
+        if last is not None and last.tag == qn("w:p") and last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
+            return  # a section (a landscape table's end) has just begun on a new page: no empty page
         self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     def list(self, lst, depth: int, num_id: int | None = None) -> None:

@@ -162,16 +162,18 @@ def text_width(section):
 
 def template_path(style: Style) -> Path | None:
     """`docx_template:` of the style YAML (relative to styles/), else styles/<style>.docx or styles/reference.docx."""
+    from builder.paths import project_file
     folder = style.root / "styles"
     if style.spec.docx_template:
         path = folder / style.spec.docx_template
         if not path.is_file():
             raise BuildError(f"docx_template not found: {path}", Source(style.path),
                              "give a .docx path relative to styles/, or remove the key to use the house template")
-        return path
-    for name in (f"{Path(style.path).stem}.docx", "reference.docx"):
+        return project_file(style.root, path, style.path)
+    stem = Path(style.path).stem if style.path.startswith("styles/") else "default"  # else the built-in style
+    for name in (f"{stem}.docx", "reference.docx"):
         if (folder / name).is_file():
-            return folder / name
+            return project_file(style.root, folder / name, f"styles/{name}")
     return None
 
 
