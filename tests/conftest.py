@@ -24,6 +24,17 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def every_docx_the_tests_build_is_valid(tmp_path_factory):
+    """At the end of the session, every DOCX the tests wrote passes Microsoft's Open XML SDK validator (a file
+    named invalid-on-purpose*.docx is the validator's own test)."""
+    yield
+    from tests.docx_checks import assert_valid_docx
+    for path in sorted(tmp_path_factory.getbasetemp().rglob("*.docx")):
+        if not path.name.startswith("invalid-on-purpose"):
+            assert_valid_docx(path)
+
+
 @pytest.fixture()
 def minimal(tmp_path: Path) -> Path:
     return copy_project(MINIMAL, tmp_path / "minimal")

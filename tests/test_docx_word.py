@@ -27,7 +27,7 @@ def test_brief_docx_is_valid(tmp_path) -> None:
 def test_the_validator_reports_an_invalid_docx(minimal_build, tmp_path) -> None:
     import zipfile
     import pytest
-    bad = tmp_path / "bad.docx"
+    bad = tmp_path / "invalid-on-purpose.docx"
     with zipfile.ZipFile(minimal_build / "minimal.docx") as src, zipfile.ZipFile(bad, "w") as dst:
         for name in src.namelist():
             data = src.read(name)
