@@ -29,10 +29,12 @@ def every_docx_the_tests_build_is_valid(tmp_path_factory):
     """At the end of the session, every DOCX the tests wrote passes Microsoft's Open XML SDK validator (a file
     named invalid-on-purpose*.docx is the validator's own test)."""
     yield
+    from concurrent.futures import ThreadPoolExecutor
     from tests.docx_checks import assert_valid_docx
-    for path in sorted(tmp_path_factory.getbasetemp().rglob("*.docx")):
-        if not path.name.startswith("invalid-on-purpose"):
-            assert_valid_docx(path)
+    paths = [p for p in sorted(tmp_path_factory.getbasetemp().rglob("*.docx"))
+             if not p.name.startswith("invalid-on-purpose")]
+    with ThreadPoolExecutor(max_workers=3) as pool:  # each run is a separate validator process
+        list(pool.map(assert_valid_docx, paths))
 
 
 @pytest.fixture()
