@@ -172,13 +172,14 @@ class _CaptionList(_TOC):
             self.addEntry(*stuff)
 
 
-def _tag_caption(flows: list, kind: str, block) -> list:
-    """Mark the caption paragraph of a table or figure, so its page is recorded for the lists of captions."""
+def _tag_caption(flows: list, kind: str, block, label: str) -> list:
+    """Mark the caption paragraph of a table or figure, so its page is recorded for the lists of captions;
+    `label` is the document's word for the kind ("Table", "Tabelle")."""
     pending = list(flows)
     while pending and block.id:
         f = pending.pop(0)
         if isinstance(f, Paragraph):
-            f.caption_entry = (kind, f"{kind} {block.number}. {inline_text(block.caption)}",
+            f.caption_entry = (kind, f"{label} {block.number}. {inline_text(block.caption)}",
                                caption_key(kind, block.id))
             break
         pending[:0] = list(getattr(f, "_content", []))
@@ -331,9 +332,9 @@ class _Writer:
             case Quote(blocks=inner):
                 return [f for x in inner for f in self.block(x)]
             case Table():
-                return _tag_caption(self.table(b), "Table", b)
+                return _tag_caption(self.table(b), "Table", b, self.doc.labels["table"])
             case Figure():
-                return _tag_caption(self.figure(b), "Figure", b)
+                return _tag_caption(self.figure(b), "Figure", b, self.doc.labels["figure"])
             case TableOfContents(title=title):
                 return self.toc(title)
             case ListOfCaptions():
