@@ -74,7 +74,7 @@ def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
     rows = []
     for row in table.rows:
         x = row[spec.x]
-        if str(x) in spec.exclude:
+        if str(x) in spec.exclude or not _selected(spec, row):
             continue
         if spec.years:
             year = int(x) if str(x).isdigit() else None
@@ -84,9 +84,18 @@ def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
     return rows
 
 
+def _selected(spec: ChartSpec, row: dict) -> bool:
+    """The row passes the spec's `where:` filter (values compared as text: 2023 matches "2023")."""
+    for column, wanted in spec.where.items():
+        allowed = wanted if isinstance(wanted, list) else [wanted]
+        if str(row[column]) not in {str(v) for v in allowed}:
+            return False
+    return True
+
+
 def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Source) -> None:
     names = [c.name for c in table.meta.columns]
-    bad = [c for c in [spec.x, *spec.series] if c not in names]
+    bad = [c for c in [spec.x, *spec.series, *spec.where] if c not in names]
     if bad:
         raise BuildError(f"chart '{chart_id}': table '{spec.table}' has no column {', '.join(map(repr, bad))}",
                          where, f"columns of {spec.table}: {', '.join(names)}")
@@ -114,12 +123,12 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
 
 
 def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, locale: str,
-                  diag: Diagnostics, draw: bool = True, background: bool = False, raster: bool = True
-                  ) -> tuple[dict[str, Chart | None], ChartStats]:
+                  diag: Diagnostics, draw: bool = True, background: bool = False, raster: bool = True,
+                  shared: bool = False) -> tuple[dict[str, Chart | None], ChartStats]:
     """Charts for the figure ids placed in the chapters; cached ones are not rendered again.
     With draw=False the specs are only checked against their tables (for `dossier check`); with
     background=True the caller waits for them (`stats.wait`) before a writer needs them; raster=False skips the
-    PNGs (a PDF-only build)."""
+    PNGs (a PDF-only build); shared=True is a cache that concurrent builds (a batch's rows) use at once."""
     import time
     start = time.perf_counter()
     stats, result = ChartStats(), {}
@@ -144,6 +153,8 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
     if not draw:
         return result, stats
     cache.mkdir(parents=True, exist_ok=True)
+    if shared:
+        return result, _render_shared(vector, pngs, stats, start)
     _prune(cache, {Path(c.svg_path).stem for c in result.values() if c})
     stats.rendered = len({j.chart_id for j in vector + pngs})
     if len(vector) + len(pngs) > 1 and (os.cpu_count() or 1) > 1:
@@ -159,13 +170,36 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
     return result, stats
 
 
+def _render_shared(vector: list[Job], raster: list[Job], stats: ChartStats, start: float) -> ChartStats:
+    """Render in this process, each chart under a file lock: of several builds that need the same chart at once,
+    one draws it and the others find it in the cache. Nothing is pruned (the batch prunes at its end)."""
+    import fcntl
+    import time
+    wanted = {"vector": {j.svg for j in vector}, "raster": {j.svg for j in raster}}
+    for job in {j.svg: j for j in vector + raster}.values():
+        with open(job.svg[:-4] + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            parts = [part for part in ("vector", "raster") if job.svg in wanted[part]
+                     and not all(os.path.exists(p) for p in _files(job, part))]
+            for part in parts:
+                render_job(job, part)
+        stats.rendered += bool(parts)
+        stats.cached += not parts
+    stats.seconds = time.perf_counter() - start
+    return stats
+
+
+def _files(job: Job, part: str) -> tuple[str, ...]:
+    return (job.svg, job.svg[:-4] + ".rlg") if part == "vector" else (job.png,)
+
+
 def _alt(spec: ChartSpec) -> str:
     return f"{spec.title}. {spec.description}".strip() if spec.description else spec.title
 
 
 def _prune(cache: Path, keep: set[str]) -> None:
     for path in cache.glob("*.*"):
-        if path.stem not in keep and path.suffix in (".svg", ".png", ".rlg"):
+        if path.stem not in keep and path.suffix in (".svg", ".png", ".rlg", ".lock"):
             path.unlink(missing_ok=True)
 
 

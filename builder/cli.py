@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from builder.cli_options import formats_of, output_options
+from builder.cli_options import formats_of, output_options, param_options
 
 EXIT_USER_ERROR = 2
 
@@ -31,16 +31,20 @@ def cli() -> None:
 
 @cli.command()
 @output_options
+@param_options
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when a claim fails or a warning is reported.")
 @click.option("--force", is_flag=True, help="Rebuild even when no input changed.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def build(project: Path, out_dir: Path | None, fmt: str, strict: bool, force: bool, debug: bool) -> None:
+def build(project: Path, out_dir: Path | None, fmt: str, param_items: tuple[str, ...], params_file: Path | None,
+          strict: bool, force: bool, debug: bool) -> None:
     """Build the report in PROJECT into PDF and DOCX."""
     import builder.build as pipeline
+    from builder.params import given_params
     formats = formats_of(fmt)
     start = time.perf_counter()
     result = _run(debug, lambda: pipeline.build(project, out_dir, formats, progress=_progress,
-                                                force=force or strict))
+                                                force=force or strict,
+                                                params=given_params(param_items, params_file)))
     if isinstance(result, pipeline.UpToDate):
         click.echo(f"up to date: {', '.join(str(p) for p in result.outputs.values())} "
                    f"({time.perf_counter() - start:.2f} s; --force rebuilds)")
@@ -107,10 +111,11 @@ def dump(project: Path, debug: bool) -> None:
 
 
 # The re-issue workflow's commands live in their own modules.
+from builder.batch import batch_command  # noqa: E402
 from builder.brief import brief_command  # noqa: E402
 from builder.diff import diff_command  # noqa: E402
 from builder.editions import new_edition_command  # noqa: E402
 from builder.watch import watch_command  # noqa: E402
 
-for _command in (brief_command, new_edition_command, diff_command, watch_command):
+for _command in (brief_command, new_edition_command, diff_command, watch_command, batch_command):
     cli.add_command(_command)

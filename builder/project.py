@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from builder.errors import BuildError, Diagnostics
 from builder.model import Author, DocMeta, Source
+from builder.params import ParamSpec
 from builder.yamlfile import load_model
 
 REPORT_FILE = "report.yaml"
@@ -56,12 +57,15 @@ class ReportSpec(_Schema):
     output_name: str = Field("report", description="Stem of the output files in the build folder.")
     chapters: list[str] = Field(min_length=1, description="Chapter files in chapters/, in order.")
     stale_after_years: int = Field(2, description="Tables whose data ends more than this before data_year are stale.")
+    params: dict[str, ParamSpec] = Field(default_factory=dict, description="Parameters: name → type, default, "
+                                         "choices and the tables they filter (builder/params.py).")
 
 
 @dataclass(frozen=True, slots=True)
 class Project:
     root: Path
     spec: ReportSpec
+    params: dict = field(default_factory=dict)  # the parameter values of this edition (builder/params.py)
 
     def rel(self, path: Path) -> str:
         try:
