@@ -113,7 +113,8 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
     chart = style.spec.chart
     fonts = {"name": style.heading.name, "files": style.heading.files}
     size = (float(chart.get("width_in", 6.0)), float(spec.height_in or chart.get("height_in", 3.0)))
-    key_data = json.dumps([spec.model_dump(mode="json"), rows, labels, fonts, chart, locale,
+    spec_data = spec.model_dump(mode="json", exclude=set() if spec.where else {"where"})  # keys as before filters
+    key_data = json.dumps([spec_data, rows, labels, fonts, chart, locale,
                            version("matplotlib"), CHART_CACHE_VERSION], sort_keys=True, default=str)
     key = hashlib.sha256(key_data.encode()).hexdigest()[:12]
     base = cache / f"{chart_id}-{key}"
