@@ -18,6 +18,7 @@ import os
 import threading
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 import click
 
 from builder.cli_options import formats_of
+from builder.errors import BuildError
 from builder.model import Source
 
 KINDS = {"report": ("report",), "brief": ("brief",), "both": ("report", "brief")}
@@ -54,6 +56,7 @@ class Job:
     kinds: tuple[str, ...]
     formats: tuple[str, ...]
     cache: str
+    batch_id: str = ""          # tells this batch's memos on a long-lived Dask worker from an earlier batch's
 
 
 @dataclass
@@ -100,7 +103,6 @@ _INDEX: dict = {}             # the full report's index for the briefs, computed
 
 def build_row(inputs, row: Row, job: Job) -> RowResult:
     """Build one row's outputs into its folder; every error is caught and reported in the result."""
-    from builder.errors import BuildError
     result = RowResult(row.number, row.folder, row.values, row.where)
     start = time.perf_counter()
     with _ROW_LOCK:
@@ -127,15 +129,15 @@ def _build_kind(inputs, row: Row, job: Job, kind: str, result: RowResult) -> Non
     else:
         from builder.brief import prepare_brief
         built = prepare_brief(inputs.project.root, cache=cache, params=params, inputs=inputs, shared_cache=True,
-                              index=_brief_index(inputs, params))
+                              index=_brief_index(inputs, params, job.batch_id), raster="docx" in job.formats)
     _write_outputs(built, Path(job.out_root) / row.folder, job.formats, None)
     _record(result, built, kind)
 
 
-def _brief_index(inputs, params) -> dict:
+def _brief_index(inputs, params, batch_id: str) -> dict:
     from builder.brief import report_index_of
     specs = inputs.project.spec.params
-    key = (str(inputs.project.root), tuple(sorted((k, str(v)) for k, v in params.values.items()
+    key = (batch_id, tuple(sorted((k, str(v)) for k, v in params.values.items()
                                                   if k in specs and specs[k].required)))
     if key not in _INDEX:
         _INDEX[key] = report_index_of(inputs, params)
@@ -172,10 +174,13 @@ def run_batch(root: Path, params_file: Path, out_dir: Path | None = None, kind: 
     start = time.perf_counter()
     root = Path(root).resolve()
     out_root = (out_dir or root / "build" / "batch").resolve()
-    rows = plan_rows(read_params_file(Path(params_file)))
+    sets = read_params_file(Path(params_file))
     inputs = load_inputs(root)
+    _check_names(sets, inputs.project.spec.params, Path(params_file))
+    rows = plan_rows(sets)
     out_root.mkdir(parents=True, exist_ok=True)
-    job = Job(str(out_root), KINDS[kind], formats, str(root / "build" / ".cache" / "batch-charts"))
+    job = Job(str(out_root), KINDS[kind], formats, str(root / "build" / ".cache" / "batch-charts"),
+              uuid.uuid4().hex)
     workers = workers or os.cpu_count() or 1
     if scheduler:
         results_iter = _run_dask(inputs, rows, job, scheduler)
@@ -193,6 +198,18 @@ def run_batch(root: Path, params_file: Path, out_dir: Path | None = None, kind: 
     return report
 
 
+def _check_names(sets: list, specs: dict, params_file: Path) -> None:
+    """A params file with no rows, or a column that is not a parameter, stops the batch before any row."""
+    if not sets:
+        raise BuildError("the params file has no parameter sets", Source(str(params_file)),
+                         "one row (CSV) or one mapping (YAML) a parameter set")
+    for given in sets:
+        unknown = [name for name in given.values if name not in specs]
+        if unknown:
+            raise BuildError(f"unknown parameter {', '.join(map(repr, unknown))}", given.source,
+                             f"declared in report.yaml: {', '.join(specs) or 'none'}")
+
+
 def _run_local(inputs, rows: list[Row], job: Job, workers: int) -> Iterator[RowResult]:
     """In this process with one worker; else on forked processes that inherit the loaded project."""
     if workers <= 1 or len(rows) <= 1:
@@ -204,7 +221,7 @@ def _run_local(inputs, rows: list[Row], job: Job, workers: int) -> Iterator[RowR
     global _INPUTS
     _INPUTS = inputs
     if "brief" in job.kinds and rows:
-        _prime_index(inputs, rows[0])  # computed here once, inherited by every worker
+        _prime_index(inputs, rows[0], job)  # computed here once, inherited by every worker
     with ProcessPoolExecutor(max_workers=min(workers, len(rows)),
                              mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [pool.submit(_forked_row, row, job) for row in rows]
@@ -219,18 +236,21 @@ def _forked_row(row: Row, job: Job) -> RowResult:
     return build_row(_INPUTS, row, job)
 
 
-def _prime_index(inputs, row: Row) -> None:
-    from builder.errors import BuildError
+def _prime_index(inputs, row: Row, job: Job) -> None:
     from builder.params import ParamSet
     try:
-        _brief_index(inputs, ParamSet(row.values))
+        _brief_index(inputs, ParamSet(row.values), job.batch_id)
     except BuildError:
         pass  # the rows report it
 
 
 def _run_dask(inputs, rows: list[Row], job: Job, scheduler: str) -> Iterator[RowResult]:
     """Each row a task on the Dask cluster at `scheduler` (tcp://HOST:PORT, or a scheduler file)."""
-    from distributed import Client, as_completed
+    try:
+        from distributed import Client, as_completed
+    except ImportError as e:
+        raise BuildError("--scheduler needs Dask distributed, which is not installed", Source("--scheduler"),
+                         "pip install 'dossier[cluster]' (or 'dask[distributed]')") from e
     is_file = not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")) \
         and Path(scheduler).is_file()
     with (Client(scheduler_file=scheduler) if is_file else Client(scheduler)) as client:

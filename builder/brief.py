@@ -107,7 +107,7 @@ def brief_meta(meta):
 
 def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
                   background: bool = False, params=None, inputs=None, shared_cache: bool = False,
-                  index: dict[str, Place] | None = None):
+                  index: dict[str, Place] | None = None, raster: bool = True):
     """The brief's document: title page + chapters/brief.md, rendered, parsed, numbered, charts placed.
     `params`, `inputs` and `shared_cache` as for `build.prepare`; a batch passes the report `index` it computed."""
     from builder.build import BuildResult, _Clock, _report_claims, load_inputs, place_charts
@@ -151,7 +151,7 @@ def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bo
     # a cache of its own: the report's chart cache is pruned to the report's charts on every build
     cache = cache or project.root / "build" / ".cache" / "brief-charts"
     doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, spec.locale, diag, draw,
-                               background, True, shared_cache)
+                               background, raster, shared_cache)
     result.document = doc
     return result
 

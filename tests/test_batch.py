@@ -210,3 +210,39 @@ def test_batch_command_prints_progress_and_a_summary(regions: Path, tmp_path: Pa
     assert "built 2 of 3 rows" in result.stdout and "charts: " in result.stdout
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["batch.json", "north", "west-2022"]
     assert "2022" in pdf_text(tmp_path / "out" / "west-2022" / "trade-west-brief.pdf")
+
+
+def test_a_column_that_is_not_a_parameter_stops_the_batch_before_any_row(regions: Path, tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("region,yaer\nNorth,2023\n", encoding="utf-8")
+    result = run_cli("batch", str(rows), str(regions), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert f"{rows}:2: error: unknown parameter 'yaer'" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_params_file_for_one_build_and_the_command_line_over_it(tmp_path: Path) -> None:
+    from builder.errors import BuildError
+    from builder.params import given_params
+    one = tmp_path / "one.yaml"
+    one.write_text("region: South\nyear: 2022\n", encoding="utf-8")
+    assert given_params(("year=2021",), one).values == {"region": "South", "year": "2021"}
+    two = tmp_path / "two.csv"
+    two.write_text("region\nNorth\nSouth\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="holds 2 parameter sets, a build takes one"):
+        given_params((), two)
+    with pytest.raises(BuildError, match="expected name=value"):
+        given_params(("region",), None)
+
+
+def test_until_star_filters_every_table_with_the_column(regions: Path) -> None:
+    from builder.build import load_inputs
+    from builder.params import ParamSpec, apply_params
+    inputs = load_inputs(regions)
+    declared = dict(inputs.project.spec.params, year=ParamSpec(type="year", until={"*": "year"}))
+    project = inputs.project.__class__(inputs.project.root, inputs.project.spec.model_copy(update={"params": declared}))
+    _project, dataset = apply_params(project, inputs.dataset, _params(year=2021))
+    # regional-trade: North's rows (region's default) up to 2021; the others: every part up to 2021
+    assert {t.id: len(t.rows) for t in dataset.tables.values()} == \
+        {"national-trade": 1, "regional-jobs": 4, "regional-trade": 1}
+    assert len(inputs.dataset.tables["regional-trade"].rows) == 12  # the loaded data is not changed
