@@ -83,7 +83,8 @@ def load_side(root: Path) -> Side:
     from builder.project import load_project
     diag = Diagnostics()
     project = load_project(root, diag)
-    dataset = load_dataset(project.root, diag)
+    from builder.params import apply_params
+    project, dataset = apply_params(project, load_dataset(project.root, diag), None)  # the parameters' defaults
     rendered = {r.path.rsplit("/", 1)[-1]: r for r in render_all(project, dataset)}
     return Side(project.root, project.spec.edition.id, dataset, rendered, project.spec.model_dump(mode="json"))
 

@@ -173,11 +173,29 @@ class _Recorder:
         return None
 
 
+_COMPILED: dict[str, bytes] = {}  # compiled chapter templates, kept for the process (checked against the source)
+
+
+def _bytecode_cache() -> Any:
+    """Jinja's bytecode cache in memory: a batch (or a brief, which also renders the report) compiles each chapter
+    once, not once per edition; an edited chapter no longer matches its checksum and is compiled again."""
+    from jinja2 import BytecodeCache
+
+    class MemoryCache(BytecodeCache):
+        def load_bytecode(self, bucket: Any) -> None:
+            if bucket.key in _COMPILED:
+                bucket.bytecode_from_string(_COMPILED[bucket.key])
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            _COMPILED[bucket.key] = bucket.bytecode_to_string()
+    return MemoryCache()
+
+
 def make_environment(root: Path, locale: str) -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
     env = ImmutableSandboxedEnvironment(loader=FileSystemLoader(str(root / "chapters")), undefined=StrictUndefined,
-                                        autoescape=False, keep_trailing_newline=True)
+                                        autoescape=False, keep_trailing_newline=True, bytecode_cache=_bytecode_cache())
     env.filters.update(helpers(locale)[0])
     return env
 
