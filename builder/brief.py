@@ -8,6 +8,9 @@ template, after a title page. Besides the chapter helpers its template can point
   `ref("list:conclusions")` or `ref("heading:Investments")` → the section holding it ("section 6.2").
 - `section(target)` → the number of the section holding it ("6.2"), or its title when it is unnumbered.
 - `see(target)` → "see Table 6.1.2", "see section 6.2", "see chapter 11", "see “Abstracts”".
+
+In a parameterised project these point at the full report as built with the parameters' defaults (the published
+report), and the brief's own data, charts and sentences take the given parameters.
 """
 from __future__ import annotations
 

@@ -73,14 +73,16 @@ def _summary(result, seconds: float) -> None:
 
 @cli.command()
 @click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@param_options
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def check(project: Path, debug: bool) -> None:
+def check(project: Path, param_items: tuple[str, ...], params_file: Path | None, debug: bool) -> None:
     """Validate data, templates and chapters of PROJECT; write nothing."""
     import builder.build as pipeline
+    from builder.params import given_params
     from builder.report import stale_tables
 
     def run():
-        result = pipeline.prepare(project, draw=False)
+        result = pipeline.prepare(project, draw=False, params=given_params(param_items, params_file))
         pipeline.check_glyphs(result)
         return result
     result = _run(debug, run)

@@ -98,7 +98,7 @@ def _checked(name: str, spec: ParamSpec, raw: Any, where: Source | None) -> Valu
     except ValueError as e:
         raise BuildError(f"parameter '{name}': {e}", where, f"'{name}' is a {spec.type} ({PARAM_HINT})") from e
     choices = [coerce(spec, c) for c in spec.choices]
-    if choices and value not in choices:
+    if choices and value is not None and value not in choices:
         raise BuildError(f"parameter '{name}': {value!r} is not one of the choices", where,
                          f"choices: {', '.join(map(str, choices))}")
     return value
