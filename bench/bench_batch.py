@@ -125,7 +125,8 @@ def main() -> None:
             print(f"one `dossier brief` run (whole process, {args.formats}), {label}: "
                   f"{statistics.median(r[0] for r in runs):.2f} s wall, "
                   f"{statistics.median(r[1] for r in runs):.2f} s CPU (median of {args.runs})")
-        print(f"{'engine':30} {'briefs':>6} {'wall s':>7} {'wall/brief':>10} {'CPU/brief':>10} {'charts drawn/reused':>20}")
+        print(f"{'engine':30} {'briefs':>6} {'wall s':>7} {'wall/brief':>10} {'CPU/brief':>10} "
+              f"{'charts drawn/reused':>20}")
         engines = [("local, 1 worker", {"workers": 1}), ("local, 2 workers", {"workers": 2}),
                    (f"local, all cores ({os.cpu_count()})", {}), ("Dask LocalCluster, 2 workers", {"dask": True})]
         for label, kwargs in engines:
