@@ -131,10 +131,25 @@ def main() -> None:
                    (f"local, all cores ({os.cpu_count()})", {}), ("Dask LocalCluster, 2 workers", {"dask": True})]
         for label, kwargs in engines:
             _line(label, args.rows, *batch(project, rows, out, args.formats, **kwargs))
+            if label.startswith("Dask"):
+                print(f"{own_figures(out, rows)} of {args.rows} briefs print their own recipient and year")
         print("growth (local, 2 workers):")
         for n in [int(x) for x in args.growth.split(",") if x]:
             _line(f"  {n} rows", n, *batch(project, params_file(Path(tmp) / f"rows{n}.csv", n), out, args.formats,
                                            workers=2))
+
+
+def own_figures(out: Path, rows: Path) -> int:
+    """How many of the batch's briefs carry their own row's parameters (no two rows wrote the same files)."""
+    from pypdf import PdfReader
+    ok = 0
+    for line in rows.read_text(encoding="utf-8").splitlines()[1:]:
+        recipient, year = line.split(",")
+        folder = out / f"{recipient.lower().replace(' ', '-')}-{year}"
+        text = " ".join((PdfReader(folder / "kazakhstan-russia-relations-brief.pdf").pages[1].extract_text()).split())
+        ok += f"Prepared for {recipient}; data up to {year}." in text \
+            and f"Russia's exports to Kazakhstan, USD m {year} " in text  # the key figure of that year
+    return ok
 
 
 def _line(label: str, rows: int, seconds: float, cpu: float, summary: dict) -> None:
