@@ -220,6 +220,9 @@ def _run_local(inputs, rows: list[Row], job: Job, workers: int) -> Iterator[RowR
     from concurrent.futures import ProcessPoolExecutor, as_completed
     global _INPUTS
     _INPUTS = inputs
+    import builder.chart_render  # noqa: F401  (matplotlib, ReportLab and python-docx imported once, before the fork)
+    import builder.writers.docx  # noqa: F401
+    import builder.writers.pdf  # noqa: F401
     if "brief" in job.kinds and rows:
         _prime_index(inputs, rows[0], job)  # computed here once, inherited by every worker
     with ProcessPoolExecutor(max_workers=min(workers, len(rows)),
