@@ -246,3 +246,12 @@ def test_until_star_filters_every_table_with_the_column(regions: Path) -> None:
     assert {t.id: len(t.rows) for t in dataset.tables.values()} == \
         {"national-trade": 1, "regional-jobs": 4, "regional-trade": 1}
     assert len(inputs.dataset.tables["regional-trade"].rows) == 12  # the loaded data is not changed
+
+
+def test_each_rows_build_report_names_its_parameters(batch_run) -> None:
+    import jsonschema
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+    base, _project, _report = batch_run
+    data = json.loads((base / "local" / "east-2022" / "trade-east.report.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["params"] == {"region": "East", "year": 2022}
