@@ -250,7 +250,7 @@ def _runtime_error(e: Exception, rel: str, filename: str) -> BuildError:
     kind = type(e).__name__
     if kind in ("TemplateError", "TemplateRuntimeError", "TemplateNotFound", "RecursionError", "MemoryError"):
         return _limit_or_include_error(e, kind, message, rel, line)
-    hint = "define the name or fix its spelling; chapters see: table, lists, report and the helpers" \
+    hint = "define the name or fix its spelling; chapters see: table, lists, report, params and the helpers" \
         if kind == "UndefinedError" else "see docs/template-helpers.md"
     return BuildError(f"{kind}: {message}", Source(rel, line), hint)
 
