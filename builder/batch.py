@@ -335,7 +335,8 @@ def print_summary(report: dict, out_root: Path) -> None:
               help="Output folder, one subfolder a row (default: PROJECT/build/batch).")
 @click.option("--kind", type=click.Choice(list(KINDS)), default="both", show_default=True,
               help="What each row builds: the full report, the briefing pack or both.")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default="all", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "html", "all"]), default="all",
+              show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), help="Local worker processes (default: the CPU cores).")
 @click.option("--scheduler", metavar="ADDRESS|FILE",
               help="Run on a Dask distributed cluster: tcp://HOST:PORT or a scheduler file.")
