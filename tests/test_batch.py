@@ -255,3 +255,18 @@ def test_each_rows_build_report_names_its_parameters(batch_run) -> None:
     data = json.loads((base / "local" / "east-2022" / "trade-east.report.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
     assert data["params"] == {"region": "East", "year": 2022}
+
+
+def test_declaring_parameters_with_their_defaults_changes_no_byte(tmp_path: Path) -> None:
+    from builder.build import build
+    from tests.conftest import MINIMAL
+    plain = copy_project(MINIMAL, tmp_path / "plain")
+    declared = copy_project(MINIMAL, tmp_path / "declared")
+    report = declared / "report.yaml"
+    report.write_text(report.read_text(encoding="utf-8") + "params:\n  year:\n    type: year\n    default: null\n"
+                      "    until: {trade: year}\n  audience:\n    type: text\n    default: ''\n", encoding="utf-8")
+    a = build(plain, tmp_path / "a", ("pdf", "docx"))
+    b = build(declared, tmp_path / "b", ("pdf", "docx"))
+    assert b.project.params == {"year": None, "audience": ""}
+    for fmt in ("pdf", "docx"):
+        assert a.outputs[fmt].read_bytes() == b.outputs[fmt].read_bytes(), fmt
