@@ -227,9 +227,9 @@ def _run_local(inputs, rows: list[Row], job: Job, workers: int) -> Iterator[RowR
         _prime_index(inputs, rows[0], job)  # computed here once, inherited by every worker
     with ProcessPoolExecutor(max_workers=min(workers, len(rows)),
                              mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_forked_row, row, job) for row in rows]
+        futures = {pool.submit(_forked_row, row, job): row for row in rows}
         for future in as_completed(futures):
-            yield future.result()
+            yield _outcome(future, futures[future])
 
 
 _INPUTS = None  # the loaded project, set before the pool forks
@@ -258,10 +258,19 @@ def _run_dask(inputs, rows: list[Row], job: Job, scheduler: str) -> Iterator[Row
         and Path(scheduler).is_file()
     with (Client(scheduler_file=scheduler) if is_file else Client(scheduler)) as client:
         shared = client.scatter(inputs, broadcast=True)
-        futures = [client.submit(build_row, shared, row, job, key=f"dossier-row-{row.number}-{os.getpid()}",
-                                 pure=False) for row in rows]
+        futures = {client.submit(build_row, shared, row, job, key=f"dossier-row-{row.number}-{job.batch_id}",
+                                 pure=False): row for row in rows}
         for future in as_completed(futures):
-            yield future.result()
+            yield _outcome(future, futures[future])
+
+
+def _outcome(future, row: Row) -> RowResult:
+    """The row's result; a worker that died while building it (killed, out of memory) fails that row only."""
+    try:
+        return future.result()
+    except Exception as e:
+        return RowResult(row.number, row.folder, row.values, row.where, status="failed",
+                         error=f"the worker building this row failed: {type(e).__name__}: {e}")
 
 
 def _prune_cache(cache: Path, results: list[RowResult]) -> None:
