@@ -183,13 +183,19 @@ def test_batch_draws_each_chart_once_and_reuses_it(batch_run, tmp_path: Path) ->
 
 
 def test_batch_on_a_dask_local_cluster_writes_the_same_bytes(batch_run) -> None:
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     from builder.batch import run_batch
     base, project, local = batch_run
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         dask = run_batch(project, base / "rows.csv", base / "dask", "both", ("pdf", "docx"),
                          scheduler=cluster.scheduler_address)
+        with Client(cluster) as client:  # the same cluster reached through a scheduler file
+            client.write_scheduler_file(str(base / "scheduler.json"))
+        (base / "one.csv").write_text("region\nWest\n", encoding="utf-8")
+        by_file = run_batch(project, base / "one.csv", base / "by-file", "brief", ("pdf",),
+                            scheduler=str(base / "scheduler.json"))
+    assert by_file["built"] == 1 and by_file["engine"] == str(base / "scheduler.json")
     assert dask["engine"].startswith("tcp://")
     assert (dask["built"], dask["failed"]) == (local["built"], local["failed"]) == (4, 1)
     files = sorted(p.relative_to(base / "local") for p in (base / "local").rglob("*") if p.suffix in (".pdf", ".docx"))
