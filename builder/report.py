@@ -30,6 +30,7 @@ def report_data(result: BuildResult) -> dict:
         "charts": {"rendered": result.charts.rendered, "cached": result.charts.cached,
                    "missing_data": result.charts.missing},
         "timings": result.timings,
+        "params": result.project.params,
     }
 
 

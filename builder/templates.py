@@ -260,11 +260,29 @@ class _Recorder:
         return None
 
 
+_COMPILED: dict[str, bytes] = {}  # compiled chapter templates, kept for the process (checked against the source)
+
+
+def _bytecode_cache() -> Any:
+    """Jinja's bytecode cache in memory: a batch (or a brief, which also renders the report) compiles each chapter
+    once, not once per edition; an edited chapter no longer matches its checksum and is compiled again."""
+    from jinja2 import BytecodeCache
+
+    class MemoryCache(BytecodeCache):
+        def load_bytecode(self, bucket: Any) -> None:
+            if bucket.key in _COMPILED:
+                bucket.bytecode_from_string(_COMPILED[bucket.key])
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            _COMPILED[bucket.key] = bucket.bytecode_to_string()
+    return MemoryCache()
+
+
 def make_environment(root: Path, locale: str) -> Any:
     from jinja2 import StrictUndefined
     from builder.sandbox import confined_loader, limit_filters, sandbox
     env = sandbox()(loader=confined_loader(root), undefined=StrictUndefined, autoescape=False,
-                    keep_trailing_newline=True)
+                    keep_trailing_newline=True, bytecode_cache=_bytecode_cache())
     limit_filters(env)
     env.filters.update(helpers(locale)[0])
     return env
@@ -323,7 +341,7 @@ def _runtime_error(e: Exception, rel: str, filename: str) -> BuildError:
     kind = type(e).__name__
     if kind in ("TemplateError", "TemplateRuntimeError", "TemplateNotFound", "RecursionError", "MemoryError"):
         return _limit_or_include_error(e, kind, message, rel, line)
-    hint = "define the name or fix its spelling; chapters see: table, lists, report and the helpers" \
+    hint = "define the name or fix its spelling; chapters see: table, lists, report, params and the helpers" \
         if kind == "UndefinedError" else "see docs/template-helpers.md"
     return BuildError(f"{kind}: {message}", Source(rel, line), hint)
 
