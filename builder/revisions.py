@@ -83,7 +83,7 @@ def template_names(project: Any, dataset: Any, rendered: list) -> dict:
     """`revisions` (the record, or None without a previous edition) and `what_changed()` (the appendix's
     Markdown) for the chapters that print them."""
     from builder.diff import Side, compare, load_side
-    data = None
+    data, numbers = None, {}
     previous = previous_edition(project.root, project.spec.edition.id)
     if previous is not None:
         from builder.build import assemble
@@ -93,7 +93,7 @@ def template_names(project: Any, dataset: Any, rendered: list) -> dict:
         new = Side(project.root, project.spec.edition.id, dataset, {r.path.rsplit("/", 1)[-1]: r for r in rendered},
                    project.spec.model_dump(mode="json"), numbers)
         data = record(compare(load_side(previous, numbered=True), new), numbers, dataset.tables)
-    return {"revisions": data, "what_changed": lambda: appendix_markdown(data)}
+    return {"revisions": data, "what_changed": lambda: appendix_markdown(data, numbers)}
 
 
 def write(data: dict, path: Path) -> Path:
@@ -103,7 +103,7 @@ def write(data: dict, path: Path) -> Path:
     return path
 
 
-def appendix_markdown(data: dict | None) -> str:
+def appendix_markdown(data: dict | None, numbers: dict[str, str] | None = None) -> str:
     """The "What changed in this edition" appendix as Markdown (empty without a previous edition)."""
     if not data:
         return ""
@@ -119,9 +119,9 @@ def appendix_markdown(data: dict | None) -> str:
         out += ["", "## Statements checked against the data {-}", ""]
         out += [f"- {'Now holds' if c['new'] else 'No longer holds'}: {c['text']}." for c in data["claims"]]
     if data["sentences"]:
-        from builder.templates import _plain
+        from builder.templates import plain_sentence
         out += ["", "## Sentences that changed {-}", ""]
-        out += [f"- {_plain(s['new'])}" for s in data["sentences"] if s["new"] and not s["new"].startswith(("#", "|"))]
+        out += [f"- {plain_sentence(s['new'], numbers)}" for s in data["sentences"] if s["new"] and not s["new"].startswith(("#", "|"))]
     if data["charts"]:
         out += ["", f"Charts redrawn with the new data: {len(data['charts'])}."]
     return "\n".join(out) + "\n"
