@@ -47,14 +47,27 @@ def table_numbers(document: Any) -> dict[str, str]:
     return {b.id: b.number for b in walk(document.blocks) if isinstance(b, Table) and b.number}
 
 
-def record(changes: Changes, numbers: dict[str, str], tables: dict[str, Any]) -> dict:
-    """The revisions record of a diff: every changed cell with its table's number and title and its row and
-    column labels; sentences changed; claims flipped; charts redrawn; lists; report.yaml values."""
+def figure_numbers(document: Any) -> dict[str, str]:
+    """Chart id → its printed figure number, from a numbered document."""
+    from builder.model import Figure, walk
+    return {b.id: b.number for b in walk(document.blocks) if isinstance(b, Figure) and b.number}
+
+
+def record(changes: Changes, numbers: dict[str, str], tables: dict[str, Any], figures: dict[str, str] | None = None,
+           locale: str = "en_GB") -> dict:
+    """The revisions record of a diff: every changed cell with its table's number and title, its row and column
+    labels and its values as printed; sentences changed; claims flipped; charts redrawn (with their figure
+    numbers); lists; report.yaml values."""
     from builder.diff import labelled_cells
+    cells = labelled_cells(changes, numbers, tables)
+    for c in cells:
+        col = _column(tables.get(c["table"]), c["column"])
+        c["old_text"], c["new_text"] = _printed(c["old"], col, locale), _printed(c["new"], col, locale)
     return {
         "version": REVISIONS_VERSION,
         "from": changes.old, "to": changes.new,
-        "cells": labelled_cells(changes, numbers, tables),
+        "cells": cells,
+        "figures": [{"chart": c, "number": (figures or {}).get(c, "")} for c in changes.charts],
         "tables": [{k: t[k] for k in ("table", "status", "rows_added", "rows_removed", "columns_added",
                                       "columns_removed")} | {"number": numbers.get(t["table"], "")}
                    for t in changes.tables],
@@ -64,6 +77,23 @@ def record(changes: Changes, numbers: dict[str, str], tables: dict[str, Any]) ->
         "lists": changes.lists,
         "report": changes.report,
     }
+
+
+def _column(table: Any, name: str) -> Any:
+    try:
+        return table.column(name) if table is not None else None
+    except KeyError:
+        return None
+
+
+def _printed(value: Any, col: Any, locale: str) -> str:
+    """A cell value as the table prints it (the column's decimals, the report's locale); "–" when empty."""
+    from builder.formatting import format_number
+    if value is None:
+        return "–"
+    if col is not None and col.numeric and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(float(value), 0 if col.type == "year" else col.decimals, locale)
+    return str(value)
 
 
 def for_build(result: BuildResult) -> dict | None:
@@ -76,7 +106,8 @@ def for_build(result: BuildResult) -> dict | None:
     rendered = {r.path.rsplit("/", 1)[-1]: r for r in getattr(result, "rendered", [])}
     new = Side(root, result.project.spec.edition.id, result.dataset, rendered,
                result.project.spec.model_dump(mode="json"))
-    return record(compare(load_side(previous), new), table_numbers(result.document), result.dataset.tables)
+    return record(compare(load_side(previous), new), table_numbers(result.document), result.dataset.tables,
+                  figure_numbers(result.document), result.project.spec.locale)
 
 
 def template_names(project: Any, dataset: Any, rendered: list) -> dict:
@@ -89,10 +120,12 @@ def template_names(project: Any, dataset: Any, rendered: list) -> dict:
         from builder.build import assemble
         from builder.errors import Diagnostics
         from builder.transforms import number_document
-        numbers = table_numbers(number_document(assemble(project, rendered, dataset), Diagnostics()))
+        document = number_document(assemble(project, rendered, dataset), Diagnostics())
+        numbers = table_numbers(document)
         new = Side(project.root, project.spec.edition.id, dataset, {r.path.rsplit("/", 1)[-1]: r for r in rendered},
                    project.spec.model_dump(mode="json"), numbers)
-        data = record(compare(load_side(previous, numbered=True), new), numbers, dataset.tables)
+        data = record(compare(load_side(previous, numbered=True), new), numbers, dataset.tables,
+                      figure_numbers(document), project.spec.locale)
     return {"revisions": data, "what_changed": lambda: appendix_markdown(data, numbers)}
 
 
@@ -114,7 +147,7 @@ def appendix_markdown(data: dict | None, numbers: dict[str, str] | None = None) 
         out += ["", "## Data {-}", "", "| Table | Row | Column | Was | Now |", "|---|---|---|---|---|"]
         for c in cells:
             out.append(f"| {_md(c['table_label'])} | {_md(c['row'])} | {_md(c['column_label'])} | "
-                       f"{_md(_v(c['old']))} | {_md(_v(c['new']))} |")
+                       f"{_md(c['old_text'])} | {_md(c['new_text'])} |")
     if data["claims"]:
         out += ["", "## Statements checked against the data {-}", ""]
         out += [f"- {'Now holds' if c['new'] else 'No longer holds'}: {c['text']}." for c in data["claims"]]
@@ -122,13 +155,11 @@ def appendix_markdown(data: dict | None, numbers: dict[str, str] | None = None) 
         from builder.templates import plain_sentence
         out += ["", "## Sentences that changed {-}", ""]
         out += [f"- {plain_sentence(s['new'], numbers)}" for s in data["sentences"] if s["new"] and not s["new"].startswith(("#", "|"))]
-    if data["charts"]:
-        out += ["", f"Charts redrawn with the new data: {len(data['charts'])}."]
+    if data["figures"]:
+        named = [f"Figure {f['number']}" for f in data["figures"] if f["number"]]
+        out += ["", "Figures drawn from changed data: " + (", ".join(named) if named else str(len(data["figures"])))
+                + "."]
     return "\n".join(out) + "\n"
-
-
-def _v(value: Any) -> str:
-    return "–" if value is None else str(value)
 
 
 def _md(text: Any) -> str:

@@ -354,7 +354,9 @@ def test_what_changed_appendix_in_both_formats(tmp_path) -> None:
         squashed = re.sub(r"\s+", " ", text)
         assert "What changed in this edition" in squashed
         assert "Changes from edition 2024-01 to edition 2025-01." in squashed
-        assert re.search(r"Table \d+(\.\d+)* 2024 Exports – 1900\.5", squashed), squashed[-1500:]
+        assert re.search(r"Table \d+(\.\d+)* 2024 Exports – 1,900\.5", squashed), squashed[-1500:]
+        assert re.search(r"Share of exports, % – 63\.0", squashed)
+        assert re.search(r"Figures drawn from changed data: Figure \d+\.", squashed)
     data = json.loads(result.outputs["revisions"].read_text(encoding="utf-8"))
     assert {(c["row"], c["column"]) for c in data["cells"]} == {(2024, "exports"), (2024, "imports"),
                                                                (2024, "share")}
