@@ -59,7 +59,7 @@ def record(changes: Changes, numbers: dict[str, str], tables: dict[str, Any], fi
     labels and its values as printed; sentences changed; claims flipped; charts redrawn (with their figure
     numbers); lists; report.yaml values."""
     from builder.diff import labelled_cells
-    cells = labelled_cells(changes, numbers, tables)
+    cells = sorted(labelled_cells(changes, numbers, tables), key=lambda c: _number_key(c["table_number"]))
     for c in cells:
         col = _column(tables.get(c["table"]), c["column"])
         c["old_text"], c["new_text"] = _printed(c["old"], col, locale), _printed(c["new"], col, locale)
@@ -67,7 +67,8 @@ def record(changes: Changes, numbers: dict[str, str], tables: dict[str, Any], fi
         "version": REVISIONS_VERSION,
         "from": changes.old, "to": changes.new,
         "cells": cells,
-        "figures": [{"chart": c, "number": (figures or {}).get(c, "")} for c in changes.charts],
+        "figures": sorted(({"chart": c, "number": (figures or {}).get(c, "")} for c in changes.charts),
+                          key=lambda f: _number_key(f["number"])),
         "tables": [{k: t[k] for k in ("table", "status", "rows_added", "rows_removed", "columns_added",
                                       "columns_removed")} | {"number": numbers.get(t["table"], "")}
                    for t in changes.tables],
@@ -77,6 +78,12 @@ def record(changes: Changes, numbers: dict[str, str], tables: dict[str, Any], fi
         "lists": changes.lists,
         "report": changes.report,
     }
+
+
+def _number_key(number: str) -> tuple:
+    """"6.10.1" after "6.2.1"; unnumbered last."""
+    parts = [int(p) for p in number.split(".") if p.isdigit()] if number else []
+    return (not parts, parts)
 
 
 def _column(table: Any, name: str) -> Any:
@@ -137,28 +144,34 @@ def write(data: dict, path: Path) -> Path:
 
 
 def appendix_markdown(data: dict | None, numbers: dict[str, str] | None = None) -> str:
-    """The "What changed in this edition" appendix as Markdown (empty without a previous edition)."""
+    """The "What changed in this edition" appendix as Markdown (empty without a previous edition): a summary, the
+    statements whose check flipped, the sentences that changed, the figures redrawn, then every changed cell."""
     if not data:
         return ""
-    out = ["# What changed in this edition {-}", "",
-           f"Changes from edition {data['from']['edition']} to edition {data['to']['edition']}."]
     cells = data["cells"]
-    if cells:
-        out += ["", "## Data {-}", "", "| Table | Row | Column | Was | Now |", "|---|---|---|---|---|"]
-        for c in cells:
-            out.append(f"| {_md(c['table_label'])} | {_md(c['row'])} | {_md(c['column_label'])} | "
-                       f"{_md(c['old_text'])} | {_md(c['new_text'])} |")
+    counts = {k: sum(1 for c in cells if c["status"] == k) for k in ("added", "changed", "removed")}
+    tables = {c["table"] for c in cells}
+    out = ["# What changed in this edition {-}", "",
+           f"Changes from edition {data['from']['edition']} to edition {data['to']['edition']}: "
+           f"{counts['added']} values added, {counts['changed']} changed and {counts['removed']} removed in "
+           f"{len(tables)} {'table' if len(tables) == 1 else 'tables'}."]
     if data["claims"]:
         out += ["", "## Statements checked against the data {-}", ""]
         out += [f"- {'Now holds' if c['new'] else 'No longer holds'}: {c['text']}." for c in data["claims"]]
     if data["sentences"]:
         from builder.templates import plain_sentence
         out += ["", "## Sentences that changed {-}", ""]
-        out += [f"- {plain_sentence(s['new'], numbers)}" for s in data["sentences"] if s["new"] and not s["new"].startswith(("#", "|"))]
+        out += [f"- {plain_sentence(s['new'], numbers)}" for s in data["sentences"]
+                if s["new"] and not s["new"].startswith(("#", "|"))]
     if data["figures"]:
         named = [f"Figure {f['number']}" for f in data["figures"] if f["number"]]
         out += ["", "Figures drawn from changed data: " + (", ".join(named) if named else str(len(data["figures"])))
                 + "."]
+    if cells:
+        out += ["", "## Data {-}", "", "| Table | Row | Column | Was | Now |", "|---|---|---|---|---|"]
+        for c in cells:
+            out.append(f"| {_md(c['table_label'])} | {_md(c['row'])} | {_md(c['column_label'])} | "
+                       f"{_md(c['old_text'])} | {_md(c['new_text'])} |")
     return "\n".join(out) + "\n"
 
 

@@ -353,10 +353,23 @@ def test_what_changed_appendix_in_both_formats(tmp_path) -> None:
     for text in (pdf_text(result.outputs["pdf"]), docx_text(result.outputs["docx"])):
         squashed = re.sub(r"\s+", " ", text)
         assert "What changed in this edition" in squashed
-        assert "Changes from edition 2024-01 to edition 2025-01." in squashed
+        assert "Changes from edition 2024-01 to edition 2025-01: 3 values added, 0 changed and 0 removed in 1 " \
+               "table." in squashed
         assert re.search(r"Table \d+(\.\d+)* 2024 Exports – 1,900\.5", squashed), squashed[-1500:]
         assert re.search(r"Share of exports, % – 63\.0", squashed)
         assert re.search(r"Figures drawn from changed data: Figure \d+\.", squashed)
     data = json.loads(result.outputs["revisions"].read_text(encoding="utf-8"))
     assert {(c["row"], c["column"]) for c in data["cells"]} == {(2024, "exports"), (2024, "imports"),
                                                                (2024, "share")}
+
+
+def test_the_flagship_prints_what_changed_in_the_new_edition(living) -> None:
+    project, _run, before, _after = living
+    assert before.rendered["15-changes.md"].markdown.strip() == ""  # no previous edition: no appendix
+    text = re.sub(r"\s+", " ", pdf_text(project / "build" / "kazakhstan-russia-relations.pdf"))
+    appendix = text[text.index("What changed in this edition Changes from edition"):]
+    cells = sum(len(t.meta.columns) - 1 for t in _after.dataset.tables.values() if t.id in NEW_DATA)
+    assert f"Changes from edition 2019-01 to edition 2020-01: {cells} values added, 0 changed and 0 removed in " \
+           f"{len(NEW_DATA)} tables." in appendix
+    assert "Table 6.2.1 2016 Investments from Russia to Kazakhstan – 910" in appendix
+    assert "No longer holds: Russian investments in Kazakhstan in the last three years are about USD 650" in appendix
