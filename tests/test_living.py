@@ -195,6 +195,7 @@ def test_new_edition_reports_pinned_years(living) -> None:
     assert "chapters/07a-economic.md:18: pinned to 2017" in out
     assert "(accepted in accepted.yaml)" in out
     assert "data/charts.yaml: chart" not in out  # every chart of the flagship follows the data
+    assert "revisions record: " in out and "kazakhstan-russia-relations.revisions.json" in out
 
 
 # ---- the gate and its baseline -----------------------------------------------------------------------------------
