@@ -131,6 +131,7 @@ from builder.brief import brief_command  # noqa: E402
 from builder.diff import diff_command  # noqa: E402
 from builder.editions import new_edition_command  # noqa: E402
 from builder.watch import watch_command  # noqa: E402
+from builder.writers.docx_template import template_command  # noqa: E402
 
-for _command in (brief_command, new_edition_command, diff_command, watch_command):
+for _command in (brief_command, new_edition_command, diff_command, watch_command, template_command):
     cli.add_command(_command)
