@@ -33,7 +33,8 @@ NEW_DATA = {
     "labour-entering-kz": (2018, "2018,30000,21000"),
     "labour-entering-ru": (2018, "2018,95000"),
 }
-DERIVED = {("trade-ru-exports-kz", "share_kz_in_ru_exports"): 2.4, ("trade-ru-exports-kz", "share_ru_in_kz_imports"): 39.5,
+DERIVED = {("trade-ru-exports-kz", "share_kz_in_ru_exports"): 2.4,
+           ("trade-ru-exports-kz", "share_ru_in_kz_imports"): 39.5,
            ("ruble-cash", "balance"): 108890, ("ruble-cash", "turnover"): 211350,
            ("invest-ru-kz-nbk", "share_ru_cis"): 88.7, ("migration-kz-stat", "share_dep_ru"): 85.7}
 
@@ -209,7 +210,8 @@ def test_an_accepted_failure_that_starts_to_hold_fails_the_gate(tmp_path) -> Non
     assert run.returncode == 1
     entry = next(i for i, line in enumerate((project / "accepted.yaml").read_text(encoding="utf-8").splitlines(), 1)
                  if "NSU tuition" in line)
-    assert f"accepted.yaml:{entry}: accepted failure no longer occurs: claim “NSU tuition is 20–35% cheaper" in run.stderr
+    assert f"accepted.yaml:{entry}: accepted failure no longer occurs: claim “NSU tuition is 20–35% cheaper" \
+        in run.stderr
 
 
 def test_baseline_entries_need_a_reason_and_who_accepted_them(tmp_path) -> None:

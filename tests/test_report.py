@@ -77,8 +77,9 @@ def test_failed_claim_has_chapter_line_and_sentence(report: dict) -> None:
     assert report["claims"]["failed"] == [
         {"text": "share above 60", "location": "chapters/01-overview.md:7",
          "sentence": "Share stays above 60% in every year."}]  # the rendered sentence, not the template line
-    assert {"kind": "claim", "message": "claim no longer supported by the data: share above 60 — “Share stays above "
-                                        "60% in every year.”",
+    assert {"kind": "claim",
+            "message": "claim no longer supported by the data: share above 60 — “Share stays above 60% in every "
+                       "year.”",
             "location": "chapters/01-overview.md:7"} in report["warnings"]
 
 
