@@ -104,17 +104,40 @@ def _printed(value: Any, col: Any, locale: str) -> str:
 
 
 def for_build(result: BuildResult) -> dict | None:
-    """The record of a build against the previous archived edition, or None when there is none."""
+    """The record of a build against the previous archived edition, or None when there is none. Chapters that
+    print the record itself (the appendix) are left out of the comparison."""
     from builder.diff import Side, compare, load_side
     root = result.project.root
     previous = previous_edition(root, result.project.spec.edition.id)
     if previous is None or result.dataset is None:
         return None
-    rendered = {r.path.rsplit("/", 1)[-1]: r for r in getattr(result, "rendered", [])}
+    cached = _CACHE.get(_key(result.project, result.dataset))
+    if cached is not None:
+        return cached
+    rendered = {r.path.rsplit("/", 1)[-1]: r for r in getattr(result, "rendered", [])
+                if not _prints_revisions(root / r.path)}
     new = Side(root, result.project.spec.edition.id, result.dataset, rendered,
                result.project.spec.model_dump(mode="json"))
-    return record(compare(load_side(previous), new), table_numbers(result.document), result.dataset.tables,
-                  figure_numbers(result.document), result.project.spec.locale)
+    return record(compare(_without_appendix(load_side(previous)), new), table_numbers(result.document),
+                  result.dataset.tables, figure_numbers(result.document), result.project.spec.locale)
+
+
+_CACHE: dict[tuple, dict] = {}  # the record computed for a chapter that prints it, reused by the same build
+
+
+def _key(project: Any, dataset: Any) -> tuple:
+    return (str(project.root), project.spec.edition.id, id(dataset))
+
+
+def _prints_revisions(path: Path) -> bool:
+    from builder.build import _uses_revisions
+    return _uses_revisions(path)
+
+
+def _without_appendix(side: Any) -> Any:
+    side.rendered = {name: r for name, r in side.rendered.items()
+                     if not _prints_revisions(side.root / "chapters" / name)}
+    return side
 
 
 def template_names(project: Any, dataset: Any, rendered: list) -> dict:
@@ -131,8 +154,10 @@ def template_names(project: Any, dataset: Any, rendered: list) -> dict:
         numbers = table_numbers(document)
         new = Side(project.root, project.spec.edition.id, dataset, {r.path.rsplit("/", 1)[-1]: r for r in rendered},
                    project.spec.model_dump(mode="json"), numbers)
-        data = record(compare(load_side(previous, numbered=True), new), numbers, dataset.tables,
-                      figure_numbers(document), project.spec.locale)
+        data = record(compare(_without_appendix(load_side(previous, numbered=True)), new), numbers,
+                      dataset.tables, figure_numbers(document), project.spec.locale)
+        _CACHE.clear()
+        _CACHE[_key(project, dataset)] = data
     return {"revisions": data, "what_changed": lambda: appendix_markdown(data, numbers)}
 
 
