@@ -106,7 +106,7 @@ def _printed(value: Any, col: Any, locale: str) -> str:
 def for_build(result: BuildResult) -> dict | None:
     """The record of a build against the previous archived edition, or None when there is none. Chapters that
     print the record itself (the appendix) are left out of the comparison."""
-    from builder.diff import Side, compare, load_side
+    from builder.diff import Side, compare
     root = result.project.root
     previous = previous_edition(root, result.project.spec.edition.id)
     if previous is None or result.dataset is None:
@@ -118,8 +118,26 @@ def for_build(result: BuildResult) -> dict | None:
                 if not _prints_revisions(root / r.path)}
     new = Side(root, result.project.spec.edition.id, result.dataset, rendered,
                result.project.spec.model_dump(mode="json"))
-    return record(compare(_without_appendix(load_side(previous)), new), table_numbers(result.document),
-                  result.dataset.tables, figure_numbers(result.document), result.project.spec.locale)
+    old = _load_previous(previous, result.diagnostics)
+    if old is None:
+        return None
+    return record(compare(old, new), table_numbers(result.document), result.dataset.tables,
+                  figure_numbers(result.document), result.project.spec.locale)
+
+
+def _load_previous(previous: Path, diagnostics: Any = None, numbered: bool = False) -> Any:
+    """The archived edition, rendered; None (with a warning) when it no longer loads, so that an old edition
+    never stops the current one from building."""
+    from builder.diff import load_side
+    from builder.errors import BuildError
+    try:
+        return _without_appendix(load_side(previous, numbered=numbered))
+    except BuildError as e:
+        if diagnostics is not None:
+            from builder.model import Source
+            diagnostics.warn("revisions", f"no revisions record: the previous edition does not load ({e.message})",
+                             Source(str(previous.relative_to(previous.parent.parent)) + "/report.yaml"))
+        return None
 
 
 _CACHE: dict[tuple, dict] = {}  # the record computed for a chapter that prints it, reused by the same build
@@ -143,7 +161,7 @@ def _without_appendix(side: Any) -> Any:
 def template_names(project: Any, dataset: Any, rendered: list) -> dict:
     """`revisions` (the record, or None without a previous edition) and `what_changed()` (the appendix's
     Markdown) for the chapters that print them."""
-    from builder.diff import Side, compare, load_side
+    from builder.diff import Side, compare
     data, numbers = None, {}
     previous = previous_edition(project.root, project.spec.edition.id)
     if previous is not None:
@@ -154,10 +172,11 @@ def template_names(project: Any, dataset: Any, rendered: list) -> dict:
         numbers = table_numbers(document)
         new = Side(project.root, project.spec.edition.id, dataset, {r.path.rsplit("/", 1)[-1]: r for r in rendered},
                    project.spec.model_dump(mode="json"), numbers)
-        data = record(compare(_without_appendix(load_side(previous, numbered=True)), new), numbers,
-                      dataset.tables, figure_numbers(document), project.spec.locale)
-        _CACHE.clear()
-        _CACHE[_key(project, dataset)] = data
+        old = _load_previous(previous, numbered=True)
+        if old is not None:
+            data = record(compare(old, new), numbers, dataset.tables, figure_numbers(document), project.spec.locale)
+            _CACHE.clear()
+            _CACHE[_key(project, dataset)] = data
     return {"revisions": data, "what_changed": lambda: appendix_markdown(data, numbers)}
 
 

@@ -377,3 +377,15 @@ def test_the_flagship_prints_what_changed_in_the_new_edition(living) -> None:
            f"{len(NEW_DATA)} tables." in appendix
     assert "Table 6.2.1 2016 Investments from Russia to Kazakhstan – 910" in appendix
     assert "No longer holds: Russian investments in Kazakhstan in the last three years are about USD 650" in appendix
+
+
+def test_an_archived_edition_that_no_longer_loads_does_not_stop_the_build(tmp_path) -> None:
+    from builder import revisions
+    from builder.build import prepare
+    project = copy_project(MINIMAL, tmp_path / "m")
+    assert run_cli("new-edition", "2025-01", str(project), "--date", "2025-01-10").returncode == 0
+    (project / "editions" / "2024-01" / "data" / "trade.csv").write_text("year,exports\n2021,1,2\n", encoding="utf-8")
+    result = prepare(project, draw=False)
+    assert revisions.for_build(result) is None
+    assert [str(w.source) for w in result.diagnostics.warnings if w.kind == "revisions"] == \
+        ["editions/2024-01/report.yaml"]
