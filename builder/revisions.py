@@ -111,7 +111,7 @@ def for_build(result: BuildResult) -> dict | None:
     previous = previous_edition(root, result.project.spec.edition.id)
     if previous is None or result.dataset is None:
         return None
-    cached = _CACHE.get(_key(result.project, result.dataset))
+    cached = _CACHE.pop(_key(result.project, result.dataset), None)
     if cached is not None:
         return cached
     rendered = {r.path.rsplit("/", 1)[-1]: r for r in getattr(result, "rendered", [])
