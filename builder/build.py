@@ -97,8 +97,8 @@ def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
 def _uses_revisions(path: Path) -> bool:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError:
-        return False
+    except (OSError, UnicodeError):
+        return False  # rendering the chapter reports it at its file
     import re
     return re.search(r"\{[{%][^}]*\b(what_changed|revisions)\b", text) is not None
 
