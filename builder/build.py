@@ -157,7 +157,12 @@ def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, loc
 
 
 def _report_claims(result: BuildResult, rendered: list[Rendered], diag: Diagnostics) -> None:
+    """Claims with their sentences as printed (cross-references numbered); failed ones are warnings."""
+    from builder.model import Table
+    from builder.templates import plain_sentence
+    numbers = {b.id: b.number for b in walk(result.document.blocks) if isinstance(b, (Table, Figure)) and b.number}
     for chapter in rendered:
+        chapter.claims = [replace(c, sentence=plain_sentence(c.sentence, numbers)) for c in chapter.claims]
         for claim in chapter.claims:
             if not claim.holds:
                 diag.warn("claim", f"claim no longer supported by the data: {claim.text} — “{claim.sentence}”",

@@ -78,7 +78,9 @@ def _summary(result, seconds: float) -> None:
         click.echo(f"wrote {path}{pages}")
     c = result.charts
     click.echo(f"charts: {c.rendered} rendered, {c.cached} from cache, {c.missing} left out (data missing)")
-    click.echo(f"claims: {len(result.claims)} checked, {len(result.failed_claims)} failed; "
+    pending = sum(1 for c in result.claims if c.pending)
+    click.echo(f"claims: {len(result.claims)} checked, {len(result.failed_claims)} failed"
+               f"{f', {pending} pending (forecasts)' if pending else ''}; "
                f"warnings: {len(result.diagnostics.warnings)}; {seconds:.2f} s")
 
 

@@ -210,8 +210,19 @@ def _split_sentences(line: str) -> list[str]:
     return [line[a:b].strip() for a, b in zip(cuts, cuts[1:]) if line[a:b].strip()]
 
 
+def plain_sentence(markdown: str, numbers: dict[str, str] | None = None) -> str:
+    """A rendered sentence as a reader sees it: a cross-reference with the number of its table or figure
+    (`numbers`: id → "6.1.2"; without it the reference keeps its Markdown), no footnote marks or emphasis marks."""
+    import re
+    if numbers is None:
+        return " ".join(markdown.split())
+    text = re.sub(r"\[([^\]]*)\]\(#([^)]*)\)",
+                  lambda m: f"{m.group(1)} {numbers[m.group(2)]}" if m.group(2) in numbers else m.group(0), markdown)
+    return _plain(text)
+
+
 def _plain(markdown: str) -> str:
-    """A rendered sentence as a reader sees it: no footnote marks, link targets or emphasis marks."""
+    """Markdown as plain text: no footnote marks, link targets or emphasis marks."""
     import re
     text = re.sub(r"\[\^[^\]]+\]", "", markdown)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
@@ -247,7 +258,7 @@ class _Recorder:
                 continue
             for sentence in _split_sentences(" ".join(paragraph.split())):
                 for n in re.findall(f"{MARK}(\\d+){MARK}", sentence):
-                    found[int(n)] = _plain(re.sub(f"{MARK}\\d+{MARK}", "", sentence))
+                    found[int(n)] = plain_sentence(re.sub(f"{MARK}\\d+{MARK}", "", sentence))
         self.claims = [replace(c, sentence=found.get(i, "")) for i, c in enumerate(self.claims)]
         return re.sub(f"{MARK}\\d+{MARK}", "", text)
 
