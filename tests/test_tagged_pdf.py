@@ -61,7 +61,7 @@ class Structure:
     @staticmethod
     def _kids(elem) -> list:
         k = elem.get("/K")
-        return [] if k is None else list(k) if isinstance(k, pikepdf.Array) else [k]
+        return [] if k is None else list(k) if isinstance(k, pikepdf.Array) else [int(k) if isinstance(k, int) else k]
 
     def _walk(self, elem, depth: int) -> None:
         self.elements.append((str(elem.S)[1:], elem, depth))

@@ -48,6 +48,8 @@ def role(block) -> str:
 
 def language(text: str) -> str:
     """'ru' or 'kk' for text mostly in Cyrillic letters, else '' (the document's language)."""
+    if text.isascii():
+        return ""
     letters = [c for c in text if c.isalpha()]
     cyrillic = sum(1 for c in letters if ord(c) in _CYRILLIC)
     if not letters or cyrillic * 2 <= len(letters):
@@ -441,8 +443,7 @@ class _Assembly:
         page = self.pages[first.page] if first is not None else None
         if node.role not in self.names:
             self.names[node.role] = pk.Name("/" + node.role)
-        entries = {"/Type": self.names.setdefault("StructElem", pk.Name.StructElem), "/S": self.names[node.role],
-                   "/P": parent, **self.attributes(node)}
+        entries = {"/S": self.names[node.role], "/P": parent, **self.attributes(node)}
         if page is not None:
             entries["/Pg"] = page
         elem = self.pdf.make_indirect(pk.Dictionary(entries))
@@ -454,7 +455,7 @@ class _Assembly:
                     kids.append(child)
             else:
                 kids.extend(self.marked(kid, elem, first.page))
-        elem.K = pk.Array(kids)
+        elem.K = kids[0] if len(kids) == 1 and isinstance(kids[0], int) else pk.Array(kids)
         return elem
 
     def marked(self, mark: Mark, elem, elem_page: int) -> list:
