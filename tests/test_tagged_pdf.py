@@ -33,6 +33,7 @@ class Structure:
         self.page_of = {p.objgen: i for i, p in enumerate(self.pdf.pages)}
         self.untagged: Counter = Counter()
         self.drawn = Counter()
+        self.crossed = 0
         for i, page in enumerate(self.pdf.pages):
             self._scan(i, page)
         self.refs: Counter = Counter()
@@ -44,8 +45,13 @@ class Structure:
 
     def _scan(self, i: int, page) -> None:
         stack: list[bool] = []
+        in_text = False
         for operands, op in pikepdf.parse_content_stream(page):
             op = str(op)
+            if op in ("BT", "ET"):
+                in_text = op == "BT"
+            if op in ("BDC", "BMC", "EMC"):
+                self.crossed += in_text  # marked content and text objects must nest properly
             if op in ("BDC", "BMC"):
                 props = operands[1] if op == "BDC" else None
                 mcid = props.get("/MCID") if isinstance(props, pikepdf.Dictionary) else None
@@ -102,6 +108,7 @@ def assert_complete(s: Structure) -> None:
     """The PDF/UA checks of the issue; each can fail."""
     assert not s.untagged, f"content outside marked content or artifacts: {dict(list(s.untagged.items())[:5])}"
     assert sum(s.drawn.values()) > 0
+    assert s.crossed == 0, "marked content begins or ends inside a text object"
     assert [k for k, n in s.drawn.items() if n > 1] == [], "an MCID used twice on a page"
     assert [k for k in s.drawn if s.refs[k] != 1] == [], "an MCID not referenced exactly once from the tree"
     assert [k for k in s.refs if k not in s.drawn] == [], "the tree references marked content that is not there"
