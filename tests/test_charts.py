@@ -9,7 +9,8 @@ from builder.build import UpToDate, build
 def test_cache_and_up_to_date(minimal: Path) -> None:
     charts = minimal / "data" / "charts.yaml"
     charts.write_text(charts.read_text() + "share-chart:\n  title: Share\n  table: partners\n  x: partner\n"
-                      "  series: [value]\n  kind: hbar\n", encoding="utf-8")
+                      "  series: [value]\n  kind: hbar\n"
+                      "  description: Value by partner.\n", encoding="utf-8")
     chapter = minimal / "chapters" / "01-overview.md"
     chapter.write_text(chapter.read_text() + "\n```{figure} share-chart\n```\n", encoding="utf-8")
     first = build(minimal)
