@@ -122,6 +122,7 @@ def assert_complete(s: Structure) -> None:
         first = [str(c.S)[1:] for c in Structure._kids(rows[0]) if isinstance(c, pikepdf.Dictionary)]
         assert first and set(first) == {"TH"}, f"a table whose first row is {first}"
     _links(s)
+    _note_ids(s)
     root = s.pdf.Root
     assert root.MarkInfo.Marked is True
     assert str(root.Lang)
@@ -148,6 +149,16 @@ def _parent_tree(s: Structure) -> None:
         for (p, mcid), elem in s.owner.items():
             if p == i:
                 assert marks[mcid].objgen == elem.objgen, f"parent tree: page {i + 1} MCID {mcid}"
+
+
+def _note_ids(s: Structure) -> None:
+    """Every Note has an ID (PDF/UA-1 7.9), unique, found through the ID tree."""
+    notes = s.of_type("Note")
+    ids = [str(n.ID) for n in notes]
+    assert len(set(ids)) == len(notes)
+    names = list(s.pdf.Root.StructTreeRoot.IDTree.Names)
+    tree = {str(k): v for k, v in zip(names[::2], names[1::2])}
+    assert all(tree[str(n.ID)].objgen == n.objgen for n in notes)
 
 
 def _headings_nest(s: Structure) -> None:
@@ -404,6 +415,8 @@ def test_pdf_a_2b_on_request(tmp_path) -> None:
     profile = ImageCms.ImageCmsProfile(BytesIO(intent.DestOutputProfile.read_bytes()))
     assert "sRGB" in ImageCms.getProfileDescription(profile)
     assert (s.xmp("pdfaid:part"), s.xmp("pdfaid:conformance")) == ("2", "B")
+    xml = s.pdf.Root.Metadata.read_bytes().decode()
+    assert "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in xml, "PDF/A: the pdfuaid schema is not declared"
     assert "/Encrypt" not in s.pdf.trailer
     for page in s.pdf.pages:
         for annot in page.get("/Annots", []):

@@ -127,12 +127,12 @@ class Tagging:
         """A Note element for each footnote first referenced here, after the element that references it."""
         for label in labels:
             if label not in self.notes:
-                self.notes[label] = self.current.add(PARTS["note"])
+                self.notes[label] = self.current.add(PARTS["note"], attrs={"ID": f"note-{len(self.notes) + 1}"})
 
     def note(self, label: str) -> Node:
         """The Note element of a footnote (at the end when nothing references it)."""
         if label not in self.notes:
-            self.notes[label] = self.root.add(PARTS["note"])
+            self.notes[label] = self.root.add(PARTS["note"], attrs={"ID": f"note-{len(self.notes) + 1}"})
         return self.notes[label]
 
     def link(self, target: str, description: str) -> None:
@@ -412,6 +412,7 @@ class _Assembly:
         self.parents: dict[int, dict[int, object]] = {}
         self.objr: list = []  # parent-tree entries of annotations, keyed from len(pages)
         self.names: dict[str, object] = {}
+        self.ids: dict[str, object] = {}
         self.drawn: set[int] = set()
         _mark_drawn(tags.root, self.drawn)
 
@@ -431,6 +432,9 @@ class _Assembly:
             nums.extend([len(self.pages) + k, elem])
         root.ParentTree = pdf.make_indirect(pk.Dictionary(Nums=nums))
         root.ParentTreeNextKey = len(self.pages) + len(self.objr)
+        if self.ids:
+            names = [x for key in sorted(self.ids) for x in (pk.String(key), self.ids[key])]
+            root.IDTree = pdf.make_indirect(pk.Dictionary(Names=pk.Array(names)))
         pdf.Root.StructTreeRoot = root
         pdf.Root.MarkInfo = pk.Dictionary(Marked=True)
 
@@ -456,6 +460,8 @@ class _Assembly:
             else:
                 kids.extend(self.marked(kid, elem, first.page))
         elem.K = kids[0] if len(kids) == 1 and isinstance(kids[0], int) else pk.Array(kids)
+        if "ID" in node.attrs:
+            self.ids[node.attrs["ID"]] = elem
         return elem
 
     def marked(self, mark: Mark, elem, elem_page: int) -> list:
@@ -498,6 +504,8 @@ class _Assembly:
             out["/Alt"] = pk.String(node.alt)
         if node.lang:
             out["/Lang"] = pk.String(node.lang)
+        if "ID" in node.attrs:
+            out["/ID"] = pk.String(node.attrs["ID"])  # a Note needs one (PDF/UA-1 7.9)
         if node.role in (PARTS["header"], PARTS["cell"]) and node.attrs:
             table = {f"/{k}": pk.Name("/" + v) if isinstance(v, str) else v for k, v in node.attrs.items()}
             out["/A"] = pk.Dictionary({"/O": pk.Name.Table, **table})
@@ -529,6 +537,29 @@ def _metadata(pdf, meta, standard: str) -> None:
         if standard == "a-2b":
             xmp["pdfaid:part"] = "2"
             xmp["pdfaid:conformance"] = "B"
+    if standard == "a-2b":
+        _declare_pdfuaid(pdf)
+
+
+_PDFUA_SCHEMA = """<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+ xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+<pdfaProperty:name>part</pdfaProperty:name><pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+<pdfaProperty:category>internal</pdfaProperty:category>
+<pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>
+</rdf:li></rdf:Seq></pdfaSchema:property>
+</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>
+"""
+
+
+def _declare_pdfuaid(pdf) -> None:
+    """PDF/A admits XMP properties outside its own schemas only when declared: declare pdfuaid:part."""
+    xml = pdf.Root.Metadata.read_bytes().decode("utf-8")
+    pdf.Root.Metadata.write(xml.replace("</rdf:RDF>", _PDFUA_SCHEMA + "</rdf:RDF>", 1).encode("utf-8"))
 
 
 def _output_intent(pdf) -> None:
