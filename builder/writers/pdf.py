@@ -437,7 +437,7 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     styles = _Styles(style, body, head)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
-    tags = tagging.Tagging(doc.meta.language)
+    tags = tagging.Tagging(doc.meta.language, {i: inline_text(n) for i, n in doc.footnotes.items()})
     pdf = _Doc(str(out), store, doc.meta, styles, style, tags if tagged else None)
     writer = _Writer(doc, style, styles, pdf.width)
     writer.store, writer.tags = store, tags

@@ -96,8 +96,9 @@ def footnote_labels(inlines: tuple[Inline, ...]) -> list[str]:
 class Tagging:
     """The structure tree of one document, and the marked content of the current build pass."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, notes: dict[str, str] | None = None):
         self.root = Node("Document", lang=lang)
+        self.note_texts = notes or {}  # footnote label → its text (for the Note's language)
         self.stack = [self.root]
         self.notes: dict[str, Node] = {}
         self.contents: dict[str, str] = {}  # link target (URL or '#name') → its description
@@ -127,7 +128,8 @@ class Tagging:
         """A Note element for each footnote first referenced here, after the element that references it."""
         for label in labels:
             if label not in self.notes:
-                self.notes[label] = self.current.add(PARTS["note"], attrs={"ID": f"note-{len(self.notes) + 1}"})
+                self.notes[label] = self.current.add(PARTS["note"], attrs={"ID": f"note-{len(self.notes) + 1}"},
+                                                     lang=language(self.note_texts.get(label, "")))
 
     def note(self, label: str) -> Node:
         """The Note element of a footnote (at the end when nothing references it)."""
