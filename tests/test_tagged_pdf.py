@@ -356,6 +356,8 @@ def test_every_block_struct_text_order(hand_built) -> None:
              "Data", "Trade by year", '"Year"', '"Exports"', '"Goods"', '"2000"', '"2089"', "Source: Example",
              "Exports rose from 10 to 20", "A chart whose data is missing", "Conclusion", "The end",
              "The last note."]
+    entry = re.search(r'TOCI\n\s+"1\. Introduction"\n\s+Link \(inline\)\n\s+Object.*\n\s+"(\d+)"', text)
+    assert entry and entry.group(1) == "3", "a contents entry reads its title, then its page (the dots are artifacts)"
     start = text.rfind("TOCI")
     at = [text.find(order[1], start)]
     for t in order[2:]:

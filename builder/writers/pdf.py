@@ -149,14 +149,20 @@ class _TOC(RLTOC):
         reserve = pdfmetrics.stringWidth(self.RESERVE, style.fontName, style.fontSize)
         dot = " . "
         dots = int((width - reserve - x) / pdfmetrics.stringWidth(dot, style.fontName, style.fontSize))
-        canv.setFont(style.fontName, style.fontSize)
-        canv.setFillColor(style.textColor)
-        canv.drawRightString(width - reserve, y, dot * max(dots, 0))
-        canv.saveState()
-        canv.translate(width, y)
-        canv.doForm(_form_name(key))
-        canv.restoreState()
-        canv.linkRect("", key, (width - reserve, y, width, y + style.leading), relative=1)
+
+        def draw() -> None:
+            tags = tagging.tagger(canv)
+            with tags.outside(canv) if tags else nullcontext():  # the leader dots are decoration
+                canv.setFont(style.fontName, style.fontSize)
+                canv.setFillColor(style.textColor)
+                canv.drawRightString(width - reserve, y, dot * max(dots, 0))
+            canv.saveState()
+            canv.translate(width, y)
+            canv.doForm(_form_name(key))
+            canv.restoreState()
+            canv.linkRect("", key, (width - reserve, y, width, y + style.leading), relative=1)
+        # after the entry's text, so that it reads "title, page"
+        canv.after_text(draw) if hasattr(canv, "after_text") else draw()
 
 
 def _form_name(key: str) -> str:

@@ -189,6 +189,17 @@ class Tagging:
             self.begin(canv, node)
 
     @contextmanager
+    def outside(self, canv, kind: str = "Layout"):
+        """An artifact in the middle of an element's content: its marked content ends and begins again after."""
+        node = self.open[0] if self.open is not None else None
+        if node is not None:
+            self.end(canv)
+        with self.artifact(canv, kind):
+            yield
+        if node is not None:
+            self.begin(canv, node)
+
+    @contextmanager
     def artifact(self, canv, kind: str = "Pagination"):
         canv._code.append(f"/Artifact <</Type /{kind}>> BDC")
         try:
@@ -212,6 +223,16 @@ class TaggedCanvas(Canvas):
 
     def beginText(self, x=0, y=0, direction=None):
         return _Lines(self, x, y, direction=direction)
+
+    def after_text(self, draw) -> None:
+        """Draw something once the text being set is drawn (a callback inside a paragraph runs before it)."""
+        self.__dict__.setdefault("_after", []).append(draw)
+
+    def drawText(self, text) -> None:
+        super().drawText(text)
+        pending, self._after = self.__dict__.get("_after", []), []
+        for draw in pending:
+            draw()
 
     def linkRect(self, contents, destinationname, *args, **kw):
         tags = tagger(self)
