@@ -70,26 +70,59 @@ class Rendering:
             self.pool.shutdown()
 
 
+def _year(x) -> int | None:
+    """A year key (an int, or text of four digits); None for a total or part-year row."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, int):
+        return x
+    return int(x) if isinstance(x, str) and x.isdigit() else None
+
+
+def window(spec: ChartSpec, table: DataTable) -> tuple[int, int] | None:
+    """The years a chart plots, resolved against the data: "first" and "latest" are the first and last years
+    with a value in any plotted series; `last: N` keeps the last N of them. None: the chart has no year window."""
+    if not spec.years and not spec.last:
+        return None
+    years = sorted({y for row in table.rows if (y := _year(row.get(spec.x))) is not None
+                    and any(row.get(s) is not None for s in spec.series)})
+    if not years:
+        return None
+    lo, hi = spec.years or ("first", "latest")
+    lo = years[0] if lo == "first" else lo
+    hi = years[-1] if hi == "latest" else hi
+    if spec.last:
+        inside = [y for y in years if lo <= y <= hi]
+        lo = max(lo, inside[-spec.last]) if len(inside) >= spec.last else lo
+    return lo, hi
+
+
 def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
     rows = []
+    span = window(spec, table)
     for row in table.rows:
         x = row[spec.x]
         if str(x) in spec.exclude:
             continue
-        if spec.years:
-            year = int(x) if str(x).isdigit() else None
-            if year is None or not spec.years[0] <= year <= spec.years[1]:
+        if span:
+            year = _year(x)
+            if year is None or not span[0] <= year <= span[1]:
                 continue  # a total or part-year row is not a year
         rows.append((x, *[None if row[s] is None else row[s] * spec.scale for s in spec.series]))
     return rows
 
 
-def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Source) -> None:
+def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Source, node=None) -> None:
+    """Every column the chart names is in its table; a missing one is reported at its own line."""
+    from builder.yamlfile import node_line
     names = [c.name for c in table.meta.columns]
-    bad = [c for c in [spec.x, *spec.series] if c not in names]
+    fields = [(("x",), spec.x)] + [(("series", i), s) for i, s in enumerate(spec.series)]
+    bad = [(loc, c) for loc, c in fields if c not in names]
     if bad:
-        raise BuildError(f"chart '{chart_id}': table '{spec.table}' has no column {', '.join(map(repr, bad))}",
-                         where, f"columns of {spec.table}: {', '.join(names)}")
+        line = node_line(node, bad[0][0]) if node is not None else where.line
+        raise BuildError(f"chart '{chart_id}': table '{spec.table}' has no column "
+                         f"{', '.join(repr(c) for _loc, c in bad)}", Source(where.path, line),
+                         f"columns of {spec.table}: {', '.join(names)}")
 
 
 def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cache: Path, locale: str) -> Job:
@@ -98,7 +131,7 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
         raise BuildError(f"chart '{chart_id}': unknown table '{spec.table}'", where,
                          f"known tables: {', '.join(sorted(dataset.tables))}")
     table = dataset.tables[spec.table]
-    _check_columns(chart_id, spec, table, where)
+    _check_columns(chart_id, spec, table, where, dataset.chart_nodes.get(chart_id))
     rows = _rows(spec, table)
     labels = [table.column(s).label or s for s in spec.series]
     chart = style.spec.chart
@@ -140,11 +173,13 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
             pngs.append(job)
         if job not in vector and job not in pngs:
             stats.cached += 1
-        result[chart_id] = Chart(job.svg, job.png, job.size[0], job.size[1], _alt(spec))
+        result[chart_id] = Chart(job.svg, job.png, job.size[0], job.size[1], _alt(spec, job.rows))
     if not draw:
         return result, stats
     cache.mkdir(parents=True, exist_ok=True)
     _prune(cache, {Path(c.svg_path).stem for c in result.values() if c})
+    from builder.staging import sweep
+    sweep(cache)  # temporary files of builds that were killed
     stats.rendered = len({j.chart_id for j in vector + pngs})
     if len(vector) + len(pngs) > 1 and (os.cpu_count() or 1) > 1:
         stats.pending = Rendering(vector, pngs)
@@ -159,8 +194,18 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
     return result, stats
 
 
-def _alt(spec: ChartSpec) -> str:
-    return f"{spec.title}. {spec.description}".strip() if spec.description else spec.title
+def _alt(spec: ChartSpec, rows: list[tuple] = ()) -> str:
+    """The chart's text alternative; `{first}` and `{last}` in the description are the first and last years
+    plotted, so a description follows the data."""
+    years = [y for r in rows if (y := _year(r[0])) is not None]
+    text = describe(spec.description, years)
+    return f"{spec.title}. {text}".strip() if text else spec.title
+
+
+def describe(text: str, years: list[int]) -> str:
+    if years:
+        text = text.replace("{first}", str(min(years))).replace("{last}", str(max(years)))
+    return text
 
 
 def _prune(cache: Path, keep: set[str]) -> None:
@@ -209,9 +254,13 @@ def load_drawing(svg_path: str, width: float):
     except (OSError, pickle.PickleError, EOFError, AttributeError):
         from svglib.svglib import svg2rlg
         drawing = svg2rlg(svg_path)
-        tmp = parsed.with_suffix(".rlg.tmp")
-        tmp.write_bytes(pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, parsed)
+        from builder.staging import temp_path
+        tmp = temp_path(parsed)
+        try:
+            tmp.write_bytes(pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, parsed)
+        finally:
+            tmp.unlink(missing_ok=True)
     return _scaled(drawing, width)
 
 

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import click
 
-FORMATS = ("pdf", "docx")
+FORMATS = ("pdf", "docx")  # `all`; the HTML edition is written when asked for
 
 
 def output_options(command):
     """PROJECT, --out and --format, in this order in every command's help."""
-    command = click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default="all",
+    command = click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "html", "all"]), default="all",
                            show_default=True)(command)
     command = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
                            help="Output folder (default: PROJECT/build).")(command)

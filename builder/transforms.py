@@ -122,7 +122,7 @@ def map_block_inlines(block, fn: Callable[[Inline], Inline]):
 
 def _row_notes(row: TableRow, fn) -> TableRow:
     cells = tuple(replace(c, note=fn(c.note)) if c.note else c for c in row.cells)
-    return TableRow(cells, row.group)
+    return replace(row, cells=cells)
 
 
 def table_note_refs(table: Table) -> list[FootnoteRef]:
