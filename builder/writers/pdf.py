@@ -419,16 +419,15 @@ class _Writer:
 
     def table(self, t: Table) -> list[Flowable]:
         """Caption, table and source lines: Table → Caption, THead, TBody; the source lines after it."""
-        from builder.writers.pdf_tables import build_table
+        from builder.writers.pdf_tables import PagedTable, build_table
         flow = build_table(self, t)
-        tables = [i for i, f in enumerate(flow) if isinstance(f, RLTable)]
+        paged = next(f for f in flow if isinstance(f, PagedTable))
         with self.tags.element(tagging.role(t)):
-            for f in flow[:tables[0]]:
-                self.tags.leaf(f, tagging.PARTS["caption"], inline_text(t.caption))
-            for i in tables:
-                self.tags.table(flow[i], tagging.table_grid(self.tags, flow[i]._cellvalues, t))
-        for f in flow[tables[-1] + 1:]:
-            self.tags.leaf(f, tagging.PARTS["source"], t.source)
+            caption = self.tags.current.add(tagging.PARTS["caption"], lang=tagging.language(inline_text(t.caption)))
+            for f in flow[:flow.index(paged)]:  # the caption and the headnote under it
+                f._struct = caption
+            tagging.tag_paged_table(self.tags, paged, t)
+        paged.tail[:] = [tagging.Marked(p, self.tags.current.add(tagging.PARTS["source"])) for p in paged.tail]
         notes = tagging.footnote_labels(t.caption) + [c.note.id for r in t.header_rows for c in r.cells if c.note]
         self.tags.notes_after(notes)
         return flow
