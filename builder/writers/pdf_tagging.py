@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
@@ -73,8 +73,7 @@ class Node:
         return node
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     """One marked-content sequence: page index, MCID, and the page's annotations made while it was open."""
 
     page: int
@@ -162,7 +161,7 @@ class Tagging:
         if self.gap_open:
             canv._code.append("EMC")
             self.gap_open = False
-        page = canv.getPageNumber() - 1
+        page = canv._pageNumber - 1
         mcid = self.mcids.get(page, 0)
         self.mcids[page] = mcid + 1
         mark = len(canv._code)
@@ -254,9 +253,11 @@ class TaggedCanvas(Canvas):
 
     def drawText(self, text) -> None:
         super().drawText(text)
-        pending, self._after = self.__dict__.get("_after", []), []
-        for draw in pending:
-            draw()
+        pending = self.__dict__.get("_after")
+        if pending:
+            self._after = []
+            for draw in pending:
+                draw()
 
     def linkRect(self, contents, destinationname, *args, **kw):
         tags = tagger(self)
@@ -394,6 +395,9 @@ class _Cells(TableRenderCB):
     def __init__(self, tags: Tagging, grid: dict[int, list]):
         self.tags, self.grid = tags, grid
 
+    def __call__(self, T, cmd, *args):
+        getattr(self, cmd)(T, *args)
+
     def _row(self, T, row_no: int):
         rows = T._cellvalues
         if id(rows[row_no]) in self.grid:
@@ -426,7 +430,7 @@ class _Cells(TableRenderCB):
         pass
 
     def startCell(self, T, row_no, col_no, cellval, cellstyle, pos, size):
-        cells = self._row(T, row_no)
+        cells = self.grid.get(id(T._cellvalues[row_no])) or self._row(T, row_no)
         node = cells[col_no] if cells is not None and col_no < len(cells) else None
         if node is None or (node.drawn and node.role == PARTS["header"]):
             T.canv._code.append("/Artifact <</Type /Pagination>> BDC")
