@@ -29,7 +29,7 @@ from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
                                            FootnoteStore, mark_markup)
-from builder.writers import pdf_tagging as tagging  # noqa: E402
+from builder.writers import pdf_structure, pdf_tagging as tagging  # noqa: E402
 
 PAGE = A4
 
@@ -451,7 +451,7 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     with _timestamp(doc.meta.date):
         pdf.multiBuild(story, maxPasses=6, **({"canvasmaker": tagging.TaggedCanvas} if tagged else {}))
         if tagged:
-            tagging.finish(str(out), tags, doc.meta, style.pdf_standard)
+            pdf_structure.finish(str(out), tags, doc.meta, style.pdf_standard)
     return pdf.page, dict(pdf.heading_pages)
 
 
