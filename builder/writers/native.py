@@ -35,8 +35,11 @@ def _block(b, lines: list[str], depth: int, locale: str) -> None:
                 _block(inner, lines, depth + 1, locale)
         case Table():
             lines.append(f"{pad}Table {b.number} {b.id} {inline_text(b.caption)!r}")
+            if b.headnote:
+                lines.append(f"{pad}  Headnote {b.headnote!r}")
             for row in b.header_rows + b.body_rows:
-                lines.append(pad + "  | " + " | ".join(format_cell(c, locale) for c in row.cells))
+                mark = "=" if row.total else ("  " * row.level + "|")
+                lines.append(pad + "  " + mark + " " + " | ".join(format_cell(c, locale) for c in row.cells))
         case Figure():
             lines.append(f"{pad}Figure {b.number} {b.id} {inline_text(b.caption)!r}")
         case _:

@@ -426,8 +426,9 @@ class _Writer:
             caption = self.tags.current.add(tagging.PARTS["caption"], lang=tagging.language(inline_text(t.caption)))
             for f in flow[:flow.index(paged)]:  # the caption and the headnote under it
                 f._struct = caption
-            tagging.tag_paged_table(self.tags, paged, t)
-        paged.tail[:] = [tagging.Marked(p, self.tags.current.add(tagging.PARTS["source"])) for p in paged.tail]
+            paged.tag(self.tags, t)
+        for f in paged.tail:
+            self.tags.leaf(f, tagging.PARTS["source"], t.source)
         notes = tagging.footnote_labels(t.caption) + [c.note.id for r in t.header_rows for c in r.cells if c.note]
         self.tags.notes_after(notes)
         return flow

@@ -148,7 +148,6 @@ class Tagging:
         """Forget the marked content of the previous pass."""
         self.mcids: dict[int, int] = {}
         self.open: tuple | None = None
-        self.gaps_on = self.gap_open = False
         stack = [self.root]
         while stack:
             node = stack.pop()
@@ -158,9 +157,6 @@ class Tagging:
 
     def begin(self, canv, node: Node) -> int:
         """Open marked content for `node`; return the canvas position to roll back to."""
-        if self.gap_open:
-            canv._code.append("EMC")
-            self.gap_open = False
         page = canv._pageNumber - 1
         mcid = self.mcids.get(page, 0)
         self.mcids[page] = mcid + 1
@@ -177,8 +173,6 @@ class Tagging:
         if bbox and "BBox" not in node.attrs:
             node.attrs["BBox"] = bbox
         self.open = None
-        if self.gaps_on:
-            self._open_gap(canv)
 
     def cancel(self, canv, mark: int) -> None:
         """The flowable did not fit: remove its marked content."""
@@ -192,24 +186,6 @@ class Tagging:
         if self.open is not None and self.open[0] is not node:
             self.end(canv)
             self.begin(canv, node)
-
-    @contextmanager
-    def gaps(self, canv):
-        """While a flowable that draws several elements of its own draws, what none of them claims (a
-        "(continued)" caption line repeated on a page) is an artifact."""
-        self.gaps_on = True
-        self._open_gap(canv)
-        try:
-            yield
-        finally:
-            self.gaps_on = False
-            if self.gap_open:
-                canv._code.append("EMC")
-                self.gap_open = False
-
-    def _open_gap(self, canv) -> None:
-        canv._code.append("/Artifact <</Type /Pagination>> BDC")
-        self.gap_open = True
 
     @contextmanager
     def outside(self, canv, kind: str = "Layout"):
@@ -273,13 +249,6 @@ def tagger(canv) -> Tagging | None:
 def draw_tagged(frame_add, frame, flowable, canv, trySplit):
     """Frame.add with the flowable's content in marked content for its structure element."""
     tags, node = tagger(canv), getattr(flowable, "_struct", None)
-    if tags is not None and getattr(flowable, "_gaps", False):
-        mark = len(canv._code)
-        with tags.gaps(canv):
-            done = frame_add(frame, flowable, canv, trySplit)
-        if not done:
-            del canv._code[mark:]
-        return done
     if tags is None or node is None:
         return frame_add(frame, flowable, canv, trySplit)
     label = getattr(flowable, "_label", None)
@@ -296,7 +265,7 @@ def draw_tagged(frame_add, frame, flowable, canv, trySplit):
 def inherit(original, parts: list) -> list:
     """Split parts keep the structure element (and list label) of the flowable they came from."""
     for part in parts:
-        for attr in ("_struct", "_label", "_gaps"):
+        for attr in ("_struct", "_label"):
             if hasattr(original, attr) and not hasattr(part, attr):
                 setattr(part, attr, getattr(original, attr))
     return parts
@@ -322,71 +291,6 @@ class Described(Flowable):
         text.setFont(self.font, 1)
         text.textOut(self.alt)
         self.canv.drawText(text)
-
-
-class Marked(Flowable):
-    """A flowable drawn by another flowable (not by a frame), in marked content for its element."""
-
-    def __init__(self, inner, node: Node):
-        super().__init__()
-        self.inner, self.node = inner, node
-
-    def wrap(self, avail_width, avail_height):
-        self.width, self.height = self.inner.wrap(avail_width, avail_height)
-        return self.width, self.height
-
-    def getSpaceBefore(self):
-        return self.inner.getSpaceBefore()
-
-    def getSpaceAfter(self):
-        return self.inner.getSpaceAfter()
-
-    def drawOn(self, canvas, x, y, _sW=0):
-        tags = tagger(canvas)
-        if tags is not None:
-            tags.begin(canvas, self.node)
-        self.inner.drawOn(canvas, x, y, _sW)
-        if tags is not None:
-            tags.end(canvas)
-
-
-def tag_paged_table(tags: Tagging, paged, t: Table) -> None:
-    """Tag a table laid out a page at a time (pdf_tables.PagedTable): THead/TBody → TR → TH/TD, and every
-    ReportLab table made for a part of it maps its rows back to them."""
-    cells, layout = paged.cells, paged.cells.layout
-    head = tags.current.add(PARTS["head"]) if layout.header_rows else None
-    header = [[None] * layout.columns for _ in range(layout.header_rows)]
-    trs = [head.add(PARTS["row"]) for _ in range(layout.header_rows)]
-    for h in layout.head:
-        attrs = {"Scope": "Column", **({"ColSpan": h.colspan} if h.colspan > 1 else {}),
-                 **({"RowSpan": h.rowspan} if h.rowspan > 1 else {})}
-        header[h.row][h.col] = trs[h.row].add(PARTS["header"], attrs=attrs, lang=language(h.text))
-    body = tags.current.add(PARTS["rows"])
-    rows = [_body_row(body.add(PARTS["row"]), row, texts, layout.columns)
-            for row, texts in zip(t.body_rows, layout.body_texts)]
-    make = cells.table
-
-    def table(start: int, stop: int, split_in_row: int = 0):
-        part = make(start, stop, split_in_row)
-        nodes = header + rows[start:stop]
-        tags.table(part, {id(r): n for r, n in zip(part._cellvalues, nodes)})
-        return part
-    cells.table = table
-    paged._gaps = True
-
-
-def _body_row(tr: Node, row, texts, columns: int) -> list:
-    if row.group:
-        attrs = {"Scope": "Row", **({"ColSpan": columns} if columns > 1 else {})}
-        return [tr.add(PARTS["header"], attrs=attrs, lang=language(texts[0]))] + [None] * (columns - 1)
-    out = []
-    for cell, text in zip(row.cells[:columns], texts):
-        if not cell.colspan:
-            out.append(None)
-            continue
-        attrs = {"ColSpan": cell.colspan} if cell.colspan > 1 else {}
-        out.append(tr.add(PARTS["cell"], attrs=attrs, lang=language(text)))
-    return out + [None] * (columns - len(out))
 
 
 class _Cells(TableRenderCB):
@@ -480,3 +384,26 @@ def describe_links(tags: Tagging, doc) -> None:
         inlines(note)
     if doc.meta.publisher_url:
         tags.link(doc.meta.publisher_url, f"{doc.meta.publisher or 'Publisher'} website")
+
+
+def table_grid(tags: Tagging, rows: list, table: Table) -> dict[int, list]:
+    """THead/TBody → TR → TH/TD elements for a model table whose ReportLab rows are `rows`."""
+    grid: dict[int, list] = {}
+    nh = len(table.header_rows)
+    head = tags.current.add(PARTS["head"]) if nh else None
+    body = tags.current.add(PARTS["rows"])
+    for r, (row, cells) in enumerate(zip(table.header_rows + table.body_rows, rows)):
+        tr = (head if r < nh else body).add(PARTS["row"])
+        nodes = []
+        for cell in row.cells:
+            if not cell.colspan:
+                nodes.append(None)
+                continue
+            kind = PARTS["header"] if r < nh or row.group else PARTS["cell"]
+            attrs = {"Scope": "Row" if row.group else "Column"} if kind == PARTS["header"] else {}
+            span = len(cells) if row.group else cell.colspan
+            if span > 1:
+                attrs["ColSpan"] = span
+            nodes.append(tr.add(kind, attrs=attrs, lang=language(str(cell.value or ""))))
+        grid[id(cells)] = nodes
+    return grid
