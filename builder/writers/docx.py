@@ -121,6 +121,9 @@ class _Writer:
                 raise TypeError(f"unhandled block {b!r}")
 
     def title_page(self, meta) -> None:
+        from builder.writers import cover
+        if cover.wanted(self.style):  # logo, colour band or publisher block from the style
+            return cover.docx_title_page(self, meta)
         d = self.docx
         for _ in range(4):
             d.add_paragraph()
@@ -207,7 +210,7 @@ class _Writer:
         # "Table 6.2." as text and the last part as a SEQ field restarting at it, so Word and LibreOffice
         # (which recompute SEQ fields) both print the builder's number
         prefix, _dot, last = number.rpartition(".")
-        p.add_run(f"{kind} {prefix + '.' if prefix else ''}")
+        p.add_run(f"{self.doc.labels[kind.lower()]} {prefix + '.' if prefix else ''}")
         self.seq[kind] += 1
         restart = f" \\r {last}" if prefix else ""
         _ooxml.add_field(p, f"SEQ {kind}{restart} \\* ARABIC", last)
@@ -222,7 +225,7 @@ class _Writer:
         if notes:
             self.para("Source", notes)
         if source:
-            p = self.para("Source", "Source: " + source)
+            p = self.para("Source", f"{self.doc.labels['source']}: {source}")
             if url:
                 p.add_run(" (")
                 _ooxml.hyperlink(p, url, url)
@@ -235,7 +238,7 @@ class _Writer:
     def figure(self, f: Figure) -> None:
         self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"), f.id)
         if f.chart is None:
-            self.para("Source", f"[Chart not shown: {f.missing_note}]")
+            self.para("Source", f"[{self.doc.labels['chart_not_shown']}: {f.missing_note}]")
             return
         p = self.docx.add_paragraph()
         p.paragraph_format.keep_with_next = True
@@ -307,6 +310,20 @@ def _core_properties(docx, meta) -> None:
     cp.revision, cp.created, cp.modified, cp.last_printed = 1, when, when, when
 
 
+def _language(docx, tag: str) -> None:
+    """The document language on the default run properties and on every style that names one (spelling, hyphenation)."""
+    styles = docx.styles.element
+    rpr = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    if rpr.find(qn("w:lang")) is None:
+        rpr.append(OxmlElement("w:lang"))
+    for lang in styles.iter(qn("w:lang")):
+        lang.set(qn("w:val"), tag)
+    from builder.labels import primary
+    tab_stop = docx.settings.element.find(qn("w:defaultTabStop"))
+    if primary(tag) != "en" and tab_stop is not None:  # hyphenate as the PDF does (English layout unchanged)
+        tab_stop.addnext(OxmlElement("w:autoHyphenation"))
+
+
 def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:
     """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result."""
     docx, own_heads = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
@@ -319,6 +336,7 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     writer.notes.finish()
     _ooxml.order_table_properties(docx.element.body)
     _settings(docx, doc.meta.language)
+    _language(docx, doc.meta.language)
     _title_page_only_first(docx)
     docx_fonts.embed(docx, [style.body, style.heading])
     _core_properties(docx, doc.meta)

@@ -315,6 +315,9 @@ class _Writer:
                 raise TypeError(f"unhandled block {b!r}")
 
     def title_page(self, meta) -> list[Flowable]:
+        from builder.writers import cover
+        if cover.wanted(self.style):  # logo, colour band or publisher block from the style
+            return cover.pdf_title_page(self, meta)
         s, leaf = self.s, self.tags.leaf
         out: list[Flowable] = [Spacer(1, 40 * mm), leaf(Paragraph(escape(meta.title), s.title), "Title", meta.title),
                                leaf(Paragraph(escape(", ".join(a.name for a in meta.authors)), s.center), "P"),
@@ -402,19 +405,20 @@ class _Writer:
         return [PageBreak(), heading, toc]
 
     def figure(self, f: Figure) -> list[Flowable]:
-        leaf = self.tags.leaf
-        cap = leaf(Paragraph(f'<a name="{f.id}"/>Figure {escape(f.number)}. ' + _markup(f.caption, self.accent),
-                             self.s.caption), tagging.PARTS["caption"], inline_text(f.caption))
+        leaf, labels = self.tags.leaf, self.doc.labels
+        cap = leaf(Paragraph(f'<a name="{f.id}"/>{escape(labels["figure"])} {escape(f.number)}. '
+                             + _markup(f.caption, self.accent), self.s.caption),
+                   tagging.PARTS["caption"], inline_text(f.caption))
         if f.chart is None:
-            note = leaf(Paragraph(escape(f"[Chart not shown: {f.missing_note}]"), self.s.source), "P")
+            note = leaf(Paragraph(escape(f"[{labels['chart_not_shown']}: {f.missing_note}]"), self.s.source), "P")
             return [KeepTogether([cap, note])]
         from builder.charts import lazy_drawing
         drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)
         parts: list[Flowable] = [cap, drawing]
         if f.source:
-            parts.append(leaf(Paragraph("Source: " + escape(f.source), self.s.source), tagging.PARTS["source"],
-                              f.source))
+            parts.append(leaf(Paragraph(escape(f"{labels['source']}: {f.source}"), self.s.source),
+                              tagging.PARTS["source"], f.source))
         return [KeepTogether(parts)]
 
     def table(self, t: Table) -> list[Flowable]:
@@ -441,6 +445,8 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     key = style.heading.key
     register_svg_fonts(style, {"regular": f"{key}-regular", "bold": f"{key}-bold"})
     styles = _Styles(style, body, head)
+    from builder.labels import hyphenate
+    hyphenate([styles.body, styles.item, styles.note], doc.meta.language)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
     tags = tagging.Tagging(doc.meta.language, {i: inline_text(n) for i, n in doc.footnotes.items()})
