@@ -89,6 +89,8 @@ class TableMeta(_Schema):
     columns: list[ColumnSpec] = Field(min_length=1)
     header_groups: list[list[HeaderGroup]] = Field(default_factory=list)
     row_group: str = ""
+    partition: str = Field("", description="A column splitting the table into parts that a parameter selects "
+                                           "(one region each): keys need to be unique only within a part.")
     checks: list[CheckSpec] = Field(default_factory=list)
     sheet: str = Field("", description="For XLSX data: the sheet name.")
 
@@ -124,6 +126,8 @@ class ChartSpec(_Schema):
     description: str = ""
     source: str = Field("", description="Source line under the figure; defaults to the table's source.")
     missing_data: str = ""
+    where: dict[str, Value | list[Value]] = Field(default_factory=dict, description="Only the rows whose column "
+                                                  "has this value (or one of these); values may use {{ params.x }}.")
 
     @property
     def pinned(self) -> bool:
@@ -372,7 +376,7 @@ def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dic
 def _check_meta(meta: TableMeta, rel: str) -> None:
     names = [c.name for c in meta.columns]
     known = set(names)
-    wanted = [meta.key, meta.row_group] + [c.uncertain for c in meta.columns]
+    wanted = [meta.key, meta.row_group, meta.partition] + [c.uncertain for c in meta.columns]
     wanted += [n for row in meta.header_groups for g in row for n in g.columns]
     wanted += [n for c in meta.checks for n in (c.share, c.part, c.total, *c.parts, c.growth, c.of)]
     missing = sorted({n for n in wanted if n and n not in known})
@@ -452,10 +456,10 @@ def _typed_rows(raw: list[list[str]], lines: list[int], meta: TableMeta, rel: st
                 errors.append(BuildError(f"column '{col.name}': {e}", Source(rel, line, i),
                                          f"write a plain {col.type} such as 1234.5 (no spaces, no thousands separators), "
                                          "or leave the field empty for a missing value"))
-        key = row.get(meta.key)
+        key = (row.get(meta.partition), row.get(meta.key)) if meta.partition else row.get(meta.key)
         if meta.key in row and key in seen:
-            errors.append(BuildError(f"duplicate key {key!r} in column '{meta.key}' (first on line {seen[key]})",
-                                     Source(rel, line), "each row needs a unique key"))
+            errors.append(BuildError(f"duplicate key {row.get(meta.key)!r} in column '{meta.key}' "
+                                     f"(first on line {seen[key]})", Source(rel, line), "each row needs a unique key"))
         seen.setdefault(key, line)
         rows.append(row)
     if errors:

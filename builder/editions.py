@@ -32,6 +32,7 @@ class Checklist:
     charts_fixed: list[dict] = field(default_factory=list)     # {chart, years}
     pinned: list[dict] = field(default_factory=list)           # {location, year}: fixed years in chapter code
     todo: list[str] = field(default_factory=list)              # other things to do by hand
+    revisions: Path | None = None                              # the first revisions record of the new edition
     error: str = ""                                            # the project does not build (after the bump)
 
     def text(self) -> str:
@@ -56,6 +57,8 @@ class Checklist:
         out += [f"[ ] {item}" for item in self.todo]
         if len(out) == 4:
             out.append("nothing to do")
+        if self.revisions:
+            out.append(f"\nrevisions record: {self.revisions} (rewritten by every build)")
         return "\n".join(out)
 
 
@@ -204,6 +207,12 @@ def _check(root: Path, checklist: Checklist) -> None:
                                 "accepted": (c.source.path, c.text) in accepted} for c in result.failed_claims]
     checklist.pinned = [{"location": str(src), "year": y}
                         for src, y in pinned_years(root, result.project.spec.chapters, result.dataset.tables)]
+    from builder import revisions
+    record = revisions.for_build(result)
+    if record is not None:
+        (root / "build").mkdir(exist_ok=True)
+        name = f"{result.project.spec.output_name}.revisions.json"
+        checklist.revisions = revisions.write(record, root / "build" / name)
     year_keyed = {t.id for t in result.dataset.tables.values() if t.column(t.meta.key).type == "year"}
     checklist.stale = [s for s in stale_tables(result) if s["table"] in year_keyed]  # a row number is no year
     for chart_id, spec in result.dataset.charts.items():

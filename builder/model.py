@@ -206,6 +206,19 @@ class TableOfContents:
 
 
 @dataclass(frozen=True, slots=True)
+class ListOfCaptions:
+    """The list of tables (kind "Table") or of figures (kind "Figure") with their pages, after the contents."""
+
+    kind: str
+    title: str
+
+
+def caption_key(kind: str, block_id: str) -> str:
+    """The key of a table's or figure's caption in page maps and bookmarks ("table-trade-kz")."""
+    return f"{kind.lower()}-{block_id}"
+
+
+@dataclass(frozen=True, slots=True)
 class PageBreak:
     pass
 
@@ -242,7 +255,7 @@ class TitlePage:
 
 
 Block = (Heading | Paragraph | BulletList | OrderedList | Definitions | Quote | Table | Figure
-         | TableOfContents | PageBreak | TitlePage)
+         | TableOfContents | ListOfCaptions | PageBreak | TitlePage)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,8 @@ from dataclasses import replace
 
 from builder.errors import Diagnostics
 from builder.model import (BulletList, Cell, CrossRef, Document, Emphasis, Figure, FootnoteRef, Heading, Inline, Link,
-                           ListItem, OrderedList, Paragraph, Quote, Strong, Superscript, Table, TableOfContents,
-                           TableRow,
-                           inline_text, walk)
+                           ListItem, ListOfCaptions, OrderedList, Paragraph, Quote, Strong, Superscript, Table,
+                           TableOfContents, TableRow, inline_text, walk)
 
 
 def number_document(doc: Document, diag: Diagnostics) -> Document:
@@ -18,7 +17,20 @@ def number_document(doc: Document, diag: Diagnostics) -> Document:
               for b in _number_blocks(doc.blocks)]
     blocks = _resolve_crossrefs(blocks, doc.labels)
     blocks, footnotes = _number_footnotes(blocks, doc.footnotes, diag)
-    return replace(doc, blocks=tuple(blocks), footnotes=footnotes)
+    return replace(doc, blocks=tuple(_caption_lists(blocks, doc.labels)), footnotes=footnotes)
+
+
+def _caption_lists(blocks, labels) -> list:
+    """A list of tables and a list of figures after the table of contents, when the report has any."""
+    present = {"Table": any(isinstance(b, Table) and b.id for b in walk(tuple(blocks))),
+               "Figure": any(isinstance(b, Figure) and b.id for b in walk(tuple(blocks)))}
+    out = []
+    for block in blocks:
+        out.append(block)
+        if isinstance(block, TableOfContents):
+            out += [ListOfCaptions(kind, labels[f"list_of_{kind.lower()}s"])
+                    for kind, yes in present.items() if yes]
+    return out
 
 
 def _number_blocks(blocks) -> list:

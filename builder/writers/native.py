@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 from builder.formatting import format_cell
-from builder.model import (BulletList, Definitions, Document, Figure, Heading, OrderedList, Paragraph, Quote, Table,
-                           inline_text)
+from builder.model import (BulletList, Definitions, Document, Figure, Heading, ListOfCaptions, OrderedList, Paragraph,
+                           Quote, Table, inline_text, walk)
 
 
 def dump(doc: Document) -> str:
     lines: list[str] = []
     for block in doc.blocks:
+        if isinstance(block, ListOfCaptions):
+            lines.append(f"{block.title}:")
+            lines.extend(f"  {block.kind} {b.number}. {inline_text(b.caption)}" for b in walk(doc.blocks)
+                         if isinstance(b, (Table, Figure)) and type(b).__name__ == block.kind and b.id)
+            continue
         _block(block, lines, 0, doc.meta.locale)
     for n, (note_id, inlines) in enumerate(doc.footnotes.items(), start=1):
         lines.append(f"Footnote {n} [{note_id}]: {inline_text(inlines)}")
