@@ -69,7 +69,7 @@ class _Writer:
         out = []
         for k, node in enumerate(nodes):
             if isinstance(node, FootnoteRef) and k and isinstance(nodes[k - 1], FootnoteRef):
-                out.append("<sup>,</sup>")  # adjacent marks: "44,45", not "4445"
+                out.append('<sup class="note-sep">,</sup>')  # adjacent marks: "44,45", not "4445"
             out.append(self.inline(node))
         return "".join(out)
 
@@ -221,16 +221,13 @@ class _Writer:
     def cell(self, cell: Cell, header: bool, row_head: bool) -> str:
         attrs = "".join(f' {name}="{n}"' for name, n in (("colspan", cell.colspan), ("rowspan", cell.rowspan))
                         if n > 1)
-        if cell.kind in ("number", "year") and not header:
-            attrs += ' class="num"'
         text = _e(format_cell(cell, self.locale))
         if header and cell.note is not None:
             text += self.note_mark(cell.note)
-        if header:
-            return f'<th scope="col"{attrs}>{text}</th>'
-        if row_head:
-            return f'<th scope="row"{attrs}>{text}</th>'
-        return f"<td{attrs}>{text}</td>"
+        if header or row_head:
+            return f'<th scope="{"col" if header else "row"}"{attrs}>{text}</th>'
+        number = ' class="num"' if cell.kind in ("number", "year") else ""
+        return f"<td{attrs}{number}>{text}</td>"
 
     def source(self, notes: str, source: str, url: str = "") -> str:
         out = f'<p class="source">{_e(notes)}</p>\n' if notes else ""
@@ -357,10 +354,12 @@ figure svg {{ display: block; width: 100%; height: auto; }}
 figure svg * {{ stroke-linejoin: round; stroke-linecap: butt; }}
 .missing {{ font-style: italic; }}
 a.noteref {{ text-decoration: none; }}
-section.endnotes {{ font-size: {s("note")}pt; border-top: 0.5pt solid {c("rule")}; margin-top: 3em; }}
+section.endnotes {{ font-size: {s("note")}pt; border-top: 0.5pt solid {c("rule")}; margin-top: 3em;
+  overflow-wrap: break-word; }}
 section.endnotes p {{ text-align: left; }}
 @media print {{
   body {{ max-width: none; padding: 0; }}
+  table.data thead th, table.data tr.group th {{ -webkit-print-color-adjust: exact; }}
   h1, .page-break {{ break-before: page; }}
   .title-page {{ break-after: page; }}
   figure, table.data tr {{ break-inside: avoid; }}
