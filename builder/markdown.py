@@ -115,7 +115,7 @@ class _Reader:
                 if node.markup == "autolink":  # print the address as written, not percent-decoded
                     return [Link(href, (Text(_display_url(href)),))]
                 if href.startswith("#"):  # [table](#trade-2017) → "table 6.1.2", numbered by transforms
-                    return [CrossRef(href[1:], _plain(self.inlines(node)))]
+                    return [CrossRef(href[1:], _plain(self.inlines(node)), self.where(parent))]
                 return [Link(href, self.inlines(node))]
             case "image":
                 return [Text(node.content)]
