@@ -215,6 +215,8 @@ def _plain(inlines: tuple[Inline, ...]) -> str:
 def _merge_text(inlines: list[Inline]) -> list[Inline]:
     out: list[Inline] = []
     for node in inlines:
+        if node == Text(""):
+            continue  # markdown-it leaves empty text around nested emphasis ("***both***")
         if isinstance(node, Text) and out and isinstance(out[-1], Text):
             out[-1] = Text(out[-1].text + node.text)
         else:
