@@ -326,6 +326,7 @@ h1 {{ font-size: {s("h1")}pt; margin-top: 2.5em; }} h2 {{ font-size: {s("h2")}pt
 h3 {{ font-size: {s("h3")}pt; margin-top: 1.4em; }}
 p {{ text-align: justify; hyphens: auto; margin: 0 0 0.5em; }}
 a {{ color: {c("accent")}; }}
+sup {{ line-height: 0; }}
 .title-page {{ text-align: center; margin: 3em 0 4em; }}
 .title-page p {{ text-align: center; }}
 .report-title {{ font-size: 26pt; font-weight: bold; color: {c("accent")}; line-height: 1.2; margin: 1em 0 0.6em; }}
@@ -338,7 +339,7 @@ ol.labelled .label, ul.labelled .label {{ font-weight: normal; }}
 blockquote {{ margin: 0.8em 2em; }}
 dl {{ display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1.2em; }} dd {{ margin: 0; }}
 .table-wrap {{ overflow-x: auto; margin: 1.2em 0; }}
-table.data {{ border-collapse: collapse; font-size: {s("table")}pt; }}
+table.data {{ border-collapse: collapse; width: 100%; font-size: {s("table")}pt; }}
 table.data caption {{ caption-side: top; text-align: left; font-size: {s("caption")}pt; font-weight: bold;
   margin-bottom: 0.4em; }}
 caption .label, figcaption .label {{ font-weight: bold; }}
