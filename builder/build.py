@@ -2,12 +2,12 @@
 Outputs are written beside their targets and moved into place only when every stage succeeded."""
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from builder.accessibility import check_accessibility
 from builder.charts import ChartStats, render_charts
 from builder.data import Dataset, load_dataset
 from builder.errors import BuildError, Diagnostics
@@ -64,6 +64,7 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     rendered = clock("templates", render_all, project, dataset)
     doc = clock("markdown", assemble, project, rendered, dataset)
     doc = clock("transforms", number_document, doc, diag)
+    clock("accessibility", check_accessibility, doc, dataset, diag)
     result = BuildResult(project, doc, diag, [c for r in rendered for c in r.claims],
                          sum(r.statements for r in rendered), timings=timings, dataset=dataset)
     result.style = style
@@ -158,16 +159,21 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FO
           force: bool = False) -> BuildResult | UpToDate:
     """Build the project's outputs; on any error nothing in `out_dir` is replaced."""
     from builder import uptodate
+    from builder.staging import OutputLock
     root = root.resolve()
     out_dir = (out_dir or root / "build").resolve()
-    key = uptodate.fingerprint(root, formats) if (root / "report.yaml").exists() else ""
-    state = None if force or not key else uptodate.up_to_date(out_dir, key)
-    if state is not None:
-        return UpToDate({k: Path(v) for k, v in state["outputs"].items()}, state["pages"])
-    result = _build(root, out_dir, formats, progress)
-    if key:
-        uptodate.record(out_dir, key, result.outputs, result.pages)
-    return result
+    with OutputLock(out_dir, progress):  # one build at a time writes into a folder
+        key = uptodate.fingerprint(root, formats) if (root / "report.yaml").exists() else ""
+        state = None if force or not key else uptodate.up_to_date(out_dir, key)
+        if state is not None:
+            return UpToDate({k: Path(v) for k, v in state["outputs"].items()}, state["pages"])
+        result = _build(root, out_dir, formats, progress)
+        if key:
+            try:
+                uptodate.record(out_dir, key, result.outputs, result.pages)
+            except OSError:
+                pass  # the outputs are in place; without the record the next build just runs again
+        return result
 
 
 def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress) -> BuildResult:
@@ -179,44 +185,34 @@ def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress) -> Bui
 
 
 def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...], progress) -> BuildResult:
-    project = result.project
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Every output under a temporary name in the locked folder, moved into place only when all are written."""
+    from builder.staging import Staging
     clock = _Clock(result.timings, progress)
     clock("glyphs", check_glyphs, result)
-    name = project.spec.output_name
-    staged: dict[str, tuple[Path, Path]] = {}
-    office = _start_office(result) if "docx" in formats else None
-    try:
-        heading_pages = {}
-        if "pdf" in formats or "docx" in formats:
-            pdf_tmp = out_dir / f".{name}.pdf.tmp"
-            pages, heading_pages = clock("pdf", _write_pdf, result, pdf_tmp)
-            result.pages["pdf"] = pages
-            result.toc_pages_from = "pdf"
-            if "pdf" in formats:
-                staged["pdf"] = (pdf_tmp, out_dir / f"{name}.pdf")
-            else:
-                pdf_tmp.unlink(missing_ok=True)
-        if "docx" in formats:
-            docx_tmp = out_dir / f".{name}.docx.tmp"
-            clock("charts (raster)", result.charts.wait, "all")
-            clock("docx", _write_docx, result, docx_tmp, heading_pages, progress, office)
-            staged["docx"] = (docx_tmp, out_dir / f"{name}.docx")
-        if "html" in formats:
-            staged["html"] = (out_dir / f".{name}.html.tmp", out_dir / f"{name}.html")
-            clock("html", _write_html, result, staged["html"][0], out_dir / ".cache" / "fonts")
-    except BaseException:
-        for tmp, _final in staged.values():
-            tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        if office is not None:
-            office.__exit__(None, None, None)
-    for fmt, (tmp, final) in staged.items():
-        os.replace(tmp, final)
-        result.outputs[fmt] = final
-    from builder.report import write_report
-    result.outputs["report"] = write_report(result, out_dir / f"{name}.report.json")
+    name = result.project.spec.output_name
+    with Staging(out_dir, progress) as staging:
+        office = _start_office(result) if "docx" in formats else None
+        try:
+            heading_pages = {}
+            if "pdf" in formats or "docx" in formats:
+                pdf_tmp = staging.temp(f"{name}.pdf", publish="pdf" in formats)
+                pages, heading_pages = clock("pdf", _write_pdf, result, pdf_tmp)
+                result.pages["pdf"] = pages
+                result.toc_pages_from = "pdf"
+            if "docx" in formats:
+                docx_tmp = staging.temp(f"{name}.docx")
+                clock("charts (raster)", result.charts.wait, "all")
+                clock("docx", _write_docx, result, docx_tmp, heading_pages, progress, office)
+            if "html" in formats:
+                clock("html", _write_html, result, staging.temp(f"{name}.html"), out_dir / ".cache" / "fonts")
+        finally:
+            if office is not None:
+                office.__exit__(None, None, None)
+        result.outputs.update({fmt: out_dir / f"{name}.{fmt}" for fmt in ("pdf", "docx", "html") if fmt in formats})
+        from builder.report import write_report
+        write_report(result, staging.temp(f"{name}.report.json"))
+        result.outputs["report"] = out_dir / f"{name}.report.json"
+        staging.commit()
     return result
 
 

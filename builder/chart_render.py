@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import matplotlib
 
@@ -11,6 +12,7 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from builder.formatting import format_number  # noqa: E402
+from builder.staging import temp_path  # noqa: E402
 
 
 def _setup(job) -> None:
@@ -85,6 +87,9 @@ def _save(fig, job, part: str) -> None:
         outputs.append((job.png, {"format": "png", "dpi": 300, "metadata": {"Software": None},
                                   "pil_kwargs": {"compress_level": 1}}))  # zlib dominated the PNG time
     for path, kwargs in outputs:
-        tmp = f"{path}.tmp"
-        fig.savefig(tmp, **kwargs)
-        os.replace(tmp, path)
+        tmp = temp_path(Path(path))  # unique: two builds may render the same chart at once
+        try:
+            fig.savefig(tmp, **kwargs)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)

@@ -84,12 +84,17 @@ def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
     return rows
 
 
-def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Source) -> None:
+def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Source, node=None) -> None:
+    """Every column the chart names is in its table; a missing one is reported at its own line."""
+    from builder.yamlfile import node_line
     names = [c.name for c in table.meta.columns]
-    bad = [c for c in [spec.x, *spec.series] if c not in names]
+    fields = [(("x",), spec.x)] + [(("series", i), s) for i, s in enumerate(spec.series)]
+    bad = [(loc, c) for loc, c in fields if c not in names]
     if bad:
-        raise BuildError(f"chart '{chart_id}': table '{spec.table}' has no column {', '.join(map(repr, bad))}",
-                         where, f"columns of {spec.table}: {', '.join(names)}")
+        line = node_line(node, bad[0][0]) if node is not None else where.line
+        raise BuildError(f"chart '{chart_id}': table '{spec.table}' has no column "
+                         f"{', '.join(repr(c) for _loc, c in bad)}", Source(where.path, line),
+                         f"columns of {spec.table}: {', '.join(names)}")
 
 
 def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cache: Path, locale: str) -> Job:
@@ -98,7 +103,7 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
         raise BuildError(f"chart '{chart_id}': unknown table '{spec.table}'", where,
                          f"known tables: {', '.join(sorted(dataset.tables))}")
     table = dataset.tables[spec.table]
-    _check_columns(chart_id, spec, table, where)
+    _check_columns(chart_id, spec, table, where, dataset.chart_nodes.get(chart_id))
     rows = _rows(spec, table)
     labels = [table.column(s).label or s for s in spec.series]
     chart = style.spec.chart
@@ -145,6 +150,8 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
         return result, stats
     cache.mkdir(parents=True, exist_ok=True)
     _prune(cache, {Path(c.svg_path).stem for c in result.values() if c})
+    from builder.staging import sweep
+    sweep(cache)  # temporary files of builds that were killed
     stats.rendered = len({j.chart_id for j in vector + pngs})
     if len(vector) + len(pngs) > 1 and (os.cpu_count() or 1) > 1:
         stats.pending = Rendering(vector, pngs)
@@ -209,9 +216,13 @@ def load_drawing(svg_path: str, width: float):
     except (OSError, pickle.PickleError, EOFError, AttributeError):
         from svglib.svglib import svg2rlg
         drawing = svg2rlg(svg_path)
-        tmp = parsed.with_suffix(".rlg.tmp")
-        tmp.write_bytes(pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, parsed)
+        from builder.staging import temp_path
+        tmp = temp_path(parsed)
+        try:
+            tmp.write_bytes(pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, parsed)
+        finally:
+            tmp.unlink(missing_ok=True)
     return _scaled(drawing, width)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -15,9 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from builder.errors import BuildError, BuildErrors, Diagnostics
 from builder.model import Source
+from builder.paths import project_file
 from builder.yamlfile import load_model
 
 Value = int | float | str | bool | None
+TABLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # the documented id rule (docs/project-format.md)
+MAX_CELL = 10_000  # characters in one cell: more than a printed page holds
 
 
 class _Schema(BaseModel):
@@ -196,6 +200,7 @@ class Dataset:
     charts: dict[str, ChartSpec]
     files: dict[str, bytes] = field(default_factory=dict)
     chart_lines: dict[str, int] = field(default_factory=dict)
+    chart_nodes: dict[str, object] = field(default_factory=dict)  # YAML node of each chart spec, for its lines
 
     def table(self, table_id: str) -> DataTable:
         if table_id not in self.tables:
@@ -220,16 +225,17 @@ def load_dataset(root: Path, diagnostics: Diagnostics) -> Dataset:
         except BuildError as e:
             errors.append(e)
     lists = _load_lists(root, diagnostics, errors)
-    charts, chart_lines = _load_charts(root, diagnostics, errors)
+    charts, chart_lines, chart_nodes = _load_charts(root, diagnostics, errors)
     if errors:
         raise BuildErrors(errors)
-    return Dataset(tables, lists, charts, files, chart_lines)
+    return Dataset(tables, lists, charts, files, chart_lines, chart_nodes)
 
 
 def _load_lists(root: Path, diagnostics: Diagnostics, errors: list[BuildError]) -> dict[str, ListSpec]:
     lists = {}
     for path in sorted((root / "data" / "lists").glob("*.yaml")):
         try:
+            project_file(root, path, f"data/lists/{path.name}")
             lists[path.stem] = load_model(ListSpec, path, f"data/lists/{path.name}", diagnostics)
         except BuildErrors as e:
             errors.extend(e.errors)
@@ -244,37 +250,52 @@ class _Charts(BaseModel):
 
 
 def _load_charts(root: Path, diagnostics: Diagnostics, errors: list[BuildError]
-                 ) -> tuple[dict[str, ChartSpec], dict[str, int]]:
-    """Chart specs by id, and the line of each in data/charts.yaml."""
+                 ) -> tuple[dict[str, ChartSpec], dict[str, int], dict[str, object]]:
+    """Chart specs by id, the line of each in data/charts.yaml and its YAML node."""
     from pydantic import ValidationError
 
     from builder.yamlfile import node_line, read_yaml
     path = root / "data" / "charts.yaml"
     if not path.exists():
-        return {}, {}
+        return {}, {}, {}
+    try:
+        project_file(root, path, "data/charts.yaml")
+    except BuildError as e:
+        errors.append(e)
+        return {}, {}, {}
     data, node = read_yaml(path, "data/charts.yaml")
     lines = {k.value: k.start_mark.line + 1 for k, _v in getattr(node, "value", []) if hasattr(k, "value")}
+    nodes = {k.value: v for k, v in getattr(node, "value", []) if hasattr(k, "value")}
     try:
-        return _Charts.model_validate({"charts": data or {}}).charts, lines
+        return _Charts.model_validate({"charts": data or {}}).charts, lines, nodes
     except ValidationError as e:
         for err in e.errors():
             loc = tuple(err["loc"])[1:]
             where = ".".join(map(str, loc))
             errors.append(BuildError(f"{where}: {err['msg']}", Source("data/charts.yaml", node_line(node, loc)),
                                      "see docs/project-format.md, section Charts"))
-        return {}, {}
+        return {}, {}, {}
 
 
 def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dict[str, bytes]) -> DataTable:
     """data/<id>.yaml + its CSV (or XLSX) → DataTable with typed, validated values."""
     table_id = meta_path.stem
     meta_rel = f"data/{meta_path.name}"
+    project_file(root, meta_path, meta_rel)
+    if not TABLE_ID.match(table_id):
+        raise BuildError(f"table id '{table_id}' breaks the id rule", Source(meta_rel),
+                         "name data files with lowercase letters, digits and '-' only, e.g. trade-kz-to-ru.yaml")
     meta = load_model(TableMeta, meta_path, meta_rel, diagnostics)
     _check_meta(meta, meta_rel)
     data_path, raw_rows, lines = _read_rows(root, meta_path, meta)
     rel = f"data/{data_path.name}"
     files[rel] = data_path.read_bytes()
-    _check_header(raw_rows[0] if raw_rows else [], meta, rel, meta_rel)
+    if not raw_rows:
+        raise BuildError("the file is empty", Source(rel), f"write the header and the table's rows into {rel}")
+    _check_header(raw_rows[0], meta, rel, meta_rel)
+    if len(raw_rows) < 2:
+        raise BuildError("no data rows: the file has only its header", Source(rel, lines[0]),
+                         f"add the table's rows to {rel} below the header")
     rows = _typed_rows(raw_rows[1:], lines[1:], meta, rel)
     table = DataTable(table_id, meta, rows, rel, meta_rel, lines[1:])
     from builder.validation import validate_table
@@ -297,10 +318,17 @@ def _check_meta(meta: TableMeta, rel: str) -> None:
 def _read_rows(root: Path, meta_path: Path, meta: TableMeta) -> tuple[Path, list[list[str]], list[int]]:
     csv_path = meta_path.with_suffix(".csv")
     xlsx_path = meta_path.with_suffix(".xlsx")
+    if csv_path.exists() and xlsx_path.exists():
+        raise BuildError(f"two data files for table '{meta_path.stem}': {csv_path.name} and {xlsx_path.name}",
+                         Source(f"data/{xlsx_path.name}"),
+                         "keep one of them: the build will not guess which is current")
     if csv_path.exists():
+        project_file(root, csv_path, f"data/{csv_path.name}")
         return csv_path, *_read_csv(csv_path)
     if xlsx_path.exists():
-        return xlsx_path, *_read_xlsx(xlsx_path, meta.sheet)
+        project_file(root, xlsx_path, f"data/{xlsx_path.name}")
+        from builder.xlsx import read_xlsx
+        return xlsx_path, *read_xlsx(xlsx_path, f"data/{xlsx_path.name}", meta.sheet)
     raise BuildError(f"no data file for table '{meta_path.stem}'", Source(f"data/{meta_path.name}"),
                      f"add data/{meta_path.stem}.csv (or .xlsx)")
 
@@ -311,11 +339,13 @@ def _read_csv(path: Path) -> tuple[list[list[str]], list[int]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         raise BuildError("not UTF-8 text", Source(rel), "save the CSV as UTF-8") from e
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # a long cell is judged below, not by csv
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows, lines = [], []
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
+                _check_cell_lengths(row, rel, reader.line_num)
                 rows.append(row)
                 lines.append(reader.line_num)
     except csv.Error as e:
@@ -323,17 +353,12 @@ def _read_csv(path: Path) -> tuple[list[list[str]], list[int]]:
     return rows, lines
 
 
-def _read_xlsx(path: Path, sheet: str) -> tuple[list[list[str]], list[int]]:
-    import openpyxl
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    ws = book[sheet] if sheet else book.worksheets[0]
-    rows, lines = [], []
-    for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        cells = ["" if v is None else str(v) for v in row]
-        if any(c.strip() for c in cells):
-            rows.append(cells)
-            lines.append(i)
-    return rows, lines
+def _check_cell_lengths(row: list[str], rel: str, line: int) -> None:
+    for col, cell in enumerate(row, start=1):
+        if len(cell) > MAX_CELL:
+            raise BuildError(f"a cell of {len(cell):,} characters; a cell may hold {MAX_CELL:,}",
+                             Source(rel, line, col),
+                             "a table cell holds a value or a short text: keep long text in the chapter or the notes")
 
 
 def _check_header(header: list[str], meta: TableMeta, rel: str, meta_rel: str) -> None:

@@ -68,7 +68,7 @@ def archive_edition(root: Path, edition_id: str) -> Path:
     for name in ARCHIVED:
         src = root / name
         if src.is_dir():
-            shutil.copytree(src, tmp / name)
+            shutil.copytree(src, tmp / name, symlinks=True)  # a link is archived as a link, never followed
         elif src.is_file():
             shutil.copy2(src, tmp / name)
     outputs = _build_outputs(root)
@@ -144,6 +144,9 @@ def new_edition(root: Path, new_id: str, date: dt.date | None = None, data_year:
     if new_id == old.id:
         raise BuildError(f"the current edition is already '{new_id}'", Source(REPORT_FILE),
                          "give the new edition's id, e.g. the year and a number: 2020-01")
+    if (root / ARCHIVE_DIR / new_id).exists():
+        raise BuildError(f"edition '{new_id}' was already published: it is archived in {ARCHIVE_DIR}/{new_id}",
+                         Source(f"{ARCHIVE_DIR}/{new_id}"), "give the new edition an id not used before")
     date = date or dt.date.today()
     number = old.number + 1
     year = data_year if data_year is not None else (old.data_year + 1 if old.data_year is not None else None)

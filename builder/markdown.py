@@ -16,13 +16,17 @@ from builder.templates import Rendered
 DIRECTIVE = re.compile(r"^\{(\w+)\}\s*(\S*)\s*$")
 UNNUMBERED = re.compile(r"\s*\{-\}\s*$|\s*\{\.unnumbered\}\s*$")
 DANGLING_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+MAX_INLINE_DEPTH = 20  # emphasis inside emphasis, …
+MAX_DEPTH = 9  # lists and quotes inside each other: Word's list levels end at 9, and so does the page width
 
 
 @lru_cache(maxsize=1)
 def _parser():
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
-    return MarkdownIt("commonmark", {"html": False}).enable("table").use(footnote_plugin)
+    # markdown-it drops the rest of a chapter silently past maxNesting: it is set far above MAX_DEPTH, which is
+    # checked with an error at the line (see _check_depth)
+    return MarkdownIt("commonmark", {"html": False, "maxNesting": 100}).enable("table").use(footnote_plugin)
 
 
 @dataclass
@@ -229,6 +233,33 @@ def parse_chapter(rendered: Rendered, dataset: Dataset) -> ChapterParse:
     from markdown_it.tree import SyntaxTreeNode
     prefix = rendered.path.rsplit("/", 1)[-1].removesuffix(".md")
     reader = _Reader(rendered, dataset, prefix)
-    tree = SyntaxTreeNode(_parser().parse(rendered.markdown))
+    tokens = _parser().parse(rendered.markdown)
+    _check_depth(tokens, rendered)
+    tree = SyntaxTreeNode(tokens)
     reader.out.blocks = reader.blocks(tree.children)
     return reader.out
+
+
+def _check_depth(tokens, rendered: Rendered) -> None:
+    """Lists and quotes nested deeper than MAX_DEPTH are an error at the line where the limit is passed."""
+    depth = 0
+    for token in tokens:
+        if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                where = rendered.source(token.map[0] + 1) if token.map else Source(rendered.path)
+                raise BuildError(f"lists and quotes nested {depth} deep; at most {MAX_DEPTH} levels are printed",
+                                 where, "flatten the list: move the deepest items up a level or into a paragraph")
+        elif token.type in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
+            depth -= 1
+        elif token.type == "inline" and token.children:
+            _check_inline_depth(token, rendered)
+
+
+def _check_inline_depth(token, rendered: Rendered) -> None:
+    """Emphasis, links and the like nested past MAX_INLINE_DEPTH (markdown-it does not bound them) are an error."""
+    deepest = max(child.level for child in token.children)
+    if deepest > MAX_INLINE_DEPTH:
+        where = rendered.source(token.map[0] + 1) if token.map else Source(rendered.path)
+        raise BuildError(f"emphasis or links nested {deepest} deep; at most {MAX_INLINE_DEPTH} levels are allowed",
+                         where, "check the runs of '*', '_' or '[' on this line; escape a literal one as \\*")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from builder.errors import BuildError, Diagnostics
 from builder.model import Author, DocMeta, Source
+from builder.paths import project_file
 from builder.yamlfile import load_model
 
 REPORT_FILE = "report.yaml"
@@ -93,12 +94,32 @@ def load_project(root: Path, diagnostics: Diagnostics) -> Project:
     if not path.exists():
         raise BuildError(f"no {REPORT_FILE} in {root}", Source(str(root)),
                          "run dossier in a report project folder, or pass the folder as PROJECT")
+    project_file(root, path, REPORT_FILE)
     spec = load_model(ReportSpec, path, REPORT_FILE, diagnostics)
     project = Project(root, spec)
     for i, chapter in enumerate(project.chapter_paths):
-        if not chapter.exists():
-            from builder.yamlfile import node_line, read_yaml
-            line = node_line(read_yaml(path, REPORT_FILE)[1], ("chapters", i))
-            raise BuildError(f"chapters[{i}]: chapter file '{spec.chapters[i]}' not found",
-                             Source(REPORT_FILE, line), "create it in chapters/ or fix the name")
+        _check_chapter(project, i, chapter)
     return project
+
+
+def _check_chapter(project: Project, i: int, chapter: Path) -> None:
+    """The chapter exists and is a file of the project: a link to a file outside it is refused at the link, a name
+    that leads out of chapters/ at its line in report.yaml."""
+    import os
+
+    from builder.paths import OUTSIDE_HINT, OutsideProject, resolve_inside
+    from builder.yamlfile import node_line, read_yaml
+    spec, path = project.spec, project.root / REPORT_FILE
+    rel = f"chapters/{spec.chapters[i]}"
+    try:
+        resolve_inside(project.root, chapter, rel)
+    except OutsideProject as e:
+        if os.path.normpath(rel).startswith("chapters" + os.sep):
+            raise BuildError(str(e), Source(rel), OUTSIDE_HINT) from None
+        line = node_line(read_yaml(path, REPORT_FILE)[1], ("chapters", i))
+        raise BuildError(f"chapters[{i}]: {e}", Source(REPORT_FILE, line),
+                         "name a file in chapters/ of the project") from None
+    if not chapter.exists():
+        line = node_line(read_yaml(path, REPORT_FILE)[1], ("chapters", i))
+        raise BuildError(f"chapters[{i}]: chapter file '{spec.chapters[i]}' not found",
+                         Source(REPORT_FILE, line), "create it in chapters/ or fix the name")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,7 +46,6 @@ def stale_tables(result: BuildResult) -> list[dict]:
 
 
 def write_report(result: BuildResult, path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(report_data(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    from builder.staging import write_atomic
+    write_atomic(path, json.dumps(report_data(result), indent=2, ensure_ascii=False) + "\n")
     return path

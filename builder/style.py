@@ -3,18 +3,22 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from builder.errors import BuildError, Diagnostics
+from builder.errors import BuildError, BuildErrors, Diagnostics
 from builder.model import Source
-from builder.yamlfile import load_model
+from builder.yamlfile import load_model, node_line, read_yaml
 
 FACES = ("regular", "bold", "italic", "bold_italic")
 _PKG_FACES = {"regular": "Regular", "bold": "Bold", "italic": "Italic", "bold_italic": "BoldItalic"}
+COLOURS = ("text", "accent", "rule", "table_header", "table_group")
+COLOUR_HINT = "write a colour as '#' and six hex digits, e.g. '#1f4e79'"
 _DEJAVU = {"DejaVuSerif": ("DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Italic", "DejaVuSerif-BoldItalic"),
            "DejaVuSans": ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique")}
 
@@ -37,6 +41,9 @@ class StyleSpec(_Schema):
     sizes: dict[str, float]
     colours: dict[str, str]
     chart: dict = Field(default_factory=dict)
+    pdf_standard: Literal["ua-1", "a-2b"] = Field(
+        "ua-1", description="What the PDF claims: ua-1 (tagged, PDF/UA-1) or a-2b (PDF/UA-1 and PDF/A-2b, with an "
+                            "sRGB output intent, for archives and legal deposit).")
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,10 @@ class Style:
 
     def colour(self, name: str) -> str:
         return self.spec.colours[name]
+
+    @property
+    def pdf_standard(self) -> str:
+        return self.spec.pdf_standard
 
     @property
     def margins_mm(self) -> dict[str, float]:
@@ -115,9 +126,65 @@ def dejavu(name: str) -> Family:
 
 
 def load_style(root: Path, name: str, diagnostics: Diagnostics) -> Style:
+    """The style, checked before anything uses it: colours, font packages (a warning when one is not installed)
+    and font files (a corrupt TTF is an error naming it)."""
+    from builder.paths import project_file
     path = root / "styles" / f"{name}.yaml"
     rel = f"styles/{name}.yaml"
     if not path.exists():
-        default = Path(__file__).parent / "default_style.yaml"
-        return Style(load_model(StyleSpec, default, "builder/default_style.yaml", diagnostics), root, rel)
-    return Style(load_model(StyleSpec, path, rel, diagnostics), root, rel)
+        path, rel = Path(__file__).parent / "default_style.yaml", "builder/default_style.yaml"
+    else:
+        project_file(root, path, rel)
+    style = Style(load_model(StyleSpec, path, rel, diagnostics), root, rel)
+    node = read_yaml(path, rel)[1]
+    errors = _check_colours(style.spec, rel, node)
+    try:
+        _check_fonts(style, root, rel, node, diagnostics)
+    except BuildError as e:
+        errors.append(e)
+    if errors:
+        raise BuildErrors(errors)
+    return style
+
+
+def _check_colours(spec: StyleSpec, rel: str, node) -> list[BuildError]:
+    """Every colour is `#rrggbb` (what ReportLab, Word and matplotlib all read), and the writers' colours exist."""
+    errors = [BuildError(f"colours.{key}: '{value}' is not a colour", Source(rel, node_line(node, ("colours", key))),
+                         COLOUR_HINT) for key, value in spec.colours.items() if not _is_colour(value)]
+    palette = spec.chart.get("palette", [])
+    if not isinstance(palette, list):
+        palette = []
+        errors.append(BuildError("chart.palette: expected a list of colours", Source(rel, node_line(node, ("chart",
+                      "palette"))), COLOUR_HINT))
+    errors += [BuildError(f"chart.palette[{i}]: '{value}' is not a colour",
+                          Source(rel, node_line(node, ("chart", "palette", i))), COLOUR_HINT)
+               for i, value in enumerate(palette) if not _is_colour(value)]
+    missing = [c for c in COLOURS if c not in spec.colours]
+    if missing:
+        errors.append(BuildError(f"colours: missing {', '.join(missing)}", Source(rel, node_line(node, ("colours",))),
+                                 f"the writers use the colours {', '.join(COLOURS)}"))
+    return errors
+
+
+def _is_colour(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", value) is not None
+
+
+def _check_fonts(style: Style, root: Path, rel: str, node, diagnostics: Diagnostics) -> None:
+    from builder.fonts import check_font_file
+    from builder.paths import OUTSIDE_HINT, OutsideProject, relative, resolve_inside
+    for role, spec in style.spec.fonts.items():
+        where = Source(rel, node_line(node, ("fonts", role, "package" if spec.package else "files")))
+        if spec.package and importlib.util.find_spec(spec.package) is None:
+            diagnostics.warn("font", f"font package '{spec.package}' is not installed: fonts.{role} falls back to "
+                             f"{spec.fallback}", where)
+        for face, file in spec.files.items():
+            try:
+                resolve_inside(root, root / "styles" / file, f"styles/{file}")
+            except OutsideProject as e:
+                raise BuildError(f"fonts.{role}.files.{face}: {e}", where, OUTSIDE_HINT) from None
+    for role in ("body", "heading"):
+        if role in style.spec.fonts:
+            for face, file in getattr(style, role).files.items():
+                where = Source(rel, node_line(node, ("fonts", role)))
+                check_font_file(file, where, relative(root.resolve(), Path(file)))

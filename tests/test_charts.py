@@ -9,7 +9,7 @@ from builder.build import UpToDate, build
 def test_cache_and_up_to_date(minimal: Path) -> None:
     charts = minimal / "data" / "charts.yaml"
     charts.write_text(charts.read_text() + "share-chart:\n  title: Share\n  table: partners\n  x: partner\n"
-                      "  series: [value]\n  kind: hbar\n", encoding="utf-8")
+                      "  series: [value]\n  kind: hbar\n  description: Value by partner.\n", encoding="utf-8")
     chapter = minimal / "chapters" / "01-overview.md"
     chapter.write_text(chapter.read_text() + "\n```{figure} share-chart\n```\n", encoding="utf-8")
     first = build(minimal)
@@ -40,7 +40,7 @@ def test_chart_errors_name_the_line_and_the_columns(minimal: Path) -> None:
     charts.write_text(charts.read_text().replace("series: [exports, imports]", "series: [exports, exprots]"))
     with pytest.raises(BuildError) as e:
         build(minimal)
-    assert str(e.value.source) == "data/charts.yaml:1"
+    assert str(e.value.source) == "data/charts.yaml:6"  # the series line, not the chart's first line
     assert "table 'trade' has no column 'exprots'" in e.value.message
     assert "year, exports, imports, share" in e.value.hint
     charts.write_text("bad-chart:\n  title: T\n  kind: pie\n  table: trade\n  x: year\n  series: [exports]\n")

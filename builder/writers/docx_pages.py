@@ -65,7 +65,11 @@ def available() -> bool:
 
 
 class Office:
-    """One headless soffice with a throw-away profile, listening on a private pipe; ended on exit."""
+    """One headless soffice with a throw-away profile, listening on a private pipe; ended on exit.
+
+    soffice runs under a guard (this file run with `--guard`): a process in a session of its own that starts soffice
+    in its process group and holds a pipe from the build. When the build ends in any way, a SIGKILL included, the
+    pipe closes; the guard then ends soffice's whole group and removes the profile."""
 
     def __init__(self, deadline: float, limit: float = TIMEOUT):
         self.deadline, self.limit = deadline, limit
@@ -85,12 +89,14 @@ class Office:
         if not soffice or not python:
             raise Unavailable("soffice or a Python with the uno module not found")
         self.python = python
-        self.profile = tempfile.mkdtemp(prefix="dossier-lo-")
+        sweep_profiles()
+        self.profile = tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-")
         self.pipe = f"dossier_{os.getpid()}_{uuid.uuid4().hex[:12]}"
         args = [soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
                 f"--accept=pipe,name={self.pipe};urp;", f"-env:UserInstallation={Path(self.profile).as_uri()}"]
+        guard = [sys.executable, os.path.abspath(__file__), "--guard", self.profile, *args]
         try:
-            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(guard, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, start_new_session=True)
         except OSError as e:
             self.__exit__(None, None, None)
@@ -126,8 +132,14 @@ class Office:
         import shutil
         import signal
         import subprocess
+        if self.proc is not None and self.proc.stdin is not None:
+            try:  # the guard's signal to end soffice and remove the profile
+                self.proc.stdin.close()
+                self.proc.wait(timeout=15)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         if self.proc is not None and self.proc.poll() is None:
-            try:  # the whole group we started: the soffice wrapper and its soffice.bin
+            try:  # the whole group we started: the guard, the soffice wrapper and its soffice.bin
                 os.killpg(self.proc.pid, signal.SIGTERM)
                 self.proc.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
@@ -138,6 +150,31 @@ class Office:
                     pass
         if self.profile:
             shutil.rmtree(self.profile, ignore_errors=True)
+
+
+PROFILE_PREFIX = "dossier-lo-"
+
+
+def sweep_profiles() -> None:
+    """Remove LibreOffice profiles left by builds that no longer run (`dossier-lo-<pid>-…` in the temp folder)."""
+    import re
+    import shutil
+    import tempfile
+    from pathlib import Path
+    for path in Path(tempfile.gettempdir()).glob(f"{PROFILE_PREFIX}*"):
+        found = re.match(rf"{PROFILE_PREFIX}(\d+)-", path.name)
+        if found and path.is_dir() and not _alive(int(found.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def prestart() -> "Office | None":
@@ -281,5 +318,48 @@ def _uno_main(pipe: str, docx: str, budget: float) -> int:
     return 0
 
 
+def _guard(profile: str, args: list[str]) -> int:
+    """Run soffice in this process group until the build closes our stdin (or dies), then end the group and remove
+    the profile. Standard library only."""
+    import select
+    import shutil
+    import signal
+    import subprocess
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the group's SIGTERM below is for soffice, not for us
+    scratch = os.path.join(profile, "tmp")  # soffice's own temporary files go with the profile
+    os.makedirs(scratch, exist_ok=True)
+    env = dict(os.environ, TMPDIR=scratch, TMP=scratch, TEMP=scratch)
+    child = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=env)
+    while child.poll() is None:
+        ready, _w, _x = select.select([sys.stdin], [], [], 0.5)
+        if ready and not os.read(sys.stdin.fileno(), 4096):
+            break  # EOF: the build is done, or was killed
+    try:
+        os.killpg(0, signal.SIGTERM)
+        child.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    _kill_group_but_me()
+    shutil.rmtree(profile, ignore_errors=True)
+    return 0
+
+
+def _kill_group_but_me() -> None:
+    """SIGKILL every other process of this process group (soffice.bin outlives its wrapper at times)."""
+    import signal
+    me = os.getpid()
+    group = os.getpgid(0)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != me:
+            try:
+                if os.getpgid(int(entry)) == group:
+                    os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--guard":
+        sys.exit(_guard(sys.argv[2], sys.argv[3:]))
     sys.exit(_uno_main(sys.argv[1], sys.argv[2], float(sys.argv[3])))

@@ -239,7 +239,8 @@ class _Writer:
     # figures ------------------------------------------------------------------------------
     def figure(self, f: Figure) -> str:
         anchor = f' id="{self.anchors[id(f)]}"' if id(f) in self.anchors else ""
-        caption = f'<figcaption><span class="label">Figure {_e(f.number)}.</span> {self.inlines(f.caption)}</figcaption>'
+        caption = (f'<figcaption><span class="label">Figure {_e(f.number)}.</span> {self.inlines(f.caption)}'
+                   "</figcaption>")
         if f.chart is None:
             body = f'<p class="missing">[Chart not shown: {_e(f.missing_note)}]</p>\n'
         else:

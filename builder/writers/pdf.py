@@ -2,7 +2,7 @@
 running headers, split tables with repeated headers, landscape pages for wide tables, vector charts."""
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab import rl_config
@@ -29,6 +29,7 @@ from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
                                            FootnoteStore, mark_markup)
+from builder.writers import pdf_tagging as tagging  # noqa: E402
 
 PAGE = A4
 
@@ -127,8 +128,17 @@ class _TOC(RLTOC):
 
     def wrap(self, avail_width, avail_height):
         size = super().wrap(avail_width, avail_height)
+        if getattr(self, "tags", None) is not None:
+            self.tags.table(self._table, self._entry_grid())
         self.canv.setNamedCB("drawTOCEntryEnd", lambda canv, _kind, label: self._entry_end(canv, label, avail_width))
         return size
+
+    def _entry_grid(self) -> dict[int, list]:
+        """Each entry's row → its TOCI element (spacer rows have none)."""
+        items = iter(self.items)
+        def entry(cell) -> bool:
+            return any(isinstance(f, Paragraph) for f in (cell if isinstance(cell, (list, tuple)) else [cell]))
+        return {id(row): [next(items, None) if entry(row[0]) else None] for row in self._table._cellvalues}
 
     def _entry_end(self, canv, label: str, width: float) -> None:
         from ast import literal_eval
@@ -161,9 +171,10 @@ def _label(h: Heading) -> str:
 class _Doc(FootnoteDocTemplate):
     """Page policy: title page, portrait and landscape body pages with header and footer; TOC and outline."""
 
-    def __init__(self, filename: str, store: FootnoteStore, meta, styles: _Styles, style: Style):
+    def __init__(self, filename: str, store: FootnoteStore, meta, styles: _Styles, style: Style,
+                 tags: tagging.Tagging | None = None):
         m = style.margins_mm
-        super().__init__(filename, store, pagesize=PAGE, leftMargin=m["left"] * mm, rightMargin=m["right"] * mm,
+        super().__init__(filename, store, tagging=tags, pagesize=PAGE, leftMargin=m["left"] * mm, rightMargin=m["right"] * mm,
                          topMargin=m["top"] * mm, bottomMargin=m["bottom"] * mm, title=meta.title,
                          author=", ".join(a.name for a in meta.authors), subject=meta.subject,
                          keywords=list(meta.keywords), creator="dossier", producer="dossier (ReportLab)",
@@ -186,6 +197,10 @@ class _Doc(FootnoteDocTemplate):
     def _decorate(self, canv, doc) -> None:
         """Running header (short title, current chapter) and page number, drawn when the page is complete."""
         self.footnote_on_page_end(canv, doc)
+        with self.tagging.artifact(canv) if self.tagging else nullcontext():
+            self._running_head(canv, doc)
+
+    def _running_head(self, canv, doc) -> None:
         w, h = canv._pagesize
         canv.saveState()
         canv.setFont(self.styles.head_font, 8)
@@ -258,13 +273,24 @@ class _Writer:
         return FootnoteParagraph(_markup(inlines, self.accent), style, self.store)
 
     def block(self, b) -> list[Flowable]:
+        """The block's flowables, under its structure element (tables, figures and the TOC make their own)."""
+        if isinstance(b, (Table, Figure, TableOfContents, PB)):
+            return self._block(b)
+        text = inline_text(b.inlines) if isinstance(b, (P, Heading)) else ""
+        with self.tags.element(tagging.role(b), lang=tagging.language(text)):
+            flow = self._block(b)
+        if isinstance(b, (P, Heading)):
+            self.tags.notes_after(tagging.footnote_labels(b.inlines))
+        return flow
+
+    def _block(self, b) -> list[Flowable]:
         match b:
             case TitlePage(meta=meta):
                 return self.title_page(meta)
             case Heading():
                 return self.heading(b)
             case P(inlines=inl):
-                return [self.para(inl, self.s.body)]
+                return [self.tags.leaf(self.para(inl, self.s.body))]
             case BulletList() | OrderedList():
                 return self.list(b, 0)
             case Definitions(items=items):
@@ -283,26 +309,26 @@ class _Writer:
                 raise TypeError(f"unhandled block {b!r}")
 
     def title_page(self, meta) -> list[Flowable]:
-        s = self.s
-        out: list[Flowable] = [Spacer(1, 40 * mm), Paragraph(escape(meta.title), s.title),
-                               Paragraph(escape(", ".join(a.name for a in meta.authors)), s.center),
+        s, leaf = self.s, self.tags.leaf
+        out: list[Flowable] = [Spacer(1, 40 * mm), leaf(Paragraph(escape(meta.title), s.title), "Title", meta.title),
+                               leaf(Paragraph(escape(", ".join(a.name for a in meta.authors)), s.center), "P"),
                                Spacer(1, 60 * mm)]
         for line in (meta.publisher, meta.publisher_address, meta.series, meta.edition_label):
             if line:
-                out.append(Paragraph(escape(line), s.center))
+                out.append(leaf(Paragraph(escape(line), s.center), "P", line))
         if meta.publisher_url:
-            out.append(Paragraph(f'<a href={quoteattr(meta.publisher_url)} color="{self.accent}">'
-                                 f'{escape(display_url(meta.publisher_url))}</a>', s.center))
+            out.append(leaf(Paragraph(f'<a href={quoteattr(meta.publisher_url)} color="{self.accent}">'
+                                      f'{escape(display_url(meta.publisher_url))}</a>', s.center), "P"))
         out.append(Spacer(1, 20 * mm))
         for line in (meta.disclaimer, *meta.copyright):
             if line:
-                out.append(Paragraph(escape(line), s.small_center))
+                out.append(leaf(Paragraph(escape(line), s.small_center), "P", line))
         return out + [NextPageTemplate("portrait"), PageBreak()]
 
     def heading(self, h: Heading) -> list[Flowable]:
         label = _label(h)
         markup = f'<a name="{h.id}"/>' + (f"{h.number}. " if h.number else "") + _markup(h.inlines, self.accent)
-        para = FootnoteParagraph(markup, self.s.h[min(h.level, 3)], self.store)
+        para = self.tags.leaf(FootnoteParagraph(markup, self.s.h[min(h.level, 3)], self.store))
         para.toc_entry = (min(h.level, 3) - 1, label, h.id)
         flow: list[Flowable] = []
         if h.level == 1:
@@ -319,22 +345,43 @@ class _Writer:
             width = 8 + 5 * len(bullet)
             style = ParagraphStyle(f"li{depth}-{len(bullet)}", parent=self.s.item, leftIndent=indent + width - 8,
                                    bulletIndent=indent - 8, alignment=TA_LEFT if len(bullet) > 3 else TA_JUSTIFY)
-            for i, block in enumerate(item.blocks):
-                if isinstance(block, P):
-                    text = _markup(block.inlines, self.accent)
-                    out.append(FootnoteParagraph(text, style, self.store) if i else
-                               FootnoteParagraph(f"<bullet>{escape(bullet)}</bullet>{text}", style, self.store))
-                elif isinstance(block, (BulletList, OrderedList)):
-                    out.extend(self.list(block, depth + 1))
-                else:
-                    out.extend(self.block(block))
+            out.extend(self.list_item(item, bullet, style, depth))
         out.append(Spacer(1, 3))
+        return out
+
+    def list_item(self, item, bullet: str, style, depth: int) -> list[Flowable]:
+        """LI → Lbl (the bullet, drawn by the first paragraph) and LBody (the item's blocks)."""
+        out: list[Flowable] = []
+        with self.tags.element("LI"):
+            label = self.tags.current.add(tagging.PARTS["label"])
+            with self.tags.element(tagging.PARTS["body"]):
+                for i, block in enumerate(item.blocks):
+                    if isinstance(block, P):
+                        text = _markup(block.inlines, self.accent)
+                        para = FootnoteParagraph(text if i else f"<bullet>{escape(bullet)}</bullet>{text}", style,
+                                                 self.store)
+                        self.tags.leaf(para, "P", inline_text(block.inlines))
+                        if not i:
+                            para._label = label
+                        out.append(para)
+                        self.tags.notes_after(tagging.footnote_labels(block.inlines))
+                    elif isinstance(block, (BulletList, OrderedList)):
+                        with self.tags.element("L"):
+                            out.extend(self.list(block, depth + 1))
+                    else:
+                        out.extend(self.block(block))
         return out
 
     def definitions(self, items) -> Flowable:
         rows = [[Paragraph(escape(t), self.s.cell), Paragraph(escape(d), self.s.cell)] for t, d in items]
         t = RLTable(rows, colWidths=[self.width * 0.22, self.width * 0.78], hAlign="LEFT")
         t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), self.s.body_font)]))
+        grid = {}
+        for row, (term, _definition) in zip(t._cellvalues, items):
+            with self.tags.element("LI"):
+                grid[id(row)] = [self.tags.current.add(tagging.PARTS["label"], lang=tagging.language(term)),
+                                 self.tags.current.add(tagging.PARTS["body"])]
+        self.tags.table(t, grid)
         return t
 
     def toc(self, title: str) -> list[Flowable]:
@@ -342,28 +389,47 @@ class _Writer:
         # seeded with every heading (page unknown) so the first pass already reserves the TOC's real length
         toc._entries = [(min(h.level, 3) - 1, escape(_label(h)), 0, h.id)
                         for h in self.doc.blocks if isinstance(h, Heading)]
-        return [PageBreak(), Paragraph(escape(title), self.s.h[1]), toc]
+        heading = self.tags.leaf(Paragraph(escape(title), self.s.h[1]), "H1", title)
+        with self.tags.element(tagging.role(TableOfContents())):
+            toc.tags = self.tags
+            toc.items = [self.tags.current.add(tagging.PARTS["entry"]) for _ in toc._entries]
+        return [PageBreak(), heading, toc]
 
     def figure(self, f: Figure) -> list[Flowable]:
-        cap = Paragraph(f'<a name="{f.id}"/>Figure {escape(f.number)}. ' + _markup(f.caption, self.accent),
-                        self.s.caption)
+        leaf = self.tags.leaf
+        cap = leaf(Paragraph(f'<a name="{f.id}"/>Figure {escape(f.number)}. ' + _markup(f.caption, self.accent),
+                             self.s.caption), tagging.PARTS["caption"], inline_text(f.caption))
         if f.chart is None:
-            note = Paragraph(escape(f"[Chart not shown: {f.missing_note}]"), self.s.source)
+            note = leaf(Paragraph(escape(f"[Chart not shown: {f.missing_note}]"), self.s.source), "P")
             return [KeepTogether([cap, note])]
         from builder.charts import lazy_drawing
-        drawing = lazy_drawing(f.chart, self.width)
+        drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
+        leaf(drawing, tagging.role(f), alt=f.chart.alt)
         parts: list[Flowable] = [cap, drawing]
         if f.source:
-            parts.append(Paragraph("Source: " + escape(f.source), self.s.source))
+            parts.append(leaf(Paragraph("Source: " + escape(f.source), self.s.source), tagging.PARTS["source"],
+                              f.source))
         return [KeepTogether(parts)]
 
     def table(self, t: Table) -> list[Flowable]:
+        """Caption, table and source lines: Table → Caption, THead, TBody; the source lines after it."""
         from builder.writers.pdf_tables import build_table
-        return build_table(self, t)
+        flow = build_table(self, t)
+        tables = [i for i, f in enumerate(flow) if isinstance(f, RLTable)]
+        with self.tags.element(tagging.role(t)):
+            for f in flow[:tables[0]]:
+                self.tags.leaf(f, tagging.PARTS["caption"], inline_text(t.caption))
+            for i in tables:
+                self.tags.table(flow[i], tagging.table_grid(self.tags, flow[i]._cellvalues, t))
+        for f in flow[tables[-1] + 1:]:
+            self.tags.leaf(f, tagging.PARTS["source"], t.source)
+        notes = tagging.footnote_labels(t.caption) + [c.note.id for r in t.header_rows for c in r.cells if c.note]
+        self.tags.notes_after(notes)
+        return flow
 
 
-def write(doc: Document, style: Style, out) -> tuple[int, dict[str, int]]:
-    """Write the PDF; returns the page count and the page of each heading id."""
+def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, dict[str, int]]:
+    """Write the PDF (tagged: PDF/UA-1, see pdf_tagging); returns the page count and the page of each heading id."""
     body, head = register_fonts(style)
     from builder.charts import register_svg_fonts
     key = style.heading.key
@@ -371,12 +437,16 @@ def write(doc: Document, style: Style, out) -> tuple[int, dict[str, int]]:
     styles = _Styles(style, body, head)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
-    pdf = _Doc(str(out), store, doc.meta, styles, style)
+    tags = tagging.Tagging(doc.meta.language)
+    pdf = _Doc(str(out), store, doc.meta, styles, style, tags if tagged else None)
     writer = _Writer(doc, style, styles, pdf.width)
-    writer.store = store
+    writer.store, writer.tags = store, tags
     story = writer.story()
+    tagging.describe_links(tags, doc)
     with _timestamp(doc.meta.date):
-        pdf.multiBuild(story, maxPasses=6)
+        pdf.multiBuild(story, maxPasses=6, **({"canvasmaker": tagging.TaggedCanvas} if tagged else {}))
+        if tagged:
+            tagging.finish(str(out), tags, doc.meta, style.pdf_standard)
     return pdf.page, dict(pdf.heading_pages)
 
 

@@ -31,12 +31,15 @@ it may overlap the bottom of the flowable holding it.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from copy import copy
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, Paragraph, Spacer
+
+from builder.writers.pdf_tagging import draw_tagged, inherit, tagger
 
 MARK_NAME = "fnmark"
 RULE_LENGTH = 40 * mm
@@ -78,7 +81,9 @@ class FootnoteStore:
         if label not in self.notes:
             raise ValueError(f"unknown footnote label {label!r}")
         number, body = self.notes[label]
-        return Paragraph(f"{number} {body}", self.style)
+        note = Paragraph(f"{number} {body}", self.style)
+        note.label = label
+        return note
 
     def height(self, label: str, width: float) -> float:
         """Height of the whole note set at `width` (cached)."""
@@ -158,6 +163,8 @@ class FootnoteFrame(Frame):
         if len(parts) != 2:
             return [note]
         parts[0].wrap(self._aW, _HUGE)
+        for part in parts:
+            part.label = note.label
         self._reserve(parts[0], room)
         return [parts[1]]
 
@@ -172,13 +179,27 @@ class FootnoteFrame(Frame):
             return
         x = self._x1 + self._leftPadding
         y = self.notes_base + sum(n.height for n in notes)
-        canv.saveState()
-        canv.setLineWidth(RULE_WIDTH)
-        canv.line(x, y + RULE_BELOW, x + RULE_LENGTH, y + RULE_BELOW)
-        canv.restoreState()
+        tags = tagger(canv)
+        with tags.artifact(canv, "Layout") if tags else nullcontext():
+            canv.saveState()
+            canv.setLineWidth(RULE_WIDTH)
+            canv.line(x, y + RULE_BELOW, x + RULE_LENGTH, y + RULE_BELOW)
+            canv.restoreState()
         for note in notes:
             y -= note.height
+            if tags is None:
+                note.drawOn(canv, x, y)
+                continue
+            tags.begin(canv, tags.note(note.label))
             note.drawOn(canv, x, y)
+            tags.end(canv)
+
+    def add(self, flowable, canv, trySplit=0):
+        """Draw the flowable inside marked content for its structure element (tagged PDF)."""
+        return draw_tagged(Frame.add, self, flowable, canv, trySplit)
+
+    def split(self, flowable, canv):
+        return inherit(flowable, super().split(flowable, canv))
 
 
 class FootnoteParagraph(Paragraph):
@@ -280,6 +301,13 @@ class FootnoteParagraph(Paragraph):
                 part.extra_labels = self.extra_labels if i == 0 else ()
         return parts
 
+    def beginText(self, x, y):
+        """After a list item's label, its text goes into the item's own element (tagged PDF)."""
+        tags = tagger(self.canv)
+        if tags is not None and getattr(self, "_label", None) is not None:
+            tags.switch(self.canv, self._struct)
+        return super().beginText(x, y)
+
     def drawOn(self, canvas, x, y, _sW=0):
         frame = self._frame_here()
         labels = self._labels()
@@ -297,8 +325,9 @@ class FootnoteDocTemplate(BaseDocTemplate):
     handle_documentBegin, at the start of every build pass).
     """
 
-    def __init__(self, filename, store: FootnoteStore, **kw):
+    def __init__(self, filename, store: FootnoteStore, tagging=None, **kw):
         self.store = store
+        self.tagging = tagging
         super().__init__(filename, **kw)
 
     def addPageTemplates(self, pageTemplates):
@@ -339,6 +368,9 @@ class FootnoteDocTemplate(BaseDocTemplate):
     def handle_documentBegin(self):
         """Every build pass starts from a clean footnote state."""
         self.store.reset()
+        if self.tagging is not None:
+            self.tagging.reset()
+            self.canv._tagging = self.tagging
         super().handle_documentBegin()
 
     def handle_flowable(self, flowables):

@@ -1,0 +1,542 @@
+"""Tagged PDF (PDF/UA-1) for the ReportLab writer.
+
+* The structure tree is built from the document model while the story is made, so its order is the model's
+  reading order, whatever the page does (notes at the page bottom, tables on landscape pages). STRUCTURE is the
+  one table that maps model nodes to structure types; PARTS names the pieces a block is made of.
+* While flowables draw, page content goes into marked content (``/P <</MCID n>> BDC … EMC``) that names its
+  structure element; what is only decoration (running heads, page numbers, rules, table backgrounds, the
+  footnote separator, header rows repeated on a continuation page) is an ``/Artifact``.
+* When the file is saved, ``finish`` writes the structure tree, parent tree, role map, ``/MarkInfo``, the link
+  annotations' ``OBJR`` and ``/Contents``, ``/Tabs /S``, and XMP metadata with the PDF/UA identifier (and, on
+  request, PDF/A-2b's identifier and an sRGB output intent).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
+from reportlab.platypus import Flowable
+from reportlab.platypus.tables import TableRenderCB
+
+from builder.model import (BulletList, Definitions, Figure, FootnoteRef, Heading, Inline, Link, ListItem,
+                           OrderedList, Paragraph, Quote, Strong, Emphasis, Superscript, Table, TableOfContents,
+                           TitlePage, inline_text)
+
+# model node → structure type (Heading adds its level: H1, H2, H3 …)
+STRUCTURE: dict[type, str] = {
+    TitlePage: "Sect", Heading: "H", Paragraph: "P", BulletList: "L", OrderedList: "L", ListItem: "LI",
+    Definitions: "L", Quote: "BlockQuote", Table: "Table", Figure: "Figure", TableOfContents: "TOC",
+}
+# the pieces blocks are made of
+PARTS = {"title": "Title", "caption": "Caption", "source": "Source", "note": "Note", "label": "Lbl",
+         "body": "LBody", "entry": "TOCI", "link": "Link", "head": "THead", "rows": "TBody", "row": "TR",
+         "header": "TH", "cell": "TD"}
+# our own structure types and the standard type each stands for
+ROLE_MAP = {"Title": "P", "Source": "P"}
+
+_CYRILLIC = range(0x0400, 0x0530)
+_KAZAKH = set("ӘәҒғҚқҢңӨөҰұҮүҺһІі")
+
+
+def role(block) -> str:
+    """The structure type of a model block."""
+    name = STRUCTURE[type(block)]
+    return f"H{min(block.level, 6)}" if isinstance(block, Heading) else name
+
+
+def language(text: str) -> str:
+    """'ru' or 'kk' for text mostly in Cyrillic letters, else '' (the document's language)."""
+    letters = [c for c in text if c.isalpha()]
+    cyrillic = sum(1 for c in letters if ord(c) in _CYRILLIC)
+    if not letters or cyrillic * 2 <= len(letters):
+        return ""
+    return "kk" if any(c in _KAZAKH for c in text) else "ru"
+
+
+class Node:
+    """A structure element: its type, attributes, and kids (Nodes and marked content, in reading order)."""
+
+    __slots__ = ("role", "kids", "alt", "lang", "attrs", "drawn")
+
+    def __init__(self, role: str, alt: str = "", lang: str = "", attrs: dict | None = None):
+        self.role, self.alt, self.lang, self.attrs = role, alt, lang, attrs or {}
+        self.kids: list = []
+        self.drawn = False
+
+    def add(self, role: str, **kw) -> Node:
+        node = Node(role, **kw)
+        self.kids.append(node)
+        return node
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One marked-content sequence: page index, MCID, and the page's annotations made while it was open."""
+
+    page: int
+    mcid: int
+    annots: tuple[int, int]
+
+
+def footnote_labels(inlines: tuple[Inline, ...]) -> list[str]:
+    out = []
+    for node in inlines:
+        match node:
+            case FootnoteRef(id=i):
+                out.append(i)
+            case Strong(children=c) | Emphasis(children=c) | Superscript(children=c) | Link(children=c):
+                out.extend(footnote_labels(c))
+    return out
+
+
+class Tagging:
+    """The structure tree of one document, and the marked content of the current build pass."""
+
+    def __init__(self, lang: str):
+        self.root = Node("Document", lang=lang)
+        self.stack = [self.root]
+        self.notes: dict[str, Node] = {}
+        self.contents: dict[str, str] = {}  # link target (URL or '#name') → its description
+        self.reset()
+
+    # -- building the tree, in model order -----------------------------------------------------
+    @property
+    def current(self) -> Node:
+        return self.stack[-1]
+
+    @contextmanager
+    def element(self, role: str, **kw):
+        node = self.current.add(role, **kw)
+        self.stack.append(node)
+        try:
+            yield node
+        finally:
+            self.stack.pop()
+
+    def leaf(self, flowable, role: str | None = None, text: str = "", **kw):
+        """Give `flowable` a new element of `role` under the current one (or the current one itself)."""
+        node = self.current.add(role, lang=language(text), **kw) if role else self.current
+        flowable._struct = node
+        return flowable
+
+    def notes_after(self, labels) -> None:
+        """A Note element for each footnote first referenced here, after the element that references it."""
+        for label in labels:
+            if label not in self.notes:
+                self.notes[label] = self.current.add(PARTS["note"])
+
+    def note(self, label: str) -> Node:
+        """The Note element of a footnote (at the end when nothing references it)."""
+        if label not in self.notes:
+            self.notes[label] = self.root.add(PARTS["note"])
+        return self.notes[label]
+
+    def link(self, target: str, description: str) -> None:
+        self.contents.setdefault(target, description)
+
+    def table(self, flowable, grid: dict[int, list]) -> None:
+        """Tag a ReportLab Table: `grid` maps id(row list) → the structure element of each cell (or None)."""
+        flowable._renderCB = _Cells(self, grid)
+
+    # -- marked content, while a build pass draws ------------------------------------------------
+    def reset(self) -> None:
+        """Forget the marked content of the previous pass."""
+        self.mcids: dict[int, int] = {}
+        self.open: tuple | None = None
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            node.kids = [k for k in node.kids if isinstance(k, Node)]
+            node.drawn = False
+            stack.extend(node.kids)
+
+    def begin(self, canv, node: Node) -> int:
+        """Open marked content for `node`; return the canvas position to roll back to."""
+        page = canv.getPageNumber() - 1
+        mcid = self.mcids.get(page, 0)
+        self.mcids[page] = mcid + 1
+        mark = len(canv._code)
+        canv._code.append(f"/{node.role} <</MCID {mcid}>> BDC")
+        self.open = (node, page, mcid, len(canv._annotationrefs))
+        return mark
+
+    def end(self, canv, bbox=None) -> None:
+        node, page, mcid, first = self.open
+        canv._code.append("EMC")
+        node.kids.append(Mark(page, mcid, (first, len(canv._annotationrefs))))
+        node.drawn = True
+        if bbox and "BBox" not in node.attrs:
+            node.attrs["BBox"] = bbox
+        self.open = None
+
+    def cancel(self, canv, mark: int) -> None:
+        """The flowable did not fit: remove its marked content."""
+        _node, page, _mcid, _first = self.open
+        del canv._code[mark:]
+        self.mcids[page] -= 1
+        self.open = None
+
+    def switch(self, canv, node: Node) -> None:
+        """End the open marked content and open one for `node` (a list label, then the item's text)."""
+        if self.open is not None and self.open[0] is not node:
+            self.end(canv)
+            self.begin(canv, node)
+
+    @contextmanager
+    def artifact(self, canv, kind: str = "Pagination"):
+        canv._code.append(f"/Artifact <</Type /{kind}>> BDC")
+        try:
+            yield
+        finally:
+            canv._code.append("EMC")
+
+
+class _Lines(PDFTextObject):
+    """Text that ends each line with a space (no ink, past the line's end), so that text read from the
+    structure does not run the last word of a line into the first of the next."""
+
+    def _textOut(self, text, TStar=0):
+        if TStar and text and not text.endswith(" "):
+            text += " "
+        super()._textOut(text, TStar)
+
+
+class TaggedCanvas(Canvas):
+    """A canvas whose internal links say where they go (/Contents) and whose lines end in a space."""
+
+    def beginText(self, x=0, y=0, direction=None):
+        return _Lines(self, x, y, direction=direction)
+
+    def linkRect(self, contents, destinationname, *args, **kw):
+        tags = tagger(self)
+        if not contents and tags is not None:
+            contents = tags.contents.get("#" + destinationname, "Go to another place in this document")
+        return super().linkRect(contents, destinationname, *args, **kw)
+
+
+def tagger(canv) -> Tagging | None:
+    return getattr(canv, "_tagging", None)
+
+
+def draw_tagged(frame_add, frame, flowable, canv, trySplit):
+    """Frame.add with the flowable's content in marked content for its structure element."""
+    tags, node = tagger(canv), getattr(flowable, "_struct", None)
+    if tags is None or node is None:
+        return frame_add(frame, flowable, canv, trySplit)
+    label = getattr(flowable, "_label", None)
+    mark = tags.begin(canv, label if label is not None and getattr(flowable, "bulletText", None) else node)
+    if not frame_add(frame, flowable, canv, trySplit):
+        tags.cancel(canv, mark)
+        return 0
+    x = frame._x + frame._leftExtraIndent
+    y = frame._y + flowable.getSpaceAfter()
+    tags.end(canv, [round(v, 2) for v in (x, y, x + flowable.width, y + flowable.height)])
+    return 1
+
+
+def inherit(original, parts: list) -> list:
+    """Split parts keep the structure element (and list label) of the flowable they came from."""
+    for part in parts:
+        for attr in ("_struct", "_label"):
+            if hasattr(original, attr) and not hasattr(part, attr):
+                setattr(part, attr, getattr(original, attr))
+    return parts
+
+
+class Described(Flowable):
+    """A drawing followed by its alternative text as invisible text (render mode 3), so that text extraction
+    and search find what the chart shows; screen readers use the Figure's /Alt."""
+
+    def __init__(self, drawing, alt: str, font: str):
+        super().__init__()
+        self.drawing, self.alt, self.font = drawing, alt, font
+        self.width, self.height = drawing.width, drawing.height
+
+    def wrap(self, avail_width, avail_height):
+        self.width, self.height = self.drawing.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def draw(self):
+        self.drawing.drawOn(self.canv, 0, 0)
+        text = self.canv.beginText(0, 0)
+        text.setTextRenderMode(3)
+        text.setFont(self.font, 1)
+        text.textOut(self.alt)
+        self.canv.drawText(text)
+
+
+class _Cells(TableRenderCB):
+    """Marked content per table cell; backgrounds, rules and repeated header rows are artifacts."""
+
+    def __init__(self, tags: Tagging, grid: dict[int, list]):
+        self.tags, self.grid = tags, grid
+
+    def _row(self, T, row_no: int):
+        rows = T._cellvalues
+        if id(rows[row_no]) in self.grid:
+            return self.grid[id(rows[row_no])]
+        known = [self.grid.get(id(r)) for r in rows]
+        after = next((k for k in known[row_no + 1:] if k is not None), None)
+        before = next((k for k in reversed(known[:row_no]) if k is not None), None)
+        order = list(self.grid.values())
+        if after is not None and order.index(after) > 0:
+            return order[order.index(after) - 1]  # the lower half of a row split across pages
+        if before is not None and order.index(before) + 1 < len(order):
+            return order[order.index(before) + 1]
+        return None
+
+    def startTable(self, T):
+        pass
+
+    def startBG(self, T):
+        T.canv._code.append("/Artifact <</Type /Layout>> BDC")
+
+    def endBG(self, T):
+        T.canv._code.append("EMC")
+
+    startLines, endLines = startBG, endBG
+
+    def startRow(self, T, row_no):
+        pass
+
+    def endRow(self, T):
+        pass
+
+    def startCell(self, T, row_no, col_no, cellval, cellstyle, pos, size):
+        cells = self._row(T, row_no)
+        node = cells[col_no] if cells is not None and col_no < len(cells) else None
+        if node is None or (node.drawn and node.role == PARTS["header"]):
+            T.canv._code.append("/Artifact <</Type /Pagination>> BDC")
+            self.tags.open = None
+        else:
+            self.tags.begin(T.canv, node)
+
+    def endCell(self, T):
+        if self.tags.open is None:
+            T.canv._code.append("EMC")
+        else:
+            self.tags.end(T.canv)
+
+    def endTable(self, T):
+        pass
+
+
+def table_grid(tags: Tagging, rows: list, table: Table) -> dict[int, list]:
+    """THead/TBody → TR → TH/TD elements for a model table whose ReportLab rows are `rows`."""
+    grid: dict[int, list] = {}
+    nh = len(table.header_rows)
+    head = tags.current.add(PARTS["head"]) if nh else None
+    body = tags.current.add(PARTS["rows"])
+    for r, (row, cells) in enumerate(zip(table.header_rows + table.body_rows, rows)):
+        tr = (head if r < nh else body).add(PARTS["row"])
+        nodes = []
+        for cell in row.cells:
+            if not cell.colspan:
+                nodes.append(None)
+                continue
+            kind = PARTS["header"] if r < nh or row.group else PARTS["cell"]
+            attrs = {"Scope": "Row" if row.group else "Column"} if kind == PARTS["header"] else {}
+            span = len(cells) if row.group else cell.colspan
+            if span > 1:
+                attrs["ColSpan"] = span
+            nodes.append(tr.add(kind, attrs=attrs, lang=language(str(cell.value or ""))))
+        grid[id(cells)] = nodes
+    return grid
+
+
+def describe_links(tags: Tagging, doc) -> None:
+    """What each link annotation says (/Contents): the link's text, or where an internal link goes."""
+    from builder.model import CrossRef, walk
+
+    def inlines(nodes):
+        for node in nodes:
+            match node:
+                case Link(url=url, children=c):
+                    text = inline_text(c)
+                    tags.link(url, text if text.strip() and text != url else f"Link to {url}")
+                    inlines(c)
+                case CrossRef(target=t, text=text):
+                    tags.link("#" + t, f"Go to {text}")
+                case Strong(children=c) | Emphasis(children=c) | Superscript(children=c):
+                    inlines(c)
+
+    for block in walk(doc.blocks):
+        if isinstance(block, (Paragraph, Heading)):
+            inlines(block.inlines)
+        if isinstance(block, Heading):
+            number = f"{block.number}. " if block.number else ""
+            tags.link("#" + block.id, f"Go to {number}{inline_text(block.inlines)}")
+        if isinstance(block, (Table, Figure)):
+            inlines(block.caption)
+            kind = "Table" if isinstance(block, Table) else "Figure"
+            tags.link("#" + block.id, f"Go to {kind} {block.number}")
+        if isinstance(block, Table) and block.source_url:
+            tags.link(block.source_url, f"Source: {block.source}")
+    for note in doc.footnotes.values():
+        inlines(note)
+    if doc.meta.publisher_url:
+        tags.link(doc.meta.publisher_url, f"{doc.meta.publisher or 'Publisher'} website")
+
+
+# -- at save time ------------------------------------------------------------------------------------------------
+
+STANDARDS = ("ua-1", "a-2b")
+
+
+def finish(path: str, tags: Tagging, meta, standard: str = "ua-1") -> None:
+    """Write the structure tree and the catalogue entries of PDF/UA-1 (and PDF/A-2b) into the saved file."""
+    import pikepdf
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        _Assembly(pdf, tags).run()
+        _metadata(pdf, meta, standard)
+        if standard == "a-2b":
+            _output_intent(pdf)
+        pikepdf.settings.set_flate_compression_level(1)  # the tree packs into object streams: fast beats small
+        try:
+            pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        finally:
+            pikepdf.settings.set_flate_compression_level(-1)
+
+
+class _Assembly:
+    """The structure tree as PDF objects, with its parent tree."""
+
+    def __init__(self, pdf, tags: Tagging):
+        import pikepdf
+        self.pk, self.pdf, self.tags = pikepdf, pdf, tags
+        self.pages = [p.obj for p in pdf.pages]
+        self.parents: dict[int, dict[int, object]] = {}
+        self.objr: list = []  # parent-tree entries of annotations, keyed from len(pages)
+        self.names: dict[str, object] = {}
+        self.drawn: set[int] = set()
+        _mark_drawn(tags.root, self.drawn)
+
+    def run(self) -> None:
+        pk, pdf = self.pk, self.pdf
+        root = pdf.make_indirect(pk.Dictionary(Type=pk.Name.StructTreeRoot))
+        doc = self.element(self.tags.root, root)
+        root.K = pk.Array([doc]) if doc is not None else pk.Array()
+        root.RoleMap = pk.Dictionary({f"/{k}": pk.Name(f"/{v}") for k, v in ROLE_MAP.items()})
+        nums = pk.Array()
+        for i, page in enumerate(self.pages):
+            page.StructParents = i
+            page.Tabs = pk.Name.S
+            marks = self.parents.get(i, {})
+            nums.extend([i, pdf.make_indirect(pk.Array([marks[m] for m in sorted(marks)]))])
+        for k, elem in enumerate(self.objr):
+            nums.extend([len(self.pages) + k, elem])
+        root.ParentTree = pdf.make_indirect(pk.Dictionary(Nums=nums))
+        root.ParentTreeNextKey = len(self.pages) + len(self.objr)
+        pdf.Root.StructTreeRoot = root
+        pdf.Root.MarkInfo = pk.Dictionary(Marked=True)
+
+    def element(self, node: Node, parent):
+        """The StructElem of `node`, or None when nothing of it was drawn."""
+        if id(node) not in self.drawn:
+            return None
+        pk = self.pk
+        first = next((k for k in node.kids if isinstance(k, Mark)), None)
+        page = self.pages[first.page] if first is not None else None
+        if node.role not in self.names:
+            self.names[node.role] = pk.Name("/" + node.role)
+        entries = {"/Type": self.names.setdefault("StructElem", pk.Name.StructElem), "/S": self.names[node.role],
+                   "/P": parent, **self.attributes(node)}
+        if page is not None:
+            entries["/Pg"] = page
+        elem = self.pdf.make_indirect(pk.Dictionary(entries))
+        kids = []
+        for kid in node.kids:
+            if isinstance(kid, Node):
+                child = self.element(kid, elem)
+                if child is not None:
+                    kids.append(child)
+            else:
+                kids.extend(self.marked(kid, elem, first.page))
+        elem.K = pk.Array(kids)
+        return elem
+
+    def marked(self, mark: Mark, elem, elem_page: int) -> list:
+        """The MCID (a number on the element's own page, else a marked-content reference) and its links."""
+        pk = self.pk
+        page = self.pages[mark.page]
+        self.parents.setdefault(mark.page, {})[mark.mcid] = elem
+        out = [mark.mcid if mark.page == elem_page else pk.Dictionary(Type=pk.Name.MCR, Pg=page, MCID=mark.mcid)]
+        if mark.annots[0] < mark.annots[1]:
+            annots = page.Annots
+            out.extend(self.link(annots[i], page, elem) for i in range(*mark.annots))
+        return out
+
+    def link(self, annot, page, parent):
+        """A Link element holding the annotation (OBJR), which points back through the parent tree."""
+        pk = self.pk
+        link = self.pdf.make_indirect(pk.Dictionary(Type=pk.Name.StructElem, S=pk.Name.Link, P=parent, Pg=page))
+        link.K = pk.Array([pk.Dictionary(Type=pk.Name.OBJR, Obj=annot, Pg=page)])
+        annot.StructParent = len(self.pages) + len(self.objr)
+        if not str(annot.get("/Contents", "")):
+            annot.Contents = pk.String(self.description(annot))
+        annot.F = 4  # printed (PDF/A)
+        self.objr.append(link)
+        return link
+
+    def description(self, annot) -> str:
+        action = annot.get("/A")
+        if action is not None and "/URI" in action:
+            url = str(action.URI)
+            return self.tags.contents.get(url, url)
+        dest = annot.get("/Dest")
+        if isinstance(dest, (self.pk.String, self.pk.Name)):
+            name = str(dest).lstrip("/")
+            return self.tags.contents.get("#" + name, "Go to " + name)
+        return "Go to another place in this document"
+
+    def attributes(self, node: Node) -> dict:
+        pk, out = self.pk, {}
+        if node.alt:
+            out["/Alt"] = pk.String(node.alt)
+        if node.lang:
+            out["/Lang"] = pk.String(node.lang)
+        if node.role in (PARTS["header"], PARTS["cell"]) and node.attrs:
+            table = {f"/{k}": pk.Name("/" + v) if isinstance(v, str) else v for k, v in node.attrs.items()}
+            out["/A"] = pk.Dictionary({"/O": pk.Name.Table, **table})
+        elif "BBox" in node.attrs and node.role == STRUCTURE[Figure]:
+            out["/A"] = pk.Dictionary(O=pk.Name.Layout, BBox=pk.Array(node.attrs["BBox"]), Placement=pk.Name.Block)
+        return out
+
+
+def _mark_drawn(node: Node, drawn: set[int]) -> bool:
+    """Collect the ids of the nodes that have marked content, their own or their descendants'."""
+    found = node.drawn
+    for kid in node.kids:
+        if isinstance(kid, Node) and _mark_drawn(kid, drawn):
+            found = True
+    if found:
+        drawn.add(id(node))
+    return found
+
+
+def _metadata(pdf, meta, standard: str) -> None:
+    """XMP from the document information, with the PDF/UA (and PDF/A) identifiers."""
+    if "/Trapped" in pdf.docinfo:
+        del pdf.docinfo["/Trapped"]  # XMP has no place for it; PDF/A wants the two to agree
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        xmp.load_from_docinfo(pdf.docinfo, raise_failure=False)
+        xmp["dc:title"] = meta.title
+        xmp["dc:language"] = [meta.language] if meta.language else []
+        xmp["pdfuaid:part"] = "1"
+        if standard == "a-2b":
+            xmp["pdfaid:part"] = "2"
+            xmp["pdfaid:conformance"] = "B"
+
+
+def _output_intent(pdf) -> None:
+    """An sRGB output intent (PDF/A): the ICC profile is made by Pillow, so nothing is downloaded."""
+    import pikepdf
+    from PIL import ImageCms
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    profile = pdf.make_stream(icc, N=3)
+    intent = pikepdf.Dictionary(Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1,
+                                OutputConditionIdentifier=pikepdf.String("sRGB IEC61966-2.1"),
+                                Info=pikepdf.String("sRGB IEC61966-2.1"), DestOutputProfile=profile)
+    pdf.Root.OutputIntents = pikepdf.Array([intent])

@@ -1,0 +1,216 @@
+"""Nothing a user or a file does can hang a build, crash it, leak a file or leave litter: the cases that need more
+than a broken project (tests/bad/) — kills, builds at once, a watch, a disk filling up, the template limits."""
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINIMAL, ROOT, copy_project, pdf_text
+
+
+def _minimal_with_toc(path: Path) -> Path:
+    """examples/minimal with a table of contents, so that the DOCX stage runs LibreOffice for its page numbers."""
+    project = copy_project(MINIMAL, path)
+    chapter = project / "chapters" / "01-overview.md"
+    chapter.write_text("```{toc}\n```\n\n" + chapter.read_text(encoding="utf-8"), encoding="utf-8")
+    return project
+
+
+def _processes_naming(text: str) -> list[str]:
+    """Command lines of running processes that contain `text` (the build's private temporary folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(os.getpid()):
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if text in cmdline:
+                found.append(cmdline)
+    return found
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    """The published files (a killed build's temporary files are hidden, and swept by the next build)."""
+    return {p.name: p.read_bytes() for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")}
+
+
+def _litter(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+
+
+def _until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+# ---- row 13: SIGKILL during a build ----------------------------------------------------------------------------------
+
+KILL_POINTS = [("charts", 0.0), ("pdf", 0.0), ("docx", 0.0), ("docx", 1.0)]
+
+
+def test_sigkill_leaves_old_outputs_no_office_and_a_clean_next_build(tmp_path: Path) -> None:
+    from builder.writers import docx_pages
+    project = _minimal_with_toc(tmp_path / "k")
+    scratch = tmp_path / "scratch"  # the builds' TMPDIR: LibreOffice's profile and anything else they leave
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    first = subprocess.run([sys.executable, "-m", "builder", "build", str(project)], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=180)
+    assert first.returncode == 0, first.stderr
+    before = _outputs(project / "build")
+    office_seen = False
+    for stage, delay in KILL_POINTS:
+        proc = subprocess.Popen([sys.executable, "-m", "builder", "build", str(project), "--force"], cwd=ROOT,
+                                env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                                start_new_session=True)
+        for line in proc.stderr:
+            if line.strip().startswith(stage):
+                break
+        time.sleep(delay)
+        office_seen |= bool(_processes_naming(str(scratch)))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        proc.stderr.close()
+        assert _until(lambda: not _processes_naming(str(scratch)), 20), _processes_naming(str(scratch))
+        assert _until(lambda: not list(scratch.glob("dossier-lo-*")), 10), f"profile left after kill at {stage}"
+        assert _outputs(project / "build") == before, f"outputs changed by a kill at {stage}+{delay}s"
+    if docx_pages.wanted() and docx_pages.available():
+        assert office_seen, "LibreOffice was never running when the build was killed"
+    again = subprocess.run([sys.executable, "-m", "builder", "build", str(project), "--force"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
+    assert not _litter(project / "build"), _litter(project / "build")
+    assert not _processes_naming(str(scratch)) and not list(scratch.iterdir())
+
+
+# ---- row 5: two builds into one folder -------------------------------------------------------------------------------
+
+def test_builds_into_one_folder_wait_for_each_other(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+    project = copy_project(MINIMAL, tmp_path / "c")
+    out = tmp_path / "out"
+    out.mkdir()
+    held = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # a third build holds the folder while both start
+    procs = [subprocess.Popen([sys.executable, "-m", "builder", "build", str(project), "--out", str(out), "--force"],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    time.sleep(3)
+    os.close(held)
+    results = [p.communicate(timeout=180) for p in procs]
+    for proc, (_stdout, stderr) in zip(procs, results):
+        assert proc.returncode == 0, stderr
+        assert "waiting for another build writing into" in stderr
+        assert "Traceback" not in stderr
+    assert len(PdfReader(str(out / "minimal.pdf")).pages) >= 2
+    assert "Exports" in pdf_text(out / "minimal.pdf")
+    assert not _litter(out) and sorted(p.name for p in out.iterdir()) == [
+        ".cache", "minimal.docx", "minimal.pdf", "minimal.report.json"]
+
+
+def test_staging_names_are_unique_and_stale_ones_are_swept(tmp_path: Path) -> None:
+    from builder.staging import sweep, temp_path
+    names = {temp_path(tmp_path / "report.pdf") for _ in range(100)}
+    assert len(names) == 100
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".report.pdf.dossier-{dead.stdout.strip()}-abc123.tmp"
+    live = temp_path(tmp_path / "report.pdf")
+    for path in (stale, live):
+        path.write_bytes(b"x")
+    assert sweep(tmp_path) == [stale]
+    assert live.exists() and not stale.exists()
+
+
+# ---- row 6: a write that fails half-way (the tmpfs case is in tests/bad; this one runs without root) -----------------
+
+def test_disk_full_while_writing_is_a_user_error_and_removes_the_temporary_file(tmp_path: Path, monkeypatch) -> None:
+    from builder.build import build
+    from builder.errors import BuildError
+    from builder.writers import pdf
+    project = copy_project(MINIMAL, tmp_path / "d")
+    build(project)
+    before = _outputs(project / "build")
+
+    def full(_doc, _style, path):
+        Path(path).write_bytes(b"%PDF-1.4 partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(pdf, "write", full)
+    with pytest.raises(BuildError) as e:
+        build(project, force=True)
+    assert "cannot write into the output folder" in e.value.message and "No space left" in e.value.message
+    assert _outputs(project / "build") == before and not _litter(project / "build")
+
+
+# ---- row 15: watch ---------------------------------------------------------------------------------------------------
+
+def test_watch_picks_up_a_styles_folder_created_after_it_started(tmp_path: Path) -> None:
+    project = copy_project(MINIMAL, tmp_path / "w")
+    assert not (project / "styles").exists()
+    pdf = project / "build" / "minimal.pdf"
+    log_path = tmp_path / "watch.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "builder", "watch", str(project), "--format", "pdf"],
+                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            assert _until(lambda: pdf.exists() and b"%%EOF" in pdf.read_bytes()[-64:], 60), log_path.read_text()
+            first = pdf.read_bytes()
+            style = (ROOT / "styles" / "default.yaml").read_text(encoding="utf-8")
+            (project / "styles").mkdir()
+            (project / "styles" / "default.yaml").write_text(style.replace('text: "#1a1a1a"', 'text: "#zz1a1a"'),
+                                                             encoding="utf-8")
+            assert _until(lambda: "styles/default.yaml:21: error: colours.text" in log_path.read_text(), 60), \
+                log_path.read_text()
+            fixed = style.replace('accent: "#1f4e79"', 'accent: "#7f1f1f"')
+            (project / "styles" / "default.yaml").write_text(fixed, encoding="utf-8")
+            assert _until(lambda: pdf.read_bytes() != first, 60), log_path.read_text()
+            assert proc.poll() is None and "Traceback" not in log_path.read_text()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+# ---- row 11: the template limits, one by one -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("expression, words", [
+    ("'x' * 10**9", "'*' would build"),
+    ("[1, 2] * 10**8", "'*' would build"),
+    ("10 ** 1000000000", "too large a number"),
+    ("'%999999999d' % 1", "a width of 999,999,999"),
+    ("'{:>999999999}'.format(1)", "a width of 999,999,999"),
+    ("'x'.center(10**9)", "center(1,000,000,000)"),
+    ("'x' | center(10**9)", "center"),
+    ("'x'.zfill(10**9)", "zfill(1,000,000,000)"),
+])
+def test_template_limits(expression: str, words: str, tmp_path: Path) -> None:
+    from builder.data import Dataset
+    from builder.errors import BuildError
+    from builder.templates import make_environment, render_chapter
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "c.md").write_text(f"# A\n\n{{{{ {expression} }}}}\n", encoding="utf-8")
+    env = make_environment(tmp_path, "en_GB")
+    with pytest.raises(BuildError) as e:
+        render_chapter(env, tmp_path, "c.md", Dataset({}, {}, {}), {}, "en_GB")
+    assert str(e.value.source) == "chapters/c.md:3"
+    assert e.value.message.startswith("template limit:") and words in e.value.message
+
+
+def test_templates_within_the_limits_still_render(tmp_path: Path) -> None:
+    from builder.data import Dataset
+    from builder.templates import make_environment, render_chapter
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "c.md").write_text("{{ '-' * 3 }} {{ 2 ** 10 }} {{ '%5d' % 42 }} {{ 'a'.center(5) }}|"
+                                                "{% for i in range(3) %}{{ i }}{% endfor %}\n", encoding="utf-8")
+    out = render_chapter(make_environment(tmp_path, "en_GB"), tmp_path, "c.md", Dataset({}, {}, {}), {}, "en_GB")
+    assert out.markdown == "--- 1024    42   a  |012\n"
