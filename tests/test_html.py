@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,13 @@ def test_svg_ids_are_prefixed_and_references_follow() -> None:
                           'aria-labelledby="c3-title"><title id="c3-title">A &amp; B</title>')
     assert 'id="c3-m1"' in out and 'xlink:href="#c3-m1"' in out and 'url(#c3-p2)' in out
     assert "metadata" not in out and "<?xml" not in out
+
+
+def test_html_is_reproducible_and_its_font_cache_keeps_one_subset(tmp_path) -> None:
+    from tests.golden_doc import every_kind
+    doc = every_kind()
+    first = html.render(doc, _style(), tmp_path / "a")
+    assert html.render(doc, _style(), tmp_path / "b") == first == html.render(doc, _style(), tmp_path / "a")
+    assert len(list((tmp_path / "a").glob("PT_Serif-Web-Regular-*.woff"))) == 1
+    html.render(replace(doc, meta=replace(doc.meta, title="Ж")), _style(), tmp_path / "a")  # another character
+    assert len(list((tmp_path / "a").glob("PT_Serif-Web-Regular-*.woff"))) == 1

@@ -407,6 +407,8 @@ def _subset(path: str, chars: str, cache: Path | None) -> bytes:
     data = out.getvalue()
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
+        for old in cached.parent.glob(f"{Path(path).stem}-*.woff"):
+            old.unlink(missing_ok=True)  # the subset for other text: only the latest is kept
         tmp = cached.with_suffix(".tmp")
         tmp.write_bytes(data)
         tmp.replace(cached)
