@@ -130,3 +130,15 @@ def test_html_is_reproducible_and_its_font_cache_keeps_one_subset(tmp_path) -> N
     assert len(list((tmp_path / "a").glob("PT_Serif-Web-Regular-*.woff"))) == 1
     html.render(replace(doc, meta=replace(doc.meta, title="Ж")), _style(), tmp_path / "a")  # another character
     assert len(list((tmp_path / "a").glob("PT_Serif-Web-Regular-*.woff"))) == 1
+
+
+def test_flagship_links_resolve_and_toc_lists_every_heading(flagship_html) -> None:
+    edition = read_edition(flagship_html)
+    ids = set(edition.ids)
+    assert len(edition.ids) == len(ids)
+    internal = [link[1:] for link in edition.links if link.startswith("#")]
+    assert [i for i in internal if i not in ids] == [] and len(internal) > 150
+    text = flagship_html.read_text(encoding="utf-8")
+    heading_ids = re.findall(r'<h[1-3] id="(sec-[^"]+)"', text)
+    assert [link[1:] for link in edition.toc_links] == heading_ids and len(heading_ids) == 38
+    assert sum(1 for i in internal if i.startswith("fn-")) == sum(1 for i in internal if i.startswith("fnref-")) >= 60
