@@ -6,8 +6,20 @@ import re
 from dataclasses import replace
 
 from builder.errors import BuildError, Diagnostics
-from builder.model import (Block, Cell, CrossRef, Document, Figure, FootnoteRef, Heading, Inline, Source, Table,
-                           inline_text, map_document, walk)
+from builder.model import (
+    Block,
+    Cell,
+    CrossRef,
+    Document,
+    Figure,
+    FootnoteRef,
+    Heading,
+    Inline,
+    Source,
+    Table,
+    inline_text,
+    map_document,
+)
 
 
 def number_document(doc: Document, diag: Diagnostics) -> Document:
@@ -50,8 +62,13 @@ class _CrossRefs:
     an unknown id is an error at the reference's line, in the text and in the footnotes alike."""
 
     def __init__(self, doc: Document):
-        self.targets = {b.id: ("Table" if isinstance(b, Table) else "Figure", b.number)
-                        for b in walk(doc.blocks) if isinstance(b, (Table, Figure)) and b.id}
+        self.targets: dict[str, tuple[str, str]] = {}
+        map_document(doc, block=self.collect)
+
+    def collect(self, block: Block) -> Block:
+        if isinstance(block, (Table, Figure)) and block.id:
+            self.targets[block.id] = ("Table" if isinstance(block, Table) else "Figure", block.number)
+        return block
 
     def __call__(self, node: Inline, where: Source | None) -> Inline:
         if not isinstance(node, CrossRef):
