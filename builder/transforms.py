@@ -6,20 +6,8 @@ import re
 from dataclasses import replace
 
 from builder.errors import BuildError, Diagnostics
-from builder.model import (
-    Block,
-    Cell,
-    CrossRef,
-    Document,
-    Figure,
-    FootnoteRef,
-    Heading,
-    Inline,
-    Source,
-    Table,
-    inline_text,
-    map_document,
-)
+from builder.model import (Block, Cell, CrossRef, Document, Figure, FootnoteRef, Heading, Inline, Source, Table,
+                           inline_text, map_document)
 
 
 def number_document(doc: Document, diag: Diagnostics) -> Document:

@@ -2,33 +2,9 @@
 from __future__ import annotations
 
 from builder.errors import Diagnostics
-from builder.model import (
-    BulletList,
-    Cell,
-    Code,
-    CrossRef,
-    Definitions,
-    DocMeta,
-    Document,
-    Emphasis,
-    Figure,
-    FootnoteRef,
-    Heading,
-    LineBreak,
-    Link,
-    ListItem,
-    OrderedList,
-    PageBreak,
-    Paragraph,
-    Quote,
-    Strong,
-    Superscript,
-    Table,
-    TableOfContents,
-    TableRow,
-    Text,
-    TitlePage,
-)
+from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, DocMeta, Document, Emphasis, Figure,
+                           FootnoteRef, Heading, LineBreak, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote,
+                           Strong, Superscript, Table, TableOfContents, TableRow, Text, TitlePage)
 from builder.transforms import number_document
 
 

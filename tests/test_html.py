@@ -7,25 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from builder.errors import Diagnostics
-from builder.model import (
-    BulletList,
-    Cell,
-    CrossRef,
-    DocMeta,
-    Document,
-    Figure,
-    FootnoteRef,
-    Heading,
-    ListItem,
-    Paragraph,
-    Table,
-    TableOfContents,
-    TableRow,
-    Text,
-    TitlePage,
-)
+from builder.model import (BulletList, Cell, CrossRef, DocMeta, Document, Figure, FootnoteRef, Heading, ListItem,
+                           Paragraph, Table, TableOfContents, TableRow, Text, TitlePage)
 from builder.style import load_style
+from builder.errors import Diagnostics
 from builder.transforms import number_document
 from builder.writers import html
 from tests.conftest import MINIMAL, run_cli

@@ -11,35 +11,9 @@ from html import escape, unescape
 from pathlib import Path
 
 from builder.formatting import display_url, format_cell
-from builder.model import (
-    BulletList,
-    Cell,
-    Code,
-    CrossRef,
-    Definitions,
-    Document,
-    Emphasis,
-    Figure,
-    FootnoteRef,
-    Heading,
-    Inline,
-    LineBreak,
-    Link,
-    ListItem,
-    OrderedList,
-    PageBreak,
-    Paragraph,
-    Quote,
-    Strong,
-    Superscript,
-    Table,
-    TableOfContents,
-    TableRow,
-    Text,
-    TitlePage,
-    inline_text,
-    walk,
-)
+from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
+                           Heading, Inline, LineBreak, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote, Strong,
+                           Superscript, Table, TableOfContents, TableRow, Text, TitlePage, inline_text, walk)
 from builder.style import Style
 
 # faces embedded: the body family whole, the heading family upright (headings, tables, captions and charts)
