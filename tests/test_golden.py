@@ -125,3 +125,11 @@ def test_every_writer_prints_every_kind(fmt: str, tmp_path: Path) -> None:
         html.write(every_kind(), style, out)
         text = out.read_text(encoding="utf-8")
     assert [w for w in WORDS if w not in text] == []
+
+
+def test_dump_command_prints_the_whole_document(minimal: Path) -> None:
+    from builder.build import prepare
+    from tests.conftest import run_cli
+    run = run_cli("dump", str(minimal))
+    assert run.returncode == 0, run.stderr
+    assert native.read(run.stdout) == prepare(minimal, draw=False).document

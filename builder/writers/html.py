@@ -224,6 +224,8 @@ class _Writer:
         text = _e(format_cell(cell, self.locale))
         if header and cell.note is not None:
             text += self.note_mark(cell.note)
+        if header and not text:
+            return f"<td{attrs}></td>"  # an empty corner is no header
         if header or row_head:
             return f'<th scope="{"col" if header else "row"}"{attrs}>{text}</th>'
         number = ' class="num"' if cell.kind in ("number", "year") else ""
