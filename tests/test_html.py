@@ -27,14 +27,16 @@ def minimal_html(tmp_path_factory) -> Path:
     return project / "build" / "minimal.html"
 
 
-def test_flagship_and_minimal_html_validate(flagship_html, minimal_html) -> None:
-    messages = validate(flagship_html, minimal_html)
-    for path in (flagship_html, minimal_html):
+def test_flagship_minimal_and_every_kind_validate(flagship_html, minimal_html, tmp_path) -> None:
+    from tests.golden_doc import every_kind
+    every = html.write(every_kind(), _style(), tmp_path / "every-kind.html")  # each node kind's markup
+    messages = validate(flagship_html, minimal_html, every)
+    for path in (flagship_html, minimal_html, every):
         found = messages[str(path.resolve())]
         errors = [f"{m.get('lastLine')}: {m['message']}" for m in found if m["type"] in ("error", "non-document-error")]
         warnings = [m["message"] for m in found if m.get("subType") == "warning"]
         assert errors == [] and warnings == [], (path.name, errors[:10], warnings[:10])
-    assert set(messages) == {str(flagship_html.resolve()), str(minimal_html.resolve())}  # no other file
+    assert set(messages) == {str(p.resolve()) for p in (flagship_html, minimal_html, every)}  # no other file
 
 
 def test_validator_reports_a_broken_file(tmp_path) -> None:
