@@ -34,7 +34,7 @@ class _Writer:
         self.locale = doc.meta.locale
         self.numbers = {note_id: n for n, note_id in enumerate(doc.footnotes, start=1)}
         self.marks: dict[int, int] = {}  # footnote number → marks placed so far (each mark gets its own id)
-        self.ids: set[str] = set()
+        self.ids: set[str] = {"toc-title", "notes-title"}  # the writer's own
         self.anchors = self._anchors()
         self.svgs = 0
 
