@@ -68,6 +68,7 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     result = BuildResult(project, doc, diag, [c for r in rendered for c in r.claims],
                          sum(r.statements for r in rendered), timings=timings, dataset=dataset)
     result.style = style
+    result.rendered = rendered
     _report_claims(result, rendered, diag)
     cache = cache or project.root / "build" / ".cache" / "charts"
     doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw,
@@ -77,10 +78,29 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
 
 
 def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
+    """Every chapter rendered; a chapter that prints what changed (`what_changed()`, `revisions`) comes after
+    the others, since the revisions record compares their rendered text with the previous edition's."""
     env = make_environment(project.root, project.spec.locale)
     report = project.spec.model_dump(mode="json")
-    return [render_chapter(env, project.root, name, dataset, report, project.spec.locale)
-            for name in project.spec.chapters]
+    names = list(project.spec.chapters)
+    later = [n for n in names if _uses_revisions(project.root / "chapters" / n)]
+    done = {n: render_chapter(env, project.root, n, dataset, report, project.spec.locale)
+            for n in names if n not in later}
+    if later:
+        from builder.revisions import template_names
+        extra = template_names(project, dataset, [done[n] for n in names if n in done])
+        done |= {n: render_chapter(env, project.root, n, dataset, report, project.spec.locale, extra)
+                 for n in later}
+    return [done[n] for n in names]
+
+
+def _uses_revisions(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    import re
+    return re.search(r"\{[{%][^}]*\b(what_changed|revisions)\b", text) is not None
 
 
 def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Document:
@@ -111,13 +131,10 @@ def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, loc
 
 def _report_claims(result: BuildResult, rendered: list[Rendered], diag: Diagnostics) -> None:
     for chapter in rendered:
-        lines = (result.project.root / chapter.path).read_text(encoding="utf-8").splitlines()
-        for i, claim in enumerate(chapter.claims):
-            line = claim.source.line
-            sentence = lines[line - 1].strip() if line and line <= len(lines) else ""
-            chapter.claims[i] = replace(claim, sentence=sentence[:300])
+        for claim in chapter.claims:
             if not claim.holds:
-                diag.warn("claim", f"claim no longer supported by the data: {claim.text}", claim.source)
+                diag.warn("claim", f"claim no longer supported by the data: {claim.text} — “{claim.sentence}”",
+                          claim.source)
     result.claims = [c for r in rendered for c in r.claims]
 
 
@@ -194,7 +211,7 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
         office = _start_office(result) if "docx" in formats else None
         try:
             heading_pages = {}
-            if "pdf" in formats or "docx" in formats:
+            if "pdf" in formats or ("docx" in formats and _has_toc(result)):  # the DOCX TOC starts from PDF pages
                 pdf_tmp = staging.temp(f"{name}.pdf", publish="pdf" in formats)
                 pages, heading_pages = clock("pdf", _write_pdf, result, pdf_tmp)
                 result.pages["pdf"] = pages
@@ -212,13 +229,28 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
         from builder.report import write_report
         write_report(result, staging.temp(f"{name}.report.json"))
         result.outputs["report"] = out_dir / f"{name}.report.json"
+        _write_revisions(result, staging, f"{name}.revisions.json")
         staging.commit()
     return result
+
+
+def _write_revisions(result: BuildResult, staging, name: str) -> None:
+    """The revisions record against the previous archived edition, when there is one (builder/revisions.py)."""
+    from builder import revisions
+    data = revisions.for_build(result)
+    if data is not None:
+        revisions.write(data, staging.temp(name))
+        result.outputs["revisions"] = staging.folder / name
 
 
 def _write_pdf(result: BuildResult, path: Path):
     from builder.writers import pdf
     return pdf.write(result.document, result.style, path)
+
+
+def _has_toc(result: BuildResult) -> bool:
+    from builder.model import TableOfContents
+    return any(isinstance(b, TableOfContents) for b in result.document.blocks)
 
 
 def _write_html(result: BuildResult, path: Path, fonts: Path) -> None:
@@ -229,8 +261,7 @@ def _write_html(result: BuildResult, path: Path, fonts: Path) -> None:
 
 def _start_office(result: BuildResult):
     """LibreOffice, started while the PDF is laid out, for the DOCX table of contents' page numbers."""
-    from builder.model import TableOfContents
-    if not any(isinstance(b, TableOfContents) for b in result.document.blocks):
+    if not _has_toc(result):
         return None
     from builder.writers import docx_pages
     return docx_pages.prestart()

@@ -70,15 +70,43 @@ class Rendering:
             self.pool.shutdown()
 
 
+def _year(x) -> int | None:
+    """A year key (an int, or text of four digits); None for a total or part-year row."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, int):
+        return x
+    return int(x) if isinstance(x, str) and x.isdigit() else None
+
+
+def window(spec: ChartSpec, table: DataTable) -> tuple[int, int] | None:
+    """The years a chart plots, resolved against the data: "first" and "latest" are the first and last years
+    with a value in any plotted series; `last: N` keeps the last N of them. None: the chart has no year window."""
+    if not spec.years and not spec.last:
+        return None
+    years = sorted({y for row in table.rows if (y := _year(row.get(spec.x))) is not None
+                    and any(row.get(s) is not None for s in spec.series)})
+    if not years:
+        return None
+    lo, hi = spec.years or ("first", "latest")
+    lo = years[0] if lo == "first" else lo
+    hi = years[-1] if hi == "latest" else hi
+    if spec.last:
+        inside = [y for y in years if lo <= y <= hi]
+        lo = max(lo, inside[-spec.last]) if len(inside) >= spec.last else lo
+    return lo, hi
+
+
 def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
     rows = []
+    span = window(spec, table)
     for row in table.rows:
         x = row[spec.x]
         if str(x) in spec.exclude:
             continue
-        if spec.years:
-            year = int(x) if str(x).isdigit() else None
-            if year is None or not spec.years[0] <= year <= spec.years[1]:
+        if span:
+            year = _year(x)
+            if year is None or not span[0] <= year <= span[1]:
                 continue  # a total or part-year row is not a year
         rows.append((x, *[None if row[s] is None else row[s] * spec.scale for s in spec.series]))
     return rows
@@ -145,7 +173,7 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
             pngs.append(job)
         if job not in vector and job not in pngs:
             stats.cached += 1
-        result[chart_id] = Chart(job.svg, job.png, job.size[0], job.size[1], _alt(spec))
+        result[chart_id] = Chart(job.svg, job.png, job.size[0], job.size[1], _alt(spec, job.rows))
     if not draw:
         return result, stats
     cache.mkdir(parents=True, exist_ok=True)
@@ -166,8 +194,18 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
     return result, stats
 
 
-def _alt(spec: ChartSpec) -> str:
-    return f"{spec.title}. {spec.description}".strip() if spec.description else spec.title
+def _alt(spec: ChartSpec, rows: list[tuple] = ()) -> str:
+    """The chart's text alternative; `{first}` and `{last}` in the description are the first and last years
+    plotted, so a description follows the data."""
+    years = [y for r in rows if (y := _year(r[0])) is not None]
+    text = describe(spec.description, years)
+    return f"{spec.title}. {text}".strip() if text else spec.title
+
+
+def describe(text: str, years: list[int]) -> str:
+    if years:
+        text = text.replace("{first}", str(min(years))).replace("{last}", str(max(years)))
+    return text
 
 
 def _prune(cache: Path, keep: set[str]) -> None:

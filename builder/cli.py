@@ -9,7 +9,8 @@ import click
 
 from builder.cli_options import formats_of, output_options
 
-EXIT_USER_ERROR = 2
+EXIT_STRICT = 1       # --strict: a failure that accepted.yaml does not accept, or an accepted one that is gone
+EXIT_USER_ERROR = 2   # the project has an error (printed as path:line:col: error: …)
 
 
 def _run(debug: bool, fn):
@@ -31,7 +32,8 @@ def cli() -> None:
 
 @cli.command()
 @output_options
-@click.option("--strict", is_flag=True, help="Fail (exit 1) when a claim fails or a warning is reported.")
+@click.option("--strict", is_flag=True, help="Exit 1 when a claim fails or a warning is reported that "
+              "accepted.yaml does not accept, or an accepted failure no longer occurs.")
 @click.option("--force", is_flag=True, help="Rebuild even when no input changed.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def build(project: Path, out_dir: Path | None, fmt: str, strict: bool, force: bool, debug: bool) -> None:
@@ -46,9 +48,18 @@ def build(project: Path, out_dir: Path | None, fmt: str, strict: bool, force: bo
                    f"({time.perf_counter() - start:.2f} s; --force rebuilds)")
         return
     _summary(result, time.perf_counter() - start)
-    if strict and (result.failed_claims or result.diagnostics.warnings):
-        click.echo("strict: failing because of the warnings above", err=True)
-        sys.exit(1)
+    if strict:
+        _strict(debug, result)
+
+
+def _strict(debug: bool, result) -> None:
+    """The gate of --strict (builder/accepted.py): exit 1 unless it passes."""
+    from builder.accepted import gate
+    verdict = _run(debug, lambda: gate(result))
+    for line in verdict.lines():
+        click.echo(line, err=True)
+    if not verdict.passed:
+        sys.exit(EXIT_STRICT)
 
 
 def _progress(stage: str) -> None:
@@ -69,9 +80,11 @@ def _summary(result, seconds: float) -> None:
 
 @cli.command()
 @click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 as `build --strict` does.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def check(project: Path, debug: bool) -> None:
-    """Validate data, templates and chapters of PROJECT; write nothing."""
+def check(project: Path, strict: bool, debug: bool) -> None:
+    """Validate data, templates and chapters of PROJECT; write nothing. Lists typed numbers in the prose that
+    restate table data (warnings of kind stale-number, which --strict does not count)."""
     import builder.build as pipeline
     from builder.report import stale_tables
 
@@ -82,9 +95,16 @@ def check(project: Path, debug: bool) -> None:
     result = _run(debug, run)
     for w in result.diagnostics.sorted():
         click.echo(str(w), err=True)
+    from builder.lint import lint
+    findings = lint(result.project.root, result.project.spec.chapters, result.dataset.tables, result.dataset.charts)
+    for finding in findings:
+        click.echo(str(finding), err=True)
     _freshness(result, stale_tables(result))
     click.echo(f"ok: {len(result.dataset.tables)} tables, {len(result.claims)} claims "
-               f"({len(result.failed_claims)} failed), {len(result.diagnostics.warnings)} warnings")
+               f"({len(result.failed_claims)} failed), {len(result.diagnostics.warnings)} warnings, "
+               f"{len(findings)} typed numbers that restate table data")
+    if strict:
+        _strict(debug, result)
 
 
 def _freshness(result, stale: list[dict]) -> None:
@@ -111,6 +131,7 @@ from builder.brief import brief_command  # noqa: E402
 from builder.diff import diff_command  # noqa: E402
 from builder.editions import new_edition_command  # noqa: E402
 from builder.watch import watch_command  # noqa: E402
+from builder.writers.docx_template import template_command  # noqa: E402
 
-for _command in (brief_command, new_edition_command, diff_command, watch_command):
+for _command in (brief_command, new_edition_command, diff_command, watch_command, template_command):
     cli.add_command(_command)

@@ -42,6 +42,8 @@ class ColumnSpec(_Schema):
     note: str = Field("", description="Footnote (Markdown) whose mark sits on the header cell.")
     uncertain: str = Field("", description="Name of a bool column: true prints the value in parentheses.")
     hidden: bool = Field(False, description="Not displayed.")
+    level: int = Field(0, ge=0, le=3, description="In a transposed table: indent of this column's row (a sub-row).")
+    total: bool = Field(False, description="In a transposed table: this column's row is a total, set off by a rule.")
 
     @property
     def numeric(self) -> bool:
@@ -58,12 +60,17 @@ class CheckSpec(_Schema):
     part: str = ""
     total: str = ""
     parts: list[str] = Field(default_factory=list)
+    growth: str = Field("", description="A column of year-on-year growth in percent of the column `of`.")
+    of: str = ""
     tolerance: float = 0.1
+    derive: bool = Field(False, description="Compute the share, total (or the one missing part: a balance) or "
+                                            "growth where its cell is empty; published values are compared.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> CheckSpec:
-        if not ((self.share and self.part and self.total) or (self.total and self.parts)):
-            raise ValueError("a check is either {share, part, total} or {total, parts}")
+        if not ((self.share and self.part and self.total) or (self.total and self.parts)
+                or (self.growth and self.of)):
+            raise ValueError("a check is either {share, part, total}, {total, parts} or {growth, of}")
         return self
 
 
@@ -107,12 +114,19 @@ class ChartSpec(_Schema):
     series: list[str] = Field(default_factory=list)
     scale: float = 1.0
     unit: str = ""
-    years: tuple[int, int] | None = None
+    years: tuple[int | Literal["first"], int | Literal["latest"]] | None = Field(
+        None, description='Years plotted, first and last: a year, or "first" / "latest" (the data\'s own ends).')
+    last: int | None = Field(None, ge=1, description="Only the last N years that have data.")
     height_in: float | None = Field(None, description="Chart height in inches (default from the style).")
     exclude: list[str] = Field(default_factory=list, description="Row keys left out (e.g. a Total row).")
     description: str = ""
     source: str = Field("", description="Source line under the figure; defaults to the table's source.")
     missing_data: str = ""
+
+    @property
+    def pinned(self) -> bool:
+        """True when the chart ends at a fixed year, so new data does not reach it."""
+        return bool(self.years) and isinstance(self.years[1], int)
 
     @model_validator(mode="after")
     def _complete(self) -> ChartSpec:
@@ -298,6 +312,8 @@ def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dic
                          f"add the table's rows to {rel} below the header")
     rows = _typed_rows(raw_rows[1:], lines[1:], meta, rel)
     table = DataTable(table_id, meta, rows, rel, meta_rel, lines[1:])
+    from builder.derive import derive_columns
+    derive_columns(table)
     from builder.validation import validate_table
     validate_table(table, diagnostics)
     return table
@@ -308,7 +324,7 @@ def _check_meta(meta: TableMeta, rel: str) -> None:
     known = set(names)
     wanted = [meta.key, meta.row_group] + [c.uncertain for c in meta.columns]
     wanted += [n for row in meta.header_groups for g in row for n in g.columns]
-    wanted += [n for c in meta.checks for n in (c.share, c.part, c.total, *c.parts)]
+    wanted += [n for c in meta.checks for n in (c.share, c.part, c.total, *c.parts, c.growth, c.of)]
     missing = sorted({n for n in wanted if n and n not in known})
     if missing:
         raise BuildError(f"columns named in the metadata but not declared: {', '.join(missing)}",

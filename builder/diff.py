@@ -23,6 +23,7 @@ class Side:
     dataset: object
     rendered: dict[str, object]     # chapter file name → builder.templates.Rendered
     spec: dict = field(default_factory=dict)    # report.yaml as data
+    numbers: dict[str, str] = field(default_factory=dict)   # table id → printed number ("6.1.2")
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Changes:
     charts: list[str] = field(default_factory=list)
     lists: list[dict] = field(default_factory=list)
     chapters: dict[str, list[str]] = field(default_factory=lambda: {"added": [], "removed": []})
+    labels: dict[str, dict] = field(default_factory=dict)   # table id → {number, title, columns: {name: label}}
 
     def cells(self) -> list[dict]:
         """Every changed cell, with its table: {table, key, column, old, new}."""
@@ -75,17 +77,25 @@ def _edition_id(root: Path) -> str:
         return ""
 
 
-def load_side(root: Path) -> Side:
-    """The project's data and every chapter rendered (no Markdown parsing, no writers)."""
-    from builder.build import render_all
+def load_side(root: Path, numbered: bool = False) -> Side:
+    """The project's data and every chapter rendered (no writers); with `numbered`, the Markdown is parsed and
+    numbered too, for the tables' printed numbers."""
+    from builder.build import assemble, render_all
     from builder.data import load_dataset
     from builder.errors import Diagnostics
     from builder.project import load_project
     diag = Diagnostics()
     project = load_project(root, diag)
     dataset = load_dataset(project.root, diag)
-    rendered = {r.path.rsplit("/", 1)[-1]: r for r in render_all(project, dataset)}
-    return Side(project.root, project.spec.edition.id, dataset, rendered, project.spec.model_dump(mode="json"))
+    chapters = render_all(project, dataset)
+    numbers = {}
+    if numbered:
+        from builder.revisions import table_numbers
+        from builder.transforms import number_document
+        numbers = table_numbers(number_document(assemble(project, chapters, dataset), diag))
+    rendered = {r.path.rsplit("/", 1)[-1]: r for r in chapters}
+    return Side(project.root, project.spec.edition.id, dataset, rendered, project.spec.model_dump(mode="json"),
+                numbers)
 
 
 def compare(old: Side, new: Side) -> Changes:
@@ -96,11 +106,55 @@ def compare(old: Side, new: Side) -> Changes:
     changes.claims = _claims(old.rendered, new.rendered)
     changes.charts = _charts(old.dataset, new.dataset)
     changes.lists = _lists(old.dataset.lists, new.dataset.lists)
+    changes.labels = _labels(old, new)
     return changes
 
 
 def diff_projects(old: Path, new: Path) -> Changes:
-    return compare(load_side(old), load_side(new))
+    return compare(load_side(old, numbered=True), load_side(new, numbered=True))
+
+
+def _labels(old: Side, new: Side) -> dict[str, dict]:
+    """How a reader knows each table: its printed number (the new edition's, else the old one's), its title
+    and its column labels."""
+    out = {}
+    for side in (old, new):
+        for table_id, table in side.dataset.tables.items():
+            out[table_id] = {"number": side.numbers.get(table_id) or out.get(table_id, {}).get("number", ""),
+                             "title": table.meta.title,
+                             "columns": {c.name: c.label or c.name for c in table.meta.columns}}
+    return out
+
+
+def table_label(labels: dict, table_id: str) -> str:
+    entry = labels.get(table_id) or {}
+    if entry.get("number"):
+        return f"Table {entry['number']}"
+    return entry.get("title") or table_id
+
+
+def labelled_cells(changes: Changes, numbers: dict[str, str] | None = None, tables: dict | None = None
+                   ) -> list[dict]:
+    """Every changed cell with what a reader sees: the table's number and title, the row's label (its key) and
+    the column's header label, beside the internal ids."""
+    labels = dict(changes.labels)
+    for table_id, number in (numbers or {}).items():
+        labels.setdefault(table_id, {"title": "", "columns": {}})["number"] = number
+    for table_id, table in (tables or {}).items():
+        entry = labels.setdefault(table_id, {"number": "", "title": "", "columns": {}})
+        entry["title"] = entry.get("title") or table.meta.title
+        entry["columns"] = {c.name: c.label or c.name for c in table.meta.columns} | entry.get("columns", {})
+    out = []
+    for t in changes.tables:
+        entry = labels.get(t["table"], {})
+        for c in t["cells"]:
+            status = "added" if c["old"] is None else "removed" if c["new"] is None else "changed"
+            out.append({"table": t["table"], "table_number": entry.get("number", ""),
+                        "table_label": table_label(labels, t["table"]), "table_title": entry.get("title", ""),
+                        "row": c["key"], "column": c["column"],
+                        "column_label": entry.get("columns", {}).get(c["column"], c["column"]),
+                        "old": c["old"], "new": c["new"], "status": status})
+    return out
 
 
 # ---- report.yaml and tables ---------------------------------------------------------------------------------
@@ -266,13 +320,16 @@ def as_text(ch: Changes) -> str:
         return out[0] + "\nno changes"
     for r in ch.report:
         out.append(f"report.yaml {r['key']}: {_short(_v(r['old']), 60)} → {_short(_v(r['new']), 60)}")
+    cells = labelled_cells(ch)
     for t in ch.tables:
-        out.append(f"\ntable {t['table']} ({t['status']})")
+        title = (ch.labels.get(t["table"]) or {}).get("title", "")
+        out.append(f"\n{table_label(ch.labels, t['table'])}" + (f" {title}" if title and
+                   table_label(ch.labels, t["table"]) != title else "") + f" [{t['table']}] ({t['status']})")
         for what in ("rows_added", "rows_removed", "columns_added", "columns_removed"):
             if t[what]:
                 out.append(f"  {what.replace('_', ' ')}: {', '.join(map(str, t[what]))}")
-        for c in t["cells"]:
-            out.append(f"  {c['key']} / {c['column']}: {_v(c['old'])} → {_v(c['new'])}")
+        for c in (c for c in cells if c["table"] == t["table"]):
+            out.append(f"  {c['row']} / {c['column_label']}: {_v(c['old'])} → {_v(c['new'])}")
     if ch.charts:
         out.append("\ncharts with changed data: " + ", ".join(ch.charts))
     for s in ch.sentences:
@@ -300,16 +357,20 @@ def as_markdown(ch: Changes) -> str:
         out += ["## report.yaml", ""] + [f"- {r['key']}: {_v(r['old'])} → {_v(r['new'])}" for r in ch.report] + [""]
     if ch.tables:
         out += ["## Tables", ""]
+        cells = labelled_cells(ch)
         for t in ch.tables:
-            out.append(f"### {t['table']} ({t['status']})")
+            title = (ch.labels.get(t["table"]) or {}).get("title", "")
+            label = table_label(ch.labels, t["table"])
+            out.append(f"### {label}{(': ' + title) if title and title != label else ''} (`{t['table']}`, "
+                       f"{t['status']})")
             out.append("")
             for what in ("rows_added", "rows_removed", "columns_added", "columns_removed"):
                 if t[what]:
                     out.append(f"- {what.replace('_', ' ').capitalize()}: {', '.join(map(str, t[what]))}")
             if t["cells"]:
                 out += ["", "| Row | Column | Old | New |", "|---|---|---|---|"]
-                out += [f"| {_md_escape(c['key'])} | {c['column']} | {_md_escape(_v(c['old']))} | "
-                        f"{_md_escape(_v(c['new']))} |" for c in t["cells"]]
+                out += [f"| {_md_escape(c['row'])} | {_md_escape(c['column_label'])} | {_md_escape(_v(c['old']))} | "
+                        f"{_md_escape(_v(c['new']))} |" for c in cells if c["table"] == t["table"]]
             out.append("")
     if ch.charts:
         out += ["## Charts with changed data", ""] + [f"- {c}" for c in ch.charts] + [""]
@@ -332,7 +393,9 @@ def as_markdown(ch: Changes) -> str:
 
 
 def as_json(ch: Changes) -> str:
-    return json.dumps(asdict(ch), indent=2, ensure_ascii=False, default=str) + "\n"
+    data = asdict(ch)
+    data["cells"] = labelled_cells(ch)
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 FORMATTERS = {"text": as_text, "json": as_json, "md": as_markdown}

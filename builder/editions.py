@@ -30,6 +30,7 @@ class Checklist:
     failed_claims: list[dict] = field(default_factory=list)    # {location, text}
     stale: list[dict] = field(default_factory=list)            # builder.report.stale_tables entries
     charts_fixed: list[dict] = field(default_factory=list)     # {chart, years}
+    pinned: list[dict] = field(default_factory=list)           # {location, year}: fixed years in chapter code
     todo: list[str] = field(default_factory=list)              # other things to do by hand
     error: str = ""                                            # the project does not build (after the bump)
 
@@ -42,12 +43,16 @@ class Checklist:
         for t in self.missing_year:
             out.append(f"[ ] data/{t['table']}.csv: no row for {self.data_year} (latest {t['latest_year']})")
         for c in self.failed_claims:
-            out.append(f"[ ] {c['location']}: claim fails: {c['text']}")
+            accepted = " (accepted in accepted.yaml)" if c.get("accepted") else ""
+            out.append(f"[ ] {c['location']}: claim fails: {c['text']}{accepted}")
         for s in self.stale:
             out.append(f"[ ] data/{s['table']}.yaml: stale source, data end in {s['latest_year']} ({s['source']})")
         for c in self.charts_fixed:
             out.append(f"[ ] data/charts.yaml: chart '{c['chart']}' shows the years {c['years'][0]}–{c['years'][1]} "
-                       f"only")
+                       f"only (pinned; `years: [{c['years'][0]}, latest]` follows the data)")
+        for p in self.pinned:
+            out.append(f"[ ] {p['location']}: pinned to {p['year']} (a fixed year; latest_year(...) or a window "
+                       f"follows the data)")
         out += [f"[ ] {item}" for item in self.todo]
         if len(out) == 4:
             out.append("nothing to do")
@@ -189,11 +194,20 @@ def _check(root: Path, checklist: Checklist) -> None:
         latest = table.latest_year()
         if year is not None and key.type == "year" and latest is not None and latest < year:
             checklist.missing_year.append({"table": table.id, "latest_year": latest})
-    checklist.failed_claims = [{"location": str(c.source), "text": c.text} for c in result.failed_claims]
+    from builder.accepted import load_baseline
+    from builder.lint import pinned_years
+    try:
+        accepted = {(e.file, e.claim) for e in load_baseline(root)[0] if e.claim}
+    except BuildError:
+        accepted = set()
+    checklist.failed_claims = [{"location": str(c.source), "text": c.text,
+                                "accepted": (c.source.path, c.text) in accepted} for c in result.failed_claims]
+    checklist.pinned = [{"location": str(src), "year": y}
+                        for src, y in pinned_years(root, result.project.spec.chapters, result.dataset.tables)]
     year_keyed = {t.id for t in result.dataset.tables.values() if t.column(t.meta.key).type == "year"}
     checklist.stale = [s for s in stale_tables(result) if s["table"] in year_keyed]  # a row number is no year
     for chart_id, spec in result.dataset.charts.items():
-        if year is not None and spec.years and spec.years[1] < year:
+        if year is not None and spec.pinned and spec.years[1] < year:
             checklist.charts_fixed.append({"chart": chart_id, "years": list(spec.years)})
 
 

@@ -27,13 +27,13 @@ def format_number(value: float, decimals: int | None, locale: str, grouping: boo
 
 
 def format_cell(cell: Cell, locale: str) -> str:
-    """The printed text of a table cell."""
+    """The printed text of a table cell; a negative number takes a true minus sign (U+2212)."""
     if cell.value is None:
         return ""
     if cell.kind == "year":
         return f"({cell.value})" if cell.uncertain else str(cell.value)
     if cell.kind == "number":
-        text = format_number(float(cell.value), cell.decimals, locale)
+        text = format_number(float(cell.value), cell.decimals, locale).replace("-", "\u2212", 1)
         return f"({text})" if cell.uncertain else text
     return str(cell.value)
 

@@ -157,8 +157,13 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class TableRow:
+    """A row of cells. `group` rows head a group of rows (one cell across the table); `level` indents the
+    stub of a sub-row; a `total` row is set off by a rule above it."""
+
     cells: tuple[Cell, ...]
     group: bool = False
+    level: int = 0
+    total: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +176,7 @@ class Table:
     source: str = ""
     source_url: str = ""
     notes: str = ""
-    col_weights: tuple[float, ...] = ()
-    wide: bool = False
+    headnote: str = ""
     origin: Source | None = _src()
 
 

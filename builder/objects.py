@@ -10,20 +10,43 @@ from builder.model import (BulletList, Cell, Definitions, Inline, ListItem, Orde
 InlineParser = Callable[[str, str], tuple[Inline, ...]]
 
 
+HEADNOTE_ROWS = 5  # a text column with one value in every row of a table this long goes to the headnote
+
+
 def table_block(table: DataTable, parse_inline: InlineParser, note: Callable[[str, str], Inline],
                 origin: Source | None) -> Table:
-    """A data table as a model Table: caption with its notes, header rows, typed body cells."""
+    """A data table as a model Table: caption with its notes, headnote, header rows, typed body cells."""
     meta = table.meta
     caption = (Text(meta.title),) + tuple(note(text, meta.title) for text in meta.caption_notes)
-    header, body, weights = (_transposed if meta.transpose else _records)(table, note)
-    return Table(id=table.id, caption=caption, header_rows=header, body_rows=body,
-                 source=meta.source.text, source_url=meta.source.url, notes=meta.notes,
-                 col_weights=weights, wide=len(weights) > 9, origin=origin)
+    constant = _constant_columns(table)
+    if meta.transpose:
+        header, body = _transposed(table, note)
+    else:
+        header, body = _records(table, note, [c for c in _visible(table) if c not in constant])
+    headnote = "; ".join(f"{_label(c)}: {table.rows[0][c.name]}" for c in constant)
+    return Table(id=table.id, caption=caption, header_rows=header, body_rows=body, headnote=headnote,
+                 source=meta.source.text, source_url=meta.source.url, notes=meta.notes, origin=origin)
 
 
 def _visible(table: DataTable) -> list[ColumnSpec]:
-    group = table.meta.row_group
-    return [c for c in table.meta.columns if not c.hidden and c.name != group]
+    """The columns shown: not hidden, not the row-group column, not blank in every row."""
+    group, key = table.meta.row_group, table.meta.key
+    return [c for c in table.meta.columns if not c.hidden and c.name != group
+            and (c.name == key or not table.rows or any(r[c.name] is not None for r in table.rows))]
+
+
+def _constant_columns(table: DataTable) -> list[ColumnSpec]:
+    """Text columns that say the same thing in every row: said once, in the headnote."""
+    if table.meta.transpose or len(table.rows) < HEADNOTE_ROWS:
+        return []
+    cols = _visible(table)
+    same = [c for c in cols if c.type == "text" and c.name != table.meta.key and table.rows[0][c.name] is not None
+            and all(r[c.name] == table.rows[0][c.name] for r in table.rows)]
+    return same if len(cols) - len(same) >= 2 else []
+
+
+def _label(col: ColumnSpec) -> str:
+    return (col.label or col.name).strip()
 
 
 def _cell(table: DataTable, row: dict, col: ColumnSpec) -> Cell:
@@ -43,9 +66,12 @@ def _header_cell(col: ColumnSpec, note: Callable[[str, str], Inline]) -> Cell:
     return Cell(col.label or col.name, "text", note=ref)
 
 
-def _records(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[TableRow, ...], tuple[float, ...]]:
-    cols = _visible(table)
-    header = tuple(_group_rows(table, cols)) + (TableRow(tuple(_header_cell(c, note) for c in cols)),)
+def _records(table: DataTable, note, cols: list[ColumnSpec]) -> tuple[tuple[TableRow, ...], tuple[TableRow, ...]]:
+    head = [_header_cell(c, note) for c in cols]
+    if cols and not _label(cols[0]):  # the stub head says what the rows are
+        head[0] = Cell(table.meta.stub_label or cols[0].name.replace("_", " ").capitalize(), "text",
+                       note=head[0].note)
+    header = tuple(_group_rows(table, cols)) + (TableRow(tuple(head)),)
     body: list[TableRow] = []
     group = table.meta.row_group
     current = object()
@@ -53,15 +79,17 @@ def _records(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[TableR
         if group and row[group] is not None and row[group] != current:
             current = row[group]
             body.append(TableRow((Cell(str(current), "text", colspan=len(cols)),), group=True))
-        body.append(TableRow(tuple(_cell(table, row, c) for c in cols)))
-    weights = tuple(_weight(table, c) for c in cols)
-    return header, tuple(body), weights
+        cells = tuple(_cell(table, row, c) for c in cols)
+        body.append(TableRow(cells, level=1 if group else 0, total=_is_total(cells)))
+    return header, tuple(body)
 
 
-def _weight(table: DataTable, col: ColumnSpec) -> float:
-    longest = max([len(str(r[col.name] or "")) for r in table.rows] + [4])
-    label = len(col.label or col.name)
-    return float(min(max(longest, min(label, 18)), 60))
+TOTAL_WORDS = ("total", "всего", "итого")
+
+
+def _is_total(cells: tuple[Cell, ...]) -> bool:
+    """A row whose stub says it is the total ("Total", "Total for 5 years")."""
+    return bool(cells) and cells[0].kind == "text" and str(cells[0].value).strip().lower().startswith(TOTAL_WORDS)
 
 
 def _group_rows(table: DataTable, cols: list[ColumnSpec]) -> list[TableRow]:
@@ -84,19 +112,16 @@ def _group_rows(table: DataTable, cols: list[ColumnSpec]) -> list[TableRow]:
     return rows
 
 
-def _transposed(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[TableRow, ...], tuple[float, ...]]:
+def _transposed(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[TableRow, ...]]:
     key = table.meta.key
-    keys = table.keys()
-    head = (Cell(table.meta.stub_label, "text"),) + tuple(Cell(str(k), "text") for k in keys)
+    cols = [c for c in _visible(table) if c.name != key]
+    rows = [r for r in table.rows if any(r[c.name] is not None for c in cols)]  # no all-blank column
+    head = (Cell(table.meta.stub_label or "Indicator", "text"),) + tuple(Cell(str(r[key]), "text") for r in rows)
     body = []
-    for col in _visible(table):
-        if col.name == key:
-            continue
-        cells = tuple(_cell(table, row, col) for row in table.rows)
-        body.append(TableRow((_header_cell(col, note),) + cells))
-    longest = max(len(str(r[c.name] or "")) for r in table.rows for c in _visible(table)) if table.rows else 4
-    weights = (30.0,) + tuple(float(max(longest, 4)) for _ in keys)
-    return (TableRow(head),), tuple(body), weights
+    for col in cols:
+        cells = tuple(_cell(table, row, col) for row in rows)
+        body.append(TableRow((_header_cell(col, note),) + cells, level=col.level, total=col.total))
+    return (TableRow(head),), tuple(body)
 
 
 def list_block(spec: ListSpec, origin: Source | None):

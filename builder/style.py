@@ -44,6 +44,9 @@ class StyleSpec(_Schema):
     pdf_standard: Literal["ua-1", "a-2b"] = Field(
         "ua-1", description="What the PDF claims: ua-1 (tagged, PDF/UA-1) or a-2b (PDF/UA-1 and PDF/A-2b, with an "
                             "sRGB output intent, for archives and legal deposit).")
+    docx_template: str = Field("", description="A Word template (relative to styles/) the DOCX is built on: its "
+                                                "styles, page setup and headers win. Default: styles/<style>.docx or "
+                                                "styles/reference.docx when present, else the house template.")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ class Claim:
     text: str
     holds: bool
     source: Source
-    sentence: str = ""
+    sentence: str = ""      # the rendered sentence the claim sits in
+    pending: bool = False   # a forecast whose year has no data yet (counts as holding)
+    detail: str = ""        # what the check measured, when it came from the claim vocabulary
 
 
 @dataclass
@@ -118,11 +120,57 @@ def helpers(locale: str) -> tuple[dict[str, Callable], dict[str, Callable]]:
         """The value in the row `key` (a year, or a text key); an empty cell is an error, not None."""
         return _value(_resolve(ctx, table), column, key)
 
+    @pass_context
+    def latest_year(ctx: Any, table: Any, column: str) -> int:
+        """The last year with a value in `column` (rows such as "Total" or "1st half of 2018" are not years)."""
+        t = _resolve(ctx, table)
+        return max(_years(t, column))
+
+    @pass_context
+    def first_year(ctx: Any, table: Any, column: str) -> int:
+        """The first year with a value in `column`."""
+        t = _resolve(ctx, table)
+        return min(_years(t, column))
+
+    @pass_context
+    def previous_year(ctx: Any, table: Any, column: str) -> int:
+        """The year before the latest that has a value in `column`."""
+        years = sorted(_years(_resolve(ctx, table), column))
+        if len(years) < 2:
+            raise ValueError(f"table '{_resolve(ctx, table).id}' has one year in column '{column}'")
+        return years[-2]
+
     filters = {"num": num, "pct": pct, "billions": billions, "times": times, "money": money, "words": words}
     functions = {"ratio": ratio, "change": change, "growth": growth, "grew": grew, "plural": plural,
                  "share": share, "rank": rank, "latest": latest, "earliest": earliest, "value_in": value_in,
+                 "latest_year": latest_year, "first_year": first_year, "previous_year": previous_year,
                  "min": min, "max": max, "abs": abs, "round": round}
+    functions.update(_vocabulary())
     return filters, functions
+
+
+def _vocabulary() -> dict[str, Callable]:
+    """The claim vocabulary (builder/claims.py); its functions take a table or a table id."""
+    from jinja2 import pass_context
+
+    from builder import claims
+
+    def wrap(fn: Callable) -> Callable:
+        @pass_context
+        def call(ctx: Any, table: Any, *args: Any, **kwargs: Any) -> Any:
+            return fn(_resolve(ctx, table), *args, **kwargs)
+        call.__doc__ = fn.__doc__
+        return call
+    plain = {"about", "ratio_about", "at_least_times"}
+    return {name: fn if name in plain else wrap(fn) for name, fn in claims.VOCABULARY.items()}
+
+
+def _years(table: Any, column: str) -> list[int]:
+    from builder.claims import yearly
+    years = list(yearly(table, column))
+    if not years:
+        raise ValueError(f"table '{table.id}' has no yearly values in column '{column}'")
+    return years
 
 
 def _given(x: Any, helper: str, name: str = "value") -> Any:
@@ -151,6 +199,26 @@ def _ends(table: Any, column: str) -> list[Any]:
     return keys
 
 
+MARK = "\ue000"  # stands where a claim was made, until the sentence around it is read
+
+
+def _split_sentences(line: str) -> list[str]:
+    """A rendered paragraph in sentences; claim marks right after a full stop stay with its sentence."""
+    import re
+    ends = [m.end() for m in re.finditer(f"[.!?…](?:{MARK}\\d+{MARK})*(?=\\s+[\"“«(\\[A-ZА-ЯЁ0-9])", line)]
+    cuts = [0] + ends + [len(line)]
+    return [line[a:b].strip() for a, b in zip(cuts, cuts[1:]) if line[a:b].strip()]
+
+
+def _plain(markdown: str) -> str:
+    """A rendered sentence as a reader sees it: no footnote marks, link targets or emphasis marks."""
+    import re
+    text = re.sub(r"\[\^[^\]]+\]", "", markdown)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    return " ".join(text.split())
+
+
 class _Recorder:
     """Records claims and computed statements while a chapter renders."""
 
@@ -161,8 +229,27 @@ class _Recorder:
         self.template: Any = None
 
     def claim(self, condition: Any, text: str) -> str:
-        self.claims.append(Claim(str(text), bool(condition), Source(self.path, self._line())))
-        return ""
+        """Record the claim; the mark returned stands where it sits in the rendered text until the sentence
+        around it is read (`sentences`), then it is removed."""
+        pending = getattr(condition, "pending", False)
+        detail = getattr(condition, "detail", "")
+        self.claims.append(Claim(str(text), True if pending else bool(condition), Source(self.path, self._line()),
+                                 pending=pending, detail=detail))
+        return f"{MARK}{len(self.claims) - 1}{MARK}"
+
+    def sentences(self, text: str) -> str:
+        """Give each claim the rendered sentence it sits in; return the text without the marks."""
+        import re
+        from dataclasses import replace
+        found = {}
+        for paragraph in re.split(r"\n\s*\n", text):
+            if MARK not in paragraph:
+                continue
+            for sentence in _split_sentences(" ".join(paragraph.split())):
+                for n in re.findall(f"{MARK}(\\d+){MARK}", sentence):
+                    found[int(n)] = _plain(re.sub(f"{MARK}\\d+{MARK}", "", sentence))
+        self.claims = [replace(c, sentence=found.get(i, "")) for i, c in enumerate(self.claims)]
+        return re.sub(f"{MARK}\\d+{MARK}", "", text)
 
     def _line(self) -> int | None:
         frame = sys._getframe(1)
@@ -183,8 +270,10 @@ def make_environment(root: Path, locale: str) -> Any:
     return env
 
 
-def render_chapter(env: Any, root: Path, name: str, dataset: Dataset, report: dict, locale: str) -> Rendered:
-    """Render chapters/<name> with the dataset; template errors point at the chapter file and line."""
+def render_chapter(env: Any, root: Path, name: str, dataset: Dataset, report: dict, locale: str,
+                   extra: dict | None = None) -> Rendered:
+    """Render chapters/<name> with the dataset (and `extra` names); template errors point at the chapter file
+    and line."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from builder.sandbox import render_limited
@@ -203,12 +292,13 @@ def render_chapter(env: Any, root: Path, name: str, dataset: Dataset, report: di
     recorder.template = template
     functions = helpers(locale)[1]
     context = dict(functions, table=_table_lookup(dataset), lists=dataset.lists, report=report,
-                   claim=recorder.claim)
+                   claim=recorder.claim, **(extra or {}))
     try:
         text = render_limited(template, context)
     except (TemplateError, KeyError, ValueError, TypeError, ZeroDivisionError, ArithmeticError, RecursionError,
             MemoryError) as e:
         raise _runtime_error(e, rel, template.filename) from e
+    text = recorder.sentences(text)
     source = path.read_text(encoding="utf-8")
     statements = source.count("{{") - sum(1 for _ in recorder.claims)
     return Rendered(rel, text, _line_map(source, text), recorder.claims, max(statements, 0))

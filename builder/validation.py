@@ -25,6 +25,9 @@ def validate_table(table: DataTable, diag: Diagnostics) -> None:
     for check in table.meta.checks:
         if check.share:
             _check_share(table, check, diag)
+        elif check.growth:
+            from builder.derive import check_growth
+            check_growth(table, check, diag)
         else:
             _check_total(table, check, diag)
 

@@ -51,18 +51,23 @@ def pdf_text(path: Path) -> str:
 
 
 def docx_text(path: Path) -> str:
-    """All text of a DOCX: body, tables and footnotes (from the XML, so fields and notes are included)."""
-    import re
+    """All text of a DOCX: body, tables and footnotes (from the XML, so fields and notes are included), with the
+    list and heading numbers Word prints from numbering.xml."""
     import zipfile
+    from lxml import etree
+    from tests.docx_checks import W, numbered_paragraphs
     with zipfile.ZipFile(path) as z:
-        parts = [z.read(n).decode("utf-8") for n in ("word/document.xml", "word/footnotes.xml") if n in z.namelist()]
+        parts = [etree.fromstring(z.read(n)) for n in ("word/document.xml", "word/footnotes.xml")
+                 if n in z.namelist()]
+    labels = [label for _style, label, _text in numbered_paragraphs(path)]
     text = []
-    for xml in parts:
-        for para in re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.S):
-            runs = re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:(tab)/>", para)
-            text.append("".join(t if t else "\t" for t, tab in runs))
-    import html
-    return html.unescape("\n".join(text))
+    for k, root in enumerate(parts):
+        for i, para in enumerate(root.iter(f"{W}p")):
+            runs = [(el.text or "") if el.tag == f"{W}t" else "\t" for el in para.iter(f"{W}t", f"{W}tab")
+                    if el.getparent().tag == f"{W}r"]  # not the tab stops of w:pPr
+            label = labels[i] + "\t" if k == 0 and labels[i] else ""
+            text.append(label + "".join(runs))
+    return "\n".join(text)
 
 
 def pdf_outline(reader) -> list[tuple[str, int]]:

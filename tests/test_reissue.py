@@ -18,7 +18,8 @@ from builder.model import Figure, Table, walk
 from tests.conftest import MINIMAL, ROOT, copy_project, docx_text, pdf_text, run_cli
 
 # A plausible 2018 row for some year-keyed tables of the flagship (test inputs only, never in data/). The share of
-# Kazakhstan in Russia's exports (3.6) and Russia's share of CIS investment (80.1) break two claims that hold now.
+# Kazakhstan in Russia's exports (3.6), Russia's share of CIS investment (80.1) and the cash currency figures break
+# claims that hold now.
 NEW_YEAR = {
     "trade-ru-exports-kz": "2018,12835.4,443133.2,3.6,32534.3,39.5",
     "ruble-cash": "2018,183420,51230,132190,234650",
@@ -26,7 +27,12 @@ NEW_YEAR = {
     "currency-shares": "2018,70.12,8.91,20.31,0.42,0.24",
 }
 BROKEN_BY_2018 = {"Kazakhstan's share of Russia's exports is about 3% at most (below 3.5% in every year)",
-                  "Russia's share of CIS investment in Kazakhstan is never below 85%"}
+                  "Russia's share of CIS investment in Kazakhstan is never below 85%",
+                  # the claims about the latest year of cash currency sales follow it to 2018
+                  "the ruble's share rose from about 7.5% in the first year to about 18.5% in the latest",
+                  "the euro's share in the latest year is 8–8.5%",
+                  "USD and EUR shares of sales fell from the first to the latest year",
+                  "average monthly ruble sales in the last two years between 10 and 15 billion"}
 
 
 def add_year(project: Path) -> Path:
@@ -69,10 +75,12 @@ def test_a_new_year_reaches_tables_charts_sentences_and_claims(flagship_build, n
     assert "2018" in heads(after) and "2018" not in heads(before)
     old_text, new_text = squash(pdf_text(before.outputs["pdf"])), squash(pdf_text(after.outputs["pdf"]))
     assert "12,835.4" in new_text and "12,835.4" not in old_text
-    # charts: the chart of a table without an end year is drawn from new data; charts ending in 2017 are not
+    # charts: a chart without an end year and one whose window ends at the latest year are drawn from new data;
+    # a chart of a table without new data is not
     old_charts, new_charts = _figures(before), _figures(after)
     assert old_charts["currency-shares"] != new_charts["currency-shares"]
-    assert old_charts["ru-exports-kz"] == new_charts["ru-exports-kz"]
+    assert old_charts["ru-exports-kz"] != new_charts["ru-exports-kz"]
+    assert old_charts["migration-flows"] == new_charts["migration-flows"]
     # computed sentences
     assert "forthelast8years" in old_text and "forthelast9years" in new_text
     assert "doesnotfallbelow85%" in old_text and "doesnotfallbelow80%" in new_text
@@ -95,12 +103,16 @@ def test_diff_lists_new_cells_sentences_claims_and_charts(editions) -> None:
     assert sum(len(t["cells"]) for t in changes["tables"]) == sum(len(r.split(",")) - 1 for r in NEW_YEAR.values())
     assert any("last 8 years" in s["old"] and "last 9 years" in s["new"] for s in changes["sentences"])
     assert {c["text"] for c in changes["claims"] if c["old"] and not c["new"]} == BROKEN_BY_2018
-    assert "currency-shares" in changes["charts"] and "ru-exports-kz" not in changes["charts"]
+    assert {"currency-shares", "ru-exports-kz"} <= set(changes["charts"]) and "migration-flows" not in changes["charts"]
     assert changes["lists"] == []
     text = run_cli("diff", str(old), str(new)).stdout
-    assert "2018 / ru_to_kz: ∅ → 12835.4" in text and "claim now fails" in text
+    assert "2018 / Import of Kazakhstan from Russia: ∅ → 12835.4" in text and "claim now fails" in text
+    assert "\nTable 6.1.2 Russia imports to Kazakhstan and its significance [trade-ru-exports-kz] (changed)" in text
     md = run_cli("diff", str(old), str(new), "--format", "md").stdout
-    assert "| 2018 | ru_to_kz | ∅ | 12835.4 |" in md
+    assert "| 2018 | Import of Kazakhstan from Russia | ∅ | 12835.4 |" in md
+    assert "### Table 6.1.2: Russia imports to Kazakhstan and its significance (`trade-ru-exports-kz`, changed)" in md
+    cell = next(c for c in changes["cells"] if c["table"] == "trade-ru-exports-kz" and c["column"] == "ru_to_kz")
+    assert cell["table_label"] == "Table 6.1.2" and cell["column_label"] == "Import of Kazakhstan from Russia"
 
 
 def test_diff_of_lists_and_edition_ids(tmp_path) -> None:
@@ -180,6 +192,11 @@ def test_new_edition_archives_bumps_and_lists_what_to_do(tmp_path) -> None:
     (project / "build").mkdir()
     for name in ("kazakhstan-russia-relations.pdf", "kazakhstan-russia-relations.report.json"):
         (project / "build" / name).write_text("last build", encoding="utf-8")
+    charts = project / "data" / "charts.yaml"  # one chart pinned to fixed years, as they all were in 2019
+    text = charts.read_text(encoding="utf-8")
+    start = text.index("ruble-sales:")
+    charts.write_text(text[:start] + text[start:].replace("years: [first, latest]", "years: [2010, 2017]", 1),
+                      encoding="utf-8")
     before = (project / "report.yaml").read_text(encoding="utf-8")
     run = run_cli("new-edition", "2020-01", str(project), "--date", "2020-03-02")
     assert run.returncode == 0, run.stderr
@@ -198,7 +215,8 @@ def test_new_edition_archives_bumps_and_lists_what_to_do(tmp_path) -> None:
     assert "data/ruble-cash.csv: no row for 2018 (latest 2017)" in out
     assert "chapters/07a-economic.md:13: claim fails:" in out
     assert "data/invest-ru-kz-nbk.yaml: stale source, data end in 2015" in out
-    assert "chart 'ruble-sales' shows the years 2010–2017 only" in out
+    assert "chart 'ruble-sales' shows the years 2010–2017 only (pinned" in out
+    assert "chart 'ru-exports-kz'" not in out  # its window ends at the latest year
     again = run_cli("new-edition", "2020-01", str(project))
     assert again.returncode == 2 and "already" in again.stderr
 

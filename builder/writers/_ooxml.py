@@ -22,12 +22,22 @@ class Footnotes:
     """word/footnotes.xml: created once, notes appended as the writer meets their marks."""
 
     def __init__(self, document):
-        self.root = parse_xml(_FOOTNOTES)
-        self.part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, b"", document.part.package)
-        document.part.relate_to(self.part, RT.FOOTNOTES)
-        settings = document.settings.element
+        existing = next((rel.target_part for rel in document.part.rels.values()
+                         if rel.reltype == RT.FOOTNOTES and not rel.is_external), None)
+        if existing is not None:  # a template's footnotes part: its separators stay, its notes go
+            self.part, self.root = existing, parse_xml(existing.blob)
+            for note in list(self.root):  # separators at the ids settings.xml names; notes numbered from 1
+                kind = note.get(qn("w:type"))
+                if kind in ("separator", "continuationSeparator"):
+                    note.set(qn("w:id"), "-1" if kind == "separator" else "0")
+                else:
+                    self.root.remove(note)
+        else:
+            self.root = parse_xml(_FOOTNOTES)
+            self.part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, b"", document.part.package)
+            document.part.relate_to(self.part, RT.FOOTNOTES)
         pr = parse_xml(f'<w:footnotePr {nsdecls("w")}><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>')
-        settings.append(pr)
+        insert_setting(document.settings.element, pr)
 
     def add(self, number: int):
         """A new note with its number mark; returns its paragraph element to fill with runs."""
@@ -89,19 +99,21 @@ def bookmark_end(bid: int):
 
 
 def repeat_header(row) -> None:
+    """Mark a row as a header row repeated on every page (ST_OnOff: the bare element means on)."""
     trpr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    trpr.append(el)
+    if trpr.find(qn("w:tblHeader")) is None:
+        insert_in_order(trpr, OxmlElement("w:tblHeader"), _TRPR_ORDER)
 
 
 def cant_split(row) -> None:
     trpr = row._tr.get_or_add_trPr()
-    trpr.append(OxmlElement("w:cantSplit"))
+    if trpr.find(qn("w:cantSplit")) is None:
+        insert_in_order(trpr, OxmlElement("w:cantSplit"), _TRPR_ORDER)
 
 
-def hyperlink(paragraph, url: str, text: str, style: str = "Hyperlink") -> None:
-    part = paragraph.part
+def hyperlink(paragraph, url: str, text: str, style: str = "Hyperlink", part=None) -> None:
+    """An external link; its relationship belongs to `part` (the footnotes part for a link in a note)."""
+    part = part or paragraph.part
     rid = part.relate_to(url, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink",
                          is_external=True)
     safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -137,3 +149,107 @@ def cell_margins(table, twips: int) -> None:
     margins = parse_xml(f'<w:tblCellMar {nsdecls("w")}><w:left w:w="{twips}" w:type="dxa"/>'
                         f'<w:right w:w="{twips}" w:type="dxa"/></w:tblCellMar>')
     tbl_pr.append(margins)
+
+
+# schema order of the children that are added after python-docx has built an element --------------------------------
+
+_TRPR_ORDER = ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter", "cantSplit", "trHeight",
+               "tblHeader", "tblCellSpacing", "jc", "hidden", "ins", "del", "trPrChange")
+_TBLPR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+                "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
+                "tblCaption", "tblDescription", "tblPrChange")
+_SETTINGS_ORDER = (
+    "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime", "doNotDisplayPageBoundaries",
+    "displayBackgroundShape", "printPostScriptOverText", "printFractionalCharacterWidth", "printFormsData",
+    "embedTrueTypeFonts", "embedSystemFonts", "saveSubsetFonts", "saveFormsData", "mirrorMargins",
+    "alignBordersAndEdges", "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter", "gutterAtTop",
+    "hideSpellingErrors", "hideGrammaticalErrors", "activeWritingStyle", "proofState", "formsDesign",
+    "attachedTemplate", "linkStyles", "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge",
+    "revisionView", "trackRevisions", "doNotTrackMoves", "doNotTrackFormatting", "documentProtection",
+    "autoFormatOverride", "styleLockTheme", "styleLockQFSet", "defaultTabStop", "autoHyphenation",
+    "consecutiveHyphenLimit", "hyphenationZone", "doNotHyphenateCaps", "showEnvelope", "summaryLength",
+    "clickAndTypeStyle", "defaultTableStyle", "evenAndOddHeaders", "bookFoldRevPrinting", "bookFoldPrinting",
+    "bookFoldPrintingSheets", "drawingGridHorizontalSpacing", "drawingGridVerticalSpacing",
+    "displayHorizontalDrawingGridEvery", "displayVerticalDrawingGridEvery", "doNotUseMarginsForDrawingGridOrigin",
+    "drawingGridHorizontalOrigin", "drawingGridVerticalOrigin", "doNotShadeFormData", "noPunctuationKerning",
+    "characterSpacingControl", "printTwoOnOne", "strictFirstAndLastChars", "noLineBreaksAfter", "noLineBreaksBefore",
+    "savePreviewPicture", "doNotValidateAgainstSchema", "saveInvalidXml", "ignoreMixedContent",
+    "alwaysShowPlaceholderText", "doNotDemarcateInvalidXml", "saveXmlDataOnly", "useXSLTWhenSaving",
+    "saveThroughXslt", "showXMLTags", "alwaysMergeEmptyNamespace", "updateFields", "hdrShapeDefaults", "footnotePr",
+    "endnotePr", "compat", "docVars", "rsids", "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+    "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator")
+
+
+def _local(el) -> str:
+    return el.tag.rpartition("}")[2] if el.tag.startswith(f"{{{W_NS}}}") else ""
+
+
+def insert_in_order(parent, child, order: tuple[str, ...]) -> None:
+    """Insert `child` before the first sibling that the schema puts after it (elements of other namespaces and
+    unknown ones are passed over: they stay where they are)."""
+    rank = order.index(_local(child))
+    for sibling in parent:
+        name = _local(sibling)
+        if name in order and order.index(name) > rank:
+            sibling.addprevious(child)
+            return
+    parent.append(child)
+
+
+def insert_setting(settings, child) -> None:
+    """Put an element into settings.xml in schema order, replacing one of the same name."""
+    old = settings.find(child.tag)
+    if old is not None:
+        settings.remove(old)
+    insert_in_order(settings, child, _SETTINGS_ORDER)
+
+
+def order_table_properties(root) -> None:
+    """Sort every w:tblPr's children into schema order (python-docx appends some of them at the end)."""
+    for tbl_pr in root.iter(qn("w:tblPr")):
+        children = list(tbl_pr)
+        known = [c for c in children if _local(c) in _TBLPR_ORDER]
+        if known != sorted(known, key=lambda c: _TBLPR_ORDER.index(_local(c))):
+            for c in known:
+                tbl_pr.remove(c)
+            for c in sorted(known, key=lambda c: _TBLPR_ORDER.index(_local(c))):
+                insert_in_order(tbl_pr, c, _TBLPR_ORDER)
+
+
+# languages -----------------------------------------------------------------------------------------------------------
+
+_RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+              "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w",
+              "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
+              "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+_KAZAKH = set("ӘәҒғҚқҢңӨөҰұҮүҺһІі")
+
+
+def text_language(text: str) -> str:
+    """kk-KZ for Cyrillic with letters only Kazakh has, ru-RU for other Cyrillic, "" otherwise."""
+    if not any("\u0400" <= c <= "\u04ff" for c in text):
+        return ""
+    return "kk-KZ" if _KAZAKH & set(text) else "ru-RU"
+
+
+def set_language(rpr_parent, tag: str) -> None:
+    """w:lang on a run (or a style's, or the defaults') properties, in schema order."""
+    rpr = rpr_parent.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        rpr_parent.insert(0, rpr)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        insert_in_order(rpr, lang, _RPR_ORDER)
+    lang.set(qn("w:val"), tag)
+
+
+def mark_languages(root) -> None:
+    """Cyrillic runs say they are Russian or Kazakh, so Word spell-checks them in their language."""
+    for r in root.iter(qn("w:r")):
+        text = "".join(t.text or "" for t in r.iterchildren(qn("w:t")))
+        tag = text_language(text)
+        if tag:
+            set_language(r, tag)

@@ -7,99 +7,18 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from docx import Document as new_docx
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.enum.section import WD_SECTION
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm
 
 from builder.formatting import display_url
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
                            Heading, LineBreak, Link, OrderedList, PageBreak, Paragraph, Quote, Strong,
                            Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
 from builder.style import Style
-from builder.writers import _ooxml
-
-EXTRA_STYLES = {  # name: (type, base, size offset, italic)
-    "Footnote Text": (WD_STYLE_TYPE.PARAGRAPH, "Normal", -2.5, False),
-    "Footnote Reference": (WD_STYLE_TYPE.CHARACTER, None, 0, False),
-    "Hyperlink": (WD_STYLE_TYPE.CHARACTER, None, 0, False),
-    "TOC 1": (WD_STYLE_TYPE.PARAGRAPH, "Normal", 0, False),
-    "TOC 2": (WD_STYLE_TYPE.PARAGRAPH, "Normal", 0, False),
-    "TOC 3": (WD_STYLE_TYPE.PARAGRAPH, "Normal", 0, False),
-    "Table Text": (WD_STYLE_TYPE.PARAGRAPH, "Normal", -2, False),
-    "Source": (WD_STYLE_TYPE.PARAGRAPH, "Normal", -2.5, True),
-    "List Item": (WD_STYLE_TYPE.PARAGRAPH, "Normal", 0, False),
-}
-
-
-def _set_fonts(element, name: str) -> None:
-    rpr = element.find(qn("w:rPr"))
-    if rpr is None:
-        rpr = OxmlElement("w:rPr")
-        element.append(rpr) if element.tag != qn("w:style") else _style_rpr(element, rpr)
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in list(fonts.attrib):
-        if attr.endswith("Theme"):
-            del fonts.attrib[attr]
-    for attr in ("ascii", "hAnsi", "cs", "eastAsia"):
-        fonts.set(qn(f"w:{attr}"), name)
-
-
-def _style_rpr(style_el, rpr) -> None:
-    style_el.append(rpr)
-
-
-def _prepare_styles(docx, style: Style) -> None:
-    """Add the styles the default template lacks and apply the house fonts, sizes and colours."""
-    styles = docx.styles
-    for name, (kind, base, delta, italic) in EXTRA_STYLES.items():
-        if name not in [s.name for s in styles]:
-            st = styles.add_style(name, kind)
-            if base:
-                st.base_style = styles[base]
-            if kind == WD_STYLE_TYPE.PARAGRAPH:
-                st.font.size = Pt(style.size("body") + delta)
-            st.font.italic = italic or None
-    body, head = style.body.name, style.heading.name
-    defaults = docx.styles.element.find(qn("w:docDefaults"))
-    _set_fonts(defaults.find(qn("w:rPrDefault")), body)
-    accent = RGBColor.from_string(style.colour("accent").lstrip("#"))
-    for st in styles:
-        if st.type not in (WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER):
-            continue
-        is_head = st.name.startswith(("Heading", "Title", "Caption", "TOC Heading", "Table Text"))
-        _set_fonts(st.element, head if is_head else body)
-    styles["Normal"].font.size = Pt(style.size("body"))
-    styles["Footnote Reference"].font.superscript = True
-    styles["Hyperlink"].font.color.rgb = accent
-    styles["Hyperlink"].font.underline = True
-    for lvl in (1, 2, 3):
-        h = styles[f"Heading {lvl}"]
-        h.font.size = Pt(style.size(f"h{lvl}"))
-        h.font.color.rgb = accent
-        h.font.italic = False
-        toc = styles[f"TOC {lvl}"]
-        toc.paragraph_format.left_indent = Mm(5 * (lvl - 1))
-        toc.paragraph_format.space_after = Pt(2)
-        toc.paragraph_format.tab_stops.add_tab_stop(Mm(160), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
-    styles["Title"].font.color.rgb = accent
-    styles["Caption"].font.color.rgb = RGBColor(0x1A, 0x1A, 0x1A)
-    styles["Caption"].font.size = Pt(style.size("caption"))
-    styles["Caption"].font.bold = True
-    styles["Caption"].paragraph_format.keep_with_next = True
-    styles["Table Text"].font.size = Pt(style.size("table"))
-    styles["Table Text"].paragraph_format.space_after = Pt(0)
-    styles["List Item"].paragraph_format.space_after = Pt(2)
-    for name in ("Heading 1", "Heading 2", "Heading 3"):
-        styles[name].paragraph_format.keep_with_next = True
-    styles["Body Text"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    styles["Body Text"].paragraph_format.widow_control = True
-
+from builder.writers import _ooxml, docx_fonts, docx_numbering, docx_template
 
 class _Writer:
     def __init__(self, docx, doc: Document, style: Style, pages: dict[str, int]):
@@ -110,6 +29,10 @@ class _Writer:
         self.seq = {"Table": 0, "Figure": 0}
         self.ids = {st.name: st.style_id for st in docx.styles}
         self.landscape = False
+        self.own_heads = True
+        self.link_part = None  # the part that owns the relationships of the links being written
+        self.numbering = docx_numbering.Numbering(docx)
+        self.headings = docx_numbering.HeadingNumbers(self.numbering, docx.styles, doc.blocks)
 
     def para(self, style: str = "", text: str = ""):
         """A new paragraph in a named style (by style id: python-docx's lookup by name is slow)."""
@@ -137,7 +60,7 @@ class _Writer:
                 case LineBreak():
                     p.add_run().add_break()
                 case Link(url=url, children=c):
-                    _ooxml.hyperlink(p, url, inline_text(c))
+                    _ooxml.hyperlink(p, url, inline_text(c), part=self.link_part)
                 case FootnoteRef():
                     self.footnote(p, node)
                 case CrossRef(target=target, text=t):
@@ -155,13 +78,17 @@ class _Writer:
         self.noted.add(ref.number)
         note_p = self.notes.add(ref.number)
         from docx.text.paragraph import Paragraph as DocxParagraph
-        self.runs(DocxParagraph(note_p, self.docx._body), self.doc.footnotes[ref.id])
+        outer, self.link_part = self.link_part, self.notes.part
+        try:
+            self.runs(DocxParagraph(note_p, self.docx._body), self.doc.footnotes[ref.id])
+        finally:
+            self.link_part = outer
 
     # blocks -------------------------------------------------------------------------------
     def orient(self, b) -> None:
         """Wide tables go in a landscape section; consecutive ones share it."""
-        from builder.writers.docx_tables import set_orientation
-        want = isinstance(b, Table) and b.wide
+        from builder.writers.docx_tables import set_orientation, table_layout
+        want = isinstance(b, Table) and table_layout(self, b).landscape
         if want != self.landscape:
             set_orientation(self.docx, want)
             self.landscape = want
@@ -206,30 +133,59 @@ class _Writer:
 
     def heading(self, h: Heading) -> None:
         if h.level == 1:
-            self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            self.chapter(inline_text(h.inlines))
         p = self.para(f"Heading {min(h.level, 3)}")
-        if h.number:
-            p.add_run(f"{h.number}. ")
+        typed = self.headings.place(p, h)
+        if typed:
+            p.add_run(typed)
         self.runs(p, h.inlines)
         self.bookmarks += 1
         _ooxml.bookmark(p, _toc_bookmark(h.id), self.bookmarks)
 
-    def list(self, lst, depth: int) -> None:
+    def chapter(self, title: str) -> None:
+        """A chapter starts a page; with the house's running heads it starts a section whose header holds the
+        chapter's title as the STYLEREF field's result (Word recomputes it; other readers show it as written)."""
+        if not self.own_heads:
+            self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            return
+        body = self.docx.element.body
+        last = body[-2] if len(body) > 1 else None  # the element before the final sectPr
+        fresh = last is not None and last.tag == qn("w:p") and last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") \
+            is not None
+        section = self.docx.sections[-1] if fresh else self.docx.add_section(WD_SECTION.NEW_PAGE)
+        header = section.header
+        header.is_linked_to_previous = False
+        p = header.paragraphs[0]
+        for child in list(p._p):
+            if child.tag != qn("w:pPr"):
+                p._p.remove(child)
+        docx_template.running_head(p, self.doc.meta.short_title or self.doc.meta.title, title,
+                                   docx_template.text_width(section))
+
+    def list(self, lst, depth: int, num_id: int | None = None) -> None:
+        """A Word list: the top-level list gets a definition with a level per depth; when Word's counting would not
+        print the builder's labels (num_id 0) they are typed, as text and a tab."""
+        if num_id is None:
+            levels = docx_numbering.list_levels(lst)
+            num_id = self.numbering.add(levels) if levels else 0
         for n, item in enumerate(lst.items, start=getattr(lst, "start", 1)):
-            label = item.label or (f"{n}." if isinstance(lst, OrderedList) else "•")
+            label = docx_numbering.label(lst, n, item)
             for i, block in enumerate(item.blocks):
                 if isinstance(block, Paragraph):
                     p = self.para("List Item")
                     fmt = p.paragraph_format
                     hang = Mm(5 + 2 * len(label))
-                    fmt.left_indent = Mm(6 * depth) + hang
-                    fmt.first_line_indent = -hang if i == 0 else None
-                    fmt.tab_stops.add_tab_stop(fmt.left_indent)
-                    if i == 0:
+                    if i == 0 and num_id:
+                        docx_numbering.set_num(p._p.get_or_add_pPr(), num_id, depth)
+                    else:
+                        fmt.left_indent = Mm(6 * depth) + hang
+                    if i == 0 and not num_id:
+                        fmt.first_line_indent = -hang
+                        fmt.tab_stops.add_tab_stop(fmt.left_indent)
                         p.add_run(label + "\t")
                     self.runs(p, block.inlines)
                 elif isinstance(block, (BulletList, OrderedList)):
-                    self.list(block, depth + 1)
+                    self.list(block, depth + 1, num_id)
                 else:
                     self.block(block)
 
@@ -307,16 +263,38 @@ def _toc_bookmark(heading_id: str) -> str:
     return ("_Toc_" + heading_id.replace("-", "_"))[:40]
 
 
-def _page_setup(docx, style: Style) -> None:
-    m = style.margins_mm
-    for section in docx.sections:
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin, section.bottom_margin = Mm(m["top"]), Mm(m["bottom"])
-        section.left_margin, section.right_margin = Mm(m["left"]), Mm(m["right"])
-        section.different_first_page_header_footer = True
-        footer = section.footer.paragraphs[0]
-        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _ooxml.add_field(footer, "PAGE", "1")
+def _settings(docx, language: str) -> None:
+    """The report's language on the document defaults; spelling not marked as checked; Word 2013+ layout."""
+    rpr_default = docx.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
+    _ooxml.set_language(rpr_default, language)
+    settings = docx.settings.element
+    proof = settings.find(qn("w:proofState"))
+    if proof is not None:
+        settings.remove(proof)
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:val"), language)
+    compat = settings.find(qn("w:compat"))
+    if compat is None:
+        compat = OxmlElement("w:compat")
+        _ooxml.insert_setting(settings, compat)
+    mode = next((c for c in compat.iterchildren(qn("w:compatSetting"))
+                 if c.get(qn("w:name")) == "compatibilityMode"), None)
+    if mode is None:
+        mode = _ooxml.parse_xml(f'<w:compatSetting {_ooxml.nsdecls("w")} w:name="compatibilityMode" '
+                                'w:uri="http://schemas.microsoft.com/office/word" w:val="15"/>')
+        compat.append(mode)
+    if int(mode.get(qn("w:val"), "0")) < 15:
+        mode.set(qn("w:val"), "15")
+
+
+def _title_page_only_first(docx) -> None:
+    """Only the first section has a different first page (the title page, without running head or page number);
+    the sections added later copied the setting."""
+    for sect_pr in list(docx.element.body.iter(qn("w:sectPr")))[1:]:
+        title_pg = sect_pr.find(qn("w:titlePg"))
+        if title_pg is not None:
+            sect_pr.remove(title_pg)
 
 
 def _core_properties(docx, meta) -> None:
@@ -331,16 +309,18 @@ def _core_properties(docx, meta) -> None:
 
 def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:
     """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result."""
-    docx = new_docx()
-    _prepare_styles(docx, style)
-    _page_setup(docx, style)
-    body = docx.element.body
-    for p in list(body.iterchildren(qn("w:p"))):
-        body.remove(p)
+    docx, own_heads = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
     writer = _Writer(docx, doc, style, pages or {})
+    writer.own_heads = own_heads
     for block in doc.blocks:
         writer.block(block)
+    _ooxml.mark_languages(docx.element.body)
+    _ooxml.mark_languages(writer.notes.root)
     writer.notes.finish()
+    _ooxml.order_table_properties(docx.element.body)
+    _settings(docx, doc.meta.language)
+    _title_page_only_first(docx)
+    docx_fonts.embed(docx, [style.body, style.heading])
     _core_properties(docx, doc.meta)
     _save_reproducibly(docx, out, doc.meta)
 

@@ -1,87 +1,147 @@
-"""Data tables for the DOCX: header rows marked to repeat, spans merged, numbers right-aligned,
-wide tables in a landscape section."""
+"""Data tables for the DOCX, drawn from the shared table layout as Word users expect them: a grid of the data
+columns only (header spans are gridSpan and vMerge, no phantom cells), fixed column widths, header rows
+that repeat and shaded like the PDF's, rows that do not split across pages, numbers right-aligned.
+
+The table's XML is written in one pass over its rows (python-docx's row and cell proxies rebuild lists on
+every access, which made long tables quadratic)."""
 from __future__ import annotations
 
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from xml.sax.saxutils import escape
 
-from builder.formatting import format_cell
-from builder.model import Table
-from builder.writers import _ooxml
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+
+from builder.model import Table, TableRow
+from builder.table_layout import PAD, HeadCell, TableLayout, layout_table, table_metrics
+
+TWIPS = 20  # per point
+
+
+def table_layout(w, t: Table) -> TableLayout:
+    """The shared layout of `t`, computed once per table for this document."""
+    cache = w.__dict__.setdefault("table_layouts", {})
+    if id(t) not in cache:
+        if getattr(w, "table_metrics", None) is None:
+            w.table_metrics = table_metrics(w.style, w.doc.meta.locale)
+        cache[id(t)] = (t, layout_table(t, w.table_metrics))
+    return cache[id(t)][1]
 
 
 def write_table(w, t: Table) -> None:
     if t.id:
         w.caption("Table", t.number, t.caption, f"tab_{t.id}".replace("-", "_"), t.id)
-    rows = t.header_rows + t.body_rows
-    ncols = max(sum(max(c.colspan, 1) if c.colspan else 1 for c in r.cells) for r in rows)
-    table = w.docx.add_table(rows=len(rows), cols=ncols)
-    table.style = w.docx.styles["Table Grid"]
-    _ooxml.cell_margins(table, twips=45)
-    for r, row in enumerate(rows):
-        _fill_row(w, t, table, r, row, ncols)
-    for r in range(len(t.header_rows)):
-        _ooxml.repeat_header(table.rows[r])
-    _widths(w, t, table, ncols)
+    if t.headnote:
+        w.para("Source", t.headnote).paragraph_format.keep_with_next = True
+    layout = table_layout(w, t)
+    tbl = _Xml(w, t, layout).table()
+    w.docx.element.body._insert_tbl(tbl)
     w.source_line(t.source, t.source_url, t.notes)
 
 
-def _widths(w, t: Table, table, ncols: int) -> None:
-    """Column widths in proportion to their content, filling the text width of the page."""
-    weights = _content_weights(w, t, ncols)
-    section = w.docx.sections[-1]
-    avail = section.page_width - section.left_margin - section.right_margin
-    table.autofit = False
-    for i, column in enumerate(table.columns):
-        width = int(avail * weights[i] / sum(weights))
-        column.width = width  # the table grid, which LibreOffice reads
-        for cell in column.cells:
-            cell.width = width
+class _Xml:
+    """The w:tbl of one table as XML text, written row by row in schema order and parsed once (building a
+    long table element by element costs several times more than parsing its text)."""
 
+    def __init__(self, w, t: Table, layout: TableLayout):
+        self.w, self.t, self.layout = w, t, layout
+        self.style_id = w.ids["Table Text"]
+        size = "" if layout.size == w.style.size("table") else f'<w:sz w:val="{round(layout.size * 2)}"/>'
+        self.rpr = {False: f"<w:rPr>{size}</w:rPr>" if size else "", True: f"<w:rPr><w:b/>{size}</w:rPr>"}
+        self.header_fill = w.style.colour("table_header").lstrip("#").upper()
+        self.group_fill = w.style.colour("table_group").lstrip("#").upper()
+        self.twips = [round(x * TWIPS) for x in layout.widths]
 
-def _fill_row(w, t: Table, table, r: int, row, ncols: int) -> None:
-    header = r < len(t.header_rows)
-    locale = w.doc.meta.locale
-    cells = table.rows[r].cells
-    if row.group:
-        merged = cells[0].merge(cells[-1])
-        run = merged.paragraphs[0].add_run(str(row.cells[0].value))
-        run.bold = True
-        merged.paragraphs[0]._p.style = w.ids["Table Text"]
-        return
-    for c, cell in enumerate(row.cells):
-        if c >= ncols or cell.colspan == 0:
-            continue
-        target = cells[c].merge(cells[c + cell.colspan - 1]) if cell.colspan > 1 else cells[c]
-        p = target.paragraphs[0]
-        p._p.style = w.ids["Table Text"]
-        run = p.add_run(format_cell(cell, locale))
-        run.bold = header or None
-        if header and cell.note is not None:
-            p._p.append(_ooxml.footnote_reference(cell.note.number))
-            if cell.note.number not in w.noted:
-                w.footnote_body(cell.note)
-        if header:
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        elif cell.kind in ("number", "year"):
-            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    def table(self):
+        out = [f'<w:tbl {nsdecls("w")}>', self._properties(), "<w:tblGrid>"]
+        out += [f'<w:gridCol w:w="{width}"/>' for width in self.twips]
+        out.append("</w:tblGrid>")
+        out += [self._header_row(r) for r in range(self.layout.header_rows)]
+        out += [self._body_row(row, texts) for row, texts in zip(self.t.body_rows, self.layout.body_texts)]
+        out.append("</w:tbl>")
+        return parse_xml("".join(out))
 
+    def _properties(self) -> str:
+        pad = round(PAD * TWIPS)
+        return (f'<w:tblPr><w:tblStyle w:val="{self.w.ids["Table Grid"]}"/>'
+                f'<w:tblW w:w="{sum(self.twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+                f'<w:tblCellMar><w:left w:w="{pad}" w:type="dxa"/><w:right w:w="{pad}" w:type="dxa"/></w:tblCellMar>'
+                "</w:tblPr>")
 
-def _content_weights(w, t: Table, ncols: int) -> list[float]:
-    """Characters each column needs: numbers never wrap, text wraps beyond 28 characters."""
-    locale = w.doc.meta.locale
-    need = [3.0] * ncols
-    for row in t.header_rows + t.body_rows:
-        if row.group:
-            continue
-        for c, cell in enumerate(row.cells[:ncols]):
-            if cell.colspan != 1:
+    @staticmethod
+    def _row(cells: list[str], header: bool) -> str:
+        head = "<w:tblHeader/>" if header else ""
+        return f"<w:tr><w:trPr><w:cantSplit/>{head}</w:trPr>{''.join(cells)}</w:tr>"
+
+    def _header_row(self, r: int) -> str:
+        starts = {h.col: h for h in self.layout.head if h.row == r}
+        covering = {h.col: h for h in self.layout.head if h.row < r < h.row + h.rowspan}
+        cells, c = [], 0
+        while c < self.layout.columns:
+            h = starts.get(c) or covering.get(c)
+            if h is None:  # cannot happen for a well-formed layout; keep the grid whole
+                cells.append(self._cell(c, 1, "", fill=self.header_fill))
+                c += 1
                 continue
-            text = format_cell(cell, locale)
-            longest_word = max((len(x) for x in text.split()), default=0)
-            want = len(text) + 2.5 if cell.kind in ("number", "year") else min(max(len(text), longest_word), 24)
-            need[c] = max(need[c], want)
-    return need
+            merge = "restart" if h.row == r and h.rowspan > 1 else ("continue" if h.row < r else "")
+            note = self._note(h) if h.cell.note is not None and merge != "continue" else ""
+            cells.append(self._cell(c, h.colspan, "" if merge == "continue" else h.text, fill=self.header_fill,
+                                    bold=True, align="center", merge=merge, tail=note))
+            c += h.colspan
+        return self._row(cells, header=True)
+
+    def _note(self, h: HeadCell) -> str:
+        number = h.cell.note.number
+        if number not in self.w.noted:
+            self.w.footnote_body(h.cell.note)
+        return (f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
+                f'<w:footnoteReference w:id="{number}"/></w:r>')
+
+    def _body_row(self, row: TableRow, texts) -> str:
+        n = self.layout.columns
+        if row.group:
+            return self._row([self._cell(0, n, texts[0], fill=self.group_fill, bold=True)], header=False)
+        cells, c = [], 0
+        for cell, text in zip(row.cells, texts):
+            if c >= n:
+                break
+            if cell.colspan == 0:
+                continue
+            span = min(max(cell.colspan, 1), n - c)
+            cells.append(self._cell(c, span, text, bold=row.total, align="right" if self.layout.numeric[c] else "",
+                                    indent=row.level if c == 0 else 0, rule_above=row.total,
+                                    hang=self.layout.hangs(c, cell)))
+            c += span
+        if c < n:
+            cells.append(self._cell(c, n - c, ""))
+        return self._row(cells, header=False)
+
+    def _cell(self, col: int, span: int, text: str, fill: str = "", bold: bool = False, align: str = "",
+              merge: str = "", indent: int = 0, rule_above: bool = False, tail: str = "", hang: float = 0.0) -> str:
+        pr = [f'<w:tcW w:w="{sum(self.twips[col:col + span])}" w:type="dxa"/>']
+        if span > 1:
+            pr.append(f'<w:gridSpan w:val="{span}"/>')
+        if merge:
+            pr.append('<w:vMerge w:val="restart"/>' if merge == "restart" else "<w:vMerge/>")
+        if rule_above:
+            pr.append('<w:tcBorders><w:top w:val="single" w:sz="8" w:space="0" w:color="auto"/></w:tcBorders>')
+        if fill:
+            pr.append(f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>')
+            if fill == self.header_fill:
+                pr.append('<w:vAlign w:val="center"/>')
+        ppr = f'<w:pStyle w:val="{self.style_id}"/>'
+        if indent or hang:
+            ppr += f'<w:ind w:left="{round(indent * self.layout.size * TWIPS)}" w:right="{round(hang * TWIPS)}"/>'
+        if align:
+            ppr += f'<w:jc w:val="{align}"/>'
+        run = f'<w:r>{self.rpr[bold]}<w:t{_space(text)}>{escape(text)}</w:t></w:r>' if text else ""
+        return f"<w:tc><w:tcPr>{''.join(pr)}</w:tcPr><w:p><w:pPr>{ppr}</w:pPr>{run}{tail}</w:p></w:tc>"
+
+
+def _space(text: str) -> str:
+    """xml:space only where spaces would be lost: moving thousands of xml:space attributes into the
+    document costs lxml seconds."""
+    return ' xml:space="preserve"' if text != text.strip() or "  " in text else ""
 
 
 def set_orientation(docx, landscape: bool) -> None:

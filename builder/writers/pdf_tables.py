@@ -1,36 +1,50 @@
-"""Data tables for the PDF: typed cells, spans, repeated header rows, and the width rule
-(natural width → smaller type down to the style's minimum → landscape page)."""
+"""Data tables for the PDF, drawn from the shared table layout: typed cells, header spans and vertical merges,
+repeated header rows, "(continued)" on later pages, landscape pages where the layout says so.
+
+A long table is never handed to ReportLab whole (ReportLab re-measures the rest of a table at every page
+break, which is quadratic in its length): `PagedTable` turns only the rows one page can take into a
+ReportLab table, and its remainder keeps an offset into the same rows, so any length costs linear time."""
 from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, Table as RLTable, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table as RLTable, TableStyle
 
-from builder.formatting import format_cell
-from builder.model import Cell, Table
+from builder.model import Table, TableRow
+from builder.table_layout import PAD, TableLayout, layout_table, table_metrics
 from builder.transforms import table_note_refs
 from builder.writers.pdf_footnotes import FootnoteParagraph
 
-PAD = 3
+PAGE_HEIGHT = 1200.0  # points: more than any frame's height
+MIN_ROWS = 3  # a table split at a page end leaves at least this many body rows (or all it has) on each side
 
 
 def build_table(w, t: Table) -> list:
-    """Caption, table and source line; wide tables go on a landscape page."""
-    locale = w.doc.meta.locale
-    texts = [[format_cell(c, locale) if c.colspan else "" for c in row.cells] for row in t.header_rows + t.body_rows]
-    size, width, wide = _fit(w, t, texts)
+    """Caption, headnote, table and source line; the layout decides the page orientation."""
+    layout = table_layout(w, t)
     flow = _caption(w, t)
-    table = _rl_table(w, t, size, width)
-    flow.append(table)
-    flow.extend(_source(w, t))
-    if wide:
-        w.want_landscape = True
+    if t.headnote:
+        flow.append(Paragraph(escape(t.headnote), _headnote_style(w)))
+    flow.append(PagedTable(_Cells(w, t, layout), _source(w, t)))
+    w.want_landscape = layout.landscape
     return flow
+
+
+def table_layout(w, t: Table) -> TableLayout:
+    if getattr(w, "table_metrics", None) is None:
+        w.table_metrics = table_metrics(w.style, w.doc.meta.locale)
+    return layout_table(t, w.table_metrics)
+
+
+def make_rl_table(rows: list, widths, repeat_rows: int, commands: list, split_in_row: int = 0) -> RLTable:
+    """Every ReportLab table of a data table is made here (one place to swap in a subclass)."""
+    table = RLTable(rows, colWidths=list(widths), repeatRows=repeat_rows, splitInRow=split_in_row, hAlign="LEFT")
+    table.setStyle(TableStyle(commands))
+    return table
 
 
 def _caption(w, t: Table) -> list:
@@ -40,6 +54,10 @@ def _caption(w, t: Table) -> list:
     notes = tuple(ref.id for ref in table_note_refs(t))
     text = f'<a name="{t.id}"/>Table {escape(t.number)}. ' + _markup(t.caption, w.accent)
     return [FootnoteParagraph(text, w.s.caption, w.store, extra_labels=notes)]
+
+
+def _headnote_style(w) -> ParagraphStyle:
+    return ParagraphStyle("headnote", parent=w.s.source, spaceBefore=0, spaceAfter=3, keepWithNext=1)
 
 
 def _source(w, t: Table) -> list:
@@ -54,110 +72,221 @@ def _source(w, t: Table) -> list:
     return out
 
 
-def _natural(w, t: Table, texts, size: float) -> list[float]:
-    """Widest unbroken content per column at `size` (text columns capped, they wrap)."""
-    font = w.s.head_font
-    ncols = max(len(r) for r in texts)
-    widths = [0.0] * ncols
-    for r, row in enumerate(t.header_rows + t.body_rows):
-        for c, cell in enumerate(row.cells):
-            if cell.colspan != 1 or c >= ncols:
-                continue
-            text = texts[r][c]
-            wrap = cell.kind == "text" and (r >= len(t.header_rows) or len(text) > 12)
-            need = stringWidth(text, font, size) + 2 * PAD + 1
-            if wrap:
-                longest_word = max((stringWidth(x, font, size) for x in text.split()), default=0)
-                need = max(min(need, 150), longest_word + 2 * PAD + 1)
-            widths[c] = max(widths[c], need)
-    return widths
+class _Cells:
+    """The ReportLab content of one table, made row by row on demand."""
 
+    def __init__(self, w, t: Table, layout: TableLayout):
+        self.t, self.layout = t, layout
+        self.continued = escape(f"Table {t.number} (continued)") if t.id else ""
+        if self.continued and t.headnote:  # the headnote holds for every page of the table
+            note = w.s.source
+            self.continued += f'<br/><font name="{note.fontName}" size="{note.fontSize}">{escape(t.headnote)}</font>'
+        self.caption_style = ParagraphStyle("tcont", parent=w.s.caption, spaceBefore=0, spaceAfter=3)
+        size = layout.size
+        self.font, self.bold_font = w.s.head_font, w.s.head_font.replace("-regular", "-bold")
+        self.rule = colors.HexColor(w.style.colour("rule"))
+        self.header_fill = colors.HexColor(w.style.colour("table_header"))
+        self.group_fill = colors.HexColor(w.style.colour("table_group"))
+        self.base = ParagraphStyle("tcell", parent=w.s.cell, fontName=self.font, fontSize=size, leading=size * 1.2)
+        self.head = ParagraphStyle("thead", parent=self.base, fontName=self.bold_font, alignment=TA_CENTER)
+        self.group = ParagraphStyle("tgroup", parent=self.head, alignment=TA_LEFT)
+        self.bold = ParagraphStyle("tbold", parent=self.base, fontName=self.bold_font)
+        self.number = ParagraphStyle("tnum", parent=self.base, alignment=TA_RIGHT)
+        self.header = self._header()
+        self.min_row = size * 1.2 + 3.5
+        self._made: dict[int, list] = {}
+        self._one_line = [width - 2 * PAD - 1 for width in layout.widths]
 
-def _fit(w, t: Table, texts) -> tuple[float, list[float], bool]:
-    """Type size and column widths: shrink to the minimum size, else landscape."""
-    base, low = w.style.size("table"), w.style.size("table_min")
-    size = base
-    while size >= low:
-        nat = _natural(w, t, texts, size)
-        if sum(nat) <= w.width:
-            return size, _spread(nat, w.width, t), False
-        size -= 0.5
-    land_width = landscape(w.page_size)[0] - (w.width_margins)
-    size = base
-    while size >= low:
-        nat = _natural(w, t, texts, size)
-        if sum(nat) <= land_width:
-            return size, _spread(nat, land_width, t), True
-        size -= 0.5
-    nat = _natural(w, t, texts, low)
-    return low, _squeeze(nat, land_width), True
+    @property
+    def nh(self) -> int:
+        return self.layout.header_rows
 
+    @property
+    def body(self) -> int:
+        return len(self.t.body_rows)
 
-def _spread(nat: list[float], avail: float, t: Table) -> list[float]:
-    """Give spare width to text columns (they read better unwrapped); numbers keep their width."""
-    spare = avail - sum(nat)
-    text_cols = [i for i in range(len(nat)) if _is_text_column(t, i)]
-    if not text_cols:
-        return nat
-    share = spare / len(text_cols)
-    return [n + share if i in text_cols else n for i, n in enumerate(nat)]
+    def _header(self) -> list[list]:
+        grid: list[list] = [[""] * self.layout.columns for _ in range(self.nh)]
+        for h in self.layout.head:
+            markup = escape(h.text)
+            if h.cell.note is not None:
+                markup += f"<super>{h.cell.note.number}</super>"
+            grid[h.row][h.col] = Paragraph(markup, self.head)
+        return grid
 
+    def rows(self, start: int, stop: int) -> list[list]:
+        """Body rows start:stop as cell contents, each row made once (a page's window overlaps the next)."""
+        for i in [i for i in self._made if i < start]:
+            del self._made[i]
+        for i in range(start, stop):
+            if i not in self._made:
+                self._made[i] = self._row(self.t.body_rows[i], self.layout.body_texts[i])
+        return [self._made[i] for i in range(start, stop)]
 
-def _squeeze(nat: list[float], avail: float) -> list[float]:
-    scale = avail / sum(nat)
-    return [n * scale for n in nat]
-
-
-def _is_text_column(t: Table, i: int) -> bool:
-    cells = [r.cells[i] for r in t.body_rows if not r.group and i < len(r.cells)]
-    return any(c.kind == "text" for c in cells)
-
-
-def _cell_flowable(w, cell: Cell, text: str, style: ParagraphStyle, header: bool):
-    if cell.colspan == 0:
-        return ""
-    markup = escape(text)
-    if header and cell.note is not None:
-        markup += f"<super>{cell.note.number}</super>"
-    return Paragraph(markup, style)
-
-
-def _rl_table(w, t: Table, size: float, widths: list[float]) -> RLTable:
-    locale = w.doc.meta.locale
-    base = ParagraphStyle("tcell", parent=w.s.cell, fontSize=size, leading=size * 1.2)
-    bold = ParagraphStyle("thead", parent=base, fontName=w.s.head_font.replace("-regular", "-bold"),
-                          alignment=TA_CENTER)
-    num = ParagraphStyle("tnum", parent=base, alignment=TA_RIGHT)
-    rows, commands = [], []
-    nh = len(t.header_rows)
-    for r, row in enumerate(t.header_rows + t.body_rows):
-        header = r < nh
-        cells = []
-        for c, cell in enumerate(row.cells):
-            style = bold if header or row.group else (num if cell.kind in ("number", "year") else base)
-            if row.group:
-                style = ParagraphStyle("tgroup", parent=bold, alignment=TA_LEFT)
-            cells.append(_cell_flowable(w, cell, format_cell(cell, locale), style, header))
-            if cell.colspan > 1:
-                commands.append(("SPAN", (c, r), (c + cell.colspan - 1, r)))
-        cells += [""] * (len(widths) - len(cells))
+    def _row(self, row: TableRow, texts) -> list:
+        n = self.layout.columns
         if row.group:
-            commands += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r),
-                                                       colors.HexColor(w.style.colour("table_group")))]
-        rows.append(cells)
-    table = RLTable(rows, colWidths=widths, repeatRows=nh if t.id else 0, splitInRow=1, hAlign="LEFT")
-    table.setStyle(TableStyle(_base_commands(w, nh) + commands))
-    return table
+            return [Paragraph(escape(texts[0]), self.group)] + [""] * (n - 1)
+        out = []
+        for c, (cell, text) in enumerate(zip(row.cells[:n], texts)):
+            if cell.colspan == 0:
+                out.append("")
+            elif self.layout.numeric[c]:
+                out.append(text)  # a plain string: numbers never wrap, and strings are cheap to lay out
+            else:
+                out.append(self._text(row, c, text))
+        return out + [""] * (n - len(out))
+
+    def _text(self, row: TableRow, c: int, text: str):
+        style = self.bold if row.total else self.base
+        if c == 0 and row.level:
+            style = ParagraphStyle("tsub", parent=style, leftIndent=row.level * self.layout.size)
+        elif stringWidth(text, style.fontName, style.fontSize) <= self._one_line[c]:
+            return text  # one line: a plain string, drawn in the row's font
+        return Paragraph(escape(text), style)
+
+    def commands(self, start: int, stop: int) -> list:
+        nh, size = self.nh, self.layout.size
+        cmds = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), self.font, size, size * 1.2),
+                ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.6, self.rule), ("INNERGRID", (0, 0), (-1, -1), 0.25, self.rule),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.8, self.rule)]
+        cmds += [("ALIGN", (c, nh), (c, -1), "RIGHT") for c, num in enumerate(self.layout.numeric) if num]
+        if nh:
+            cmds += [("BACKGROUND", (0, 0), (-1, nh - 1), self.header_fill), ("VALIGN", (0, 0), (-1, nh - 1), "MIDDLE"),
+                     ("TOPPADDING", (0, 0), (-1, nh - 1), 3.5), ("LINEBELOW", (0, nh - 1), (-1, nh - 1), 0.8, self.rule)]
+            cmds += [("SPAN", (h.col, h.row), (h.col + h.colspan - 1, h.row + h.rowspan - 1))
+                     for h in self.layout.head if h.colspan > 1 or h.rowspan > 1]
+        for k, i in enumerate(range(start, stop), start=nh):
+            row = self.t.body_rows[i]
+            if row.group:
+                cmds += [("SPAN", (0, k), (-1, k)), ("BACKGROUND", (0, k), (-1, k), self.group_fill)]
+            elif row.total:
+                cmds += [("LINEABOVE", (0, k), (-1, k), 0.6, self.rule), ("FONT", (0, k), (-1, k), self.bold_font)]
+            else:
+                cmds += [("SPAN", (c, k), (c + cell.colspan - 1, k))
+                         for c, cell in enumerate(row.cells) if cell.colspan > 1]
+            if any(self.layout.hang) and not row.group:
+                cmds += [("RIGHTPADDING", (c, k), (c, k), PAD + self.layout.hangs(c, cell))
+                         for c, cell in enumerate(row.cells) if self.layout.hangs(c, cell)]
+        return cmds
+
+    def table(self, start: int, stop: int, split_in_row: int = 0) -> RLTable:
+        rows = [list(r) for r in self.header] + self.rows(start, stop)
+        repeat = self.nh if self.t.id else 0
+        return make_rl_table(rows, self.layout.widths, repeat, self.commands(start, stop), split_in_row)
 
 
-def _base_commands(w, nh: int) -> list:
-    rule = colors.HexColor(w.style.colour("rule"))
-    cmds = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), w.s.head_font),
-            ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ("LINEBELOW", (0, -1), (-1, -1), 0.6, rule), ("INNERGRID", (0, 0), (-1, -1), 0.25, rule),
-            ("LINEABOVE", (0, 0), (-1, 0), 0.8, rule)]
-    if nh:
-        cmds += [("BACKGROUND", (0, 0), (-1, nh - 1), colors.HexColor(w.style.colour("table_header"))),
-                 ("VALIGN", (0, 0), (-1, nh - 1), "MIDDLE"), ("LINEBELOW", (0, nh - 1), (-1, nh - 1), 0.8, rule)]
-    return cmds
+class PagedTable(Flowable):
+    """Rows `start:` of a table, then its source lines. Only a page's worth of rows becomes a ReportLab table
+    at a time; a split leaves a PagedTable for the rest, which repeats the header under a "(continued)"
+    caption line. The source lines stay with the last rows."""
+
+    def __init__(self, cells: _Cells, tail: list, start: int = 0):
+        super().__init__()
+        self.cells, self.tail, self.start = cells, tail, start
+        self._part: RLTable | None = None
+        self._stop = start
+        self._caption: Paragraph | None = None
+        if start and cells.continued:
+            self._caption = Paragraph(cells.continued, cells.caption_style)
+
+    def _window(self, aH: float) -> int:
+        """How many rows from `start` can possibly fit into aH, plus one: enough to overfill it. Measured
+        without a height limit (KeepTogether does that), a page's worth stands for the rest."""
+        return self.start + max(int(min(aH, PAGE_HEIGHT) / self.cells.min_row) + 1, MIN_ROWS * 2)
+
+    def wrap(self, aW, aH):
+        stop = min(self._window(aH), self.cells.body)
+        if self._part is None or stop != self._stop:
+            self._part, self._stop = self.cells.table(self.start, stop), stop
+        last = self._stop == self.cells.body
+        self._view = _Stacked(self._caption, self._part, self.tail if last else [])
+        self.width, self.height = self._view.wrap(aW, aH)
+        return self.width, self.height
+
+    def getSpaceAfter(self) -> float:
+        return self._view.getSpaceAfter() if hasattr(self, "_view") else 0.0
+
+    def split(self, aW, aH):
+        self.wrap(aW, aH)
+        left = self.cells.body - self.start
+        room = aH - self._view.caption_height
+        taken = self._rows_that_fit(room)
+        if taken >= left and self._rows_that_fit(room - self._view.tail_height(aW, self.tail)) < left:
+            taken = left - MIN_ROWS  # the source line does not fit: it takes a few rows along
+        elif 0 < left - taken < MIN_ROWS:  # no widow rows: leave a few for the next page
+            taken -= MIN_ROWS - (left - taken)
+        taken = max(taken, 0)
+        if taken >= min(MIN_ROWS, left) or (taken and self._at_top()):
+            done = taken >= left
+            head = _Stacked(self._caption, self.cells.table(self.start, self.start + taken), self.tail if done else [])
+            return [head] + ([] if done else [PagedTable(self.cells, self.tail, self.start + taken)])
+        if self._at_top():  # not even one row fits an empty page: let rows split inside themselves
+            done = self._stop >= self.cells.body
+            whole = _Stacked(self._caption, self.cells.table(self.start, self._stop, split_in_row=1),
+                             self.tail if done else [])
+            return [whole] + ([] if done else [PagedTable(self.cells, self.tail, self._stop)])
+        return []
+
+    def _rows_that_fit(self, room: float) -> int:
+        """Body rows of the current window whose heights add up within `room`, below the header."""
+        heights = self._part._rowHeights
+        room -= sum(heights[:self.cells.nh])
+        taken = 0
+        for height in heights[self.cells.nh:]:
+            room -= height
+            if room < -1e-6:
+                break
+            taken += 1
+        return taken
+
+    def _at_top(self) -> bool:
+        frame = getattr(self, "_frame", None)
+        return bool(frame is not None and getattr(frame, "_atTop", False))
+
+    def draw(self):
+        self._view.drawOn(self.canv, 0, 0)
+
+
+class _Stacked(Flowable):
+    """A table part with an optional caption line above and source lines below, as one flowable."""
+
+    GAP = 3.0
+
+    def __init__(self, caption: Paragraph | None, table, tail: list):
+        super().__init__()
+        self.caption, self.table, self.tail = caption, table, tail
+        self.caption_height = 0.0
+
+    def tail_height(self, aW: float, tail: list) -> float:
+        return sum(p.wrap(aW, 1e6)[1] for p in tail) + (self.GAP if tail else 0.0)
+
+    def wrap(self, aW, aH):
+        tw, th = self.table.wrap(aW, aH)
+        self.caption_height = self.caption.wrap(aW, aH)[1] + self.GAP if self.caption is not None else 0.0
+        self._tail = self.tail_height(aW, self.tail)
+        self.width, self.height = max(tw, aW if self.tail else tw), th + self.caption_height + self._tail
+        return self.width, self.height
+
+    def getSpaceAfter(self) -> float:
+        return self.tail[-1].getSpaceAfter() if self.tail else 6.0
+
+    def split(self, aW, aH):
+        parts = self.table.split(aW, aH - self.caption_height - self._tail)
+        if len(parts) != 2:
+            return []
+        return [_Stacked(self.caption, parts[0], []), _Stacked(None, parts[1], self.tail)]
+
+    def draw(self):
+        y = self.height
+        if self.caption is not None:
+            y -= self.caption_height
+            self.caption.drawOn(self.canv, 0, y + self.GAP)
+        y -= self.table._height
+        self.table.drawOn(self.canv, 0, y)
+        y -= self.GAP if self.tail else 0.0
+        for p in self.tail:
+            y -= p.height
+            p.drawOn(self.canv, 0, y)

@@ -128,8 +128,11 @@ def test_toc_and_outline_pages_match_heading_pages(flagship_build) -> None:
 
 def test_parity_of_headings_and_captions(flagship_build) -> None:
     import docx
+    from tests.docx_checks import numbered_paragraphs
     d = docx.Document(str(flagship_build.outputs["docx"]))
-    docx_heads = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
+    docx_heads = [(f"{label} " if label else "") + text  # the number as Word prints it from the heading list
+                  for style, label, text in numbered_paragraphs(flagship_build.outputs["docx"])
+                  if style.startswith("Heading")]
     docx_caps = [p.text for p in d.paragraphs if p.style.name == "Caption"]
     model_heads = [(f"{h.number}. " if h.number else "") + inline_text(h.inlines)
                    for h in walk(flagship_build.document.blocks) if isinstance(h, Heading)]

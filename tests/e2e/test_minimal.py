@@ -59,7 +59,7 @@ def test_docx_structure(minimal_build: Path) -> None:
         notes = z.read("word/footnotes.xml").decode()
     assert "<w:footnoteReference w:id=\"1\"/>" in document
     assert "Source note with R&amp;D &amp; &lt;angle&gt; text" in notes
-    assert "<w:tblHeader w:val=\"true\"/>" in document
+    assert "<w:tblHeader/>" in document
     assert "SEQ Table \\r 1" in document and ">Table 1.1.<" in document
     assert 'descr="Exports, million US dollars. Exports and imports by year."' in document
 
