@@ -27,7 +27,8 @@ def every_kind() -> Document:
         Quote((Paragraph((_t(12),)),)),
         Table("tab", (_t(13),), (TableRow((Cell("w14"), Cell("w15", note=FootnoteRef("c:c")))),),
               (TableRow((Cell("w16", colspan=2),), group=True),
-               TableRow((Cell(2017, "year"), Cell(1.5, "number", 1)))), source="w17"),
+               TableRow((Cell(2017, "year"), Cell(1.5, "number", 1))),
+               TableRow((Cell("w24"), Cell(-2.5, "number", 1)), level=1, total=True)), source="w17", headnote="w25"),
         Figure("fig", (_t(18),), None, missing_note="w19"),
         PageBreak(),
         Heading(2, (_t(20),)),
@@ -36,4 +37,4 @@ def every_kind() -> Document:
     return number_document(Document(meta, blocks, notes), Diagnostics())
 
 
-WORDS = [f"w{n:02d}" for n in range(1, 24)]
+WORDS = [f"w{n:02d}" for n in range(1, 26)]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-_SKIP = {"note-sep"}  # the comma between adjacent note marks
+_SKIP = {"note-sep", "headnote"}  # the comma between adjacent note marks; a table's headnote
 
 
 @dataclass

@@ -82,15 +82,19 @@ def test_table_headers_are_scoped_and_spanned() -> None:
     head = (TableRow((Cell(""), Cell("Trade", colspan=2), Cell("", colspan=0))),
             TableRow((Cell("Year"), Cell("Exports", note=FootnoteRef("c:n")), Cell("Imports"))))
     body = (TableRow((Cell("Group A", colspan=3),), group=True),
-            TableRow((Cell(2017, "year"), Cell(1234.5, "number", 1), Cell(None, "missing"))))
+            TableRow((Cell(2017, "year"), Cell(1234.5, "number", 1), Cell(None, "missing"))),
+            TableRow((Cell("of which"), Cell(1.0, "number", 1), Cell(2.0, "number", 1)), level=1, total=True))
     doc = number_document(Document(DocMeta("T"), (
-        Heading(1, (Text("One"),)), Table("t", (Text("Trade & <more>"),), head, body, source="Stat & Co"),
+        Heading(1, (Text("One"),)), Table("t", (Text("Trade & <more>"),), head, body, source="Stat & Co",
+                                          headnote="Seller: Russia"),
         Paragraph((Text("See "), CrossRef("t"), FootnoteRef("c:n")))), {"c:n": (Text("A note"),)}), Diagnostics())
     out = html.render(doc, _style())
     assert '<th scope="col" colspan="2">Trade</th>' in out
     assert '<th scope="rowgroup" colspan="3">Group A</th>' in out
     assert '<th scope="row">2017</th><td class="num">1,234.5</td><td></td>' in out
-    assert '<caption><span class="label">Table 1.1.</span> Trade &amp; &lt;more&gt;</caption>' in out
+    assert ('<caption><span class="label">Table 1.1.</span> Trade &amp; &lt;more&gt;'
+            '<span class="headnote">Seller: Russia</span></caption>') in out
+    assert '<tr class="total"><th scope="row" style="padding-left: 1.35em">of which</th>' in out
     assert "Source: Stat &amp; Co" in out
     assert '<a href="#t" class="xref">Table 1.1</a>' in out
     # one note, two marks: each mark has its own id and the note links back to both

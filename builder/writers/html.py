@@ -186,8 +186,9 @@ class _Writer:
         anchor = f' id="{self.anchors[id(t)]}"' if id(t) in self.anchors else ""
         caption = ""
         if t.id:
+            headnote = f'<span class="headnote">{_e(t.headnote)}</span>' if t.headnote else ""
             caption = (f'<caption><span class="label">Table {_e(t.number)}.</span> {self.inlines(t.caption)}'
-                       "</caption>\n")
+                       f"{headnote}</caption>\n")
         ncols = max((sum(max(c.colspan, 1) if c.colspan else 0 for c in r.cells) for r in t.body_rows + t.header_rows),
                     default=1)
         head = "".join(self.row(r, header=True) for r in t.header_rows)
@@ -216,7 +217,9 @@ class _Writer:
             if cell.colspan == 0:
                 continue  # covered by the span of a cell before it
             cells.append(self.cell(cell, header, row_head=not header and c == 0 and cell.kind in ("text", "year")))
-        return "<tr>" + "".join(cells) + "</tr>\n"
+        if row.level and cells:  # a sub-row: its stub indented, one em a level
+            cells[0] = cells[0].replace(">", f' style="padding-left: {0.35 + row.level:g}em">', 1)
+        return ('<tr class="total">' if row.total else "<tr>") + "".join(cells) + "</tr>\n"
 
     def cell(self, cell: Cell, header: bool, row_head: bool) -> str:
         attrs = "".join(f' {name}="{n}"' for name, n in (("colspan", cell.colspan), ("rowspan", cell.rowspan))
@@ -350,6 +353,8 @@ table.data th, table.data td {{ border: 0.5pt solid {c("rule")}; padding: 0.15em
 table.data thead th {{ background: {c("table_header")}; text-align: center; vertical-align: middle; }}
 table.data tbody th {{ font-weight: normal; text-align: left; }}
 table.data tr.group th {{ background: {c("table_group")}; font-weight: bold; }}
+table.data tr.total > * {{ font-weight: bold; border-top: 1pt solid {c("text")}; }}
+caption .headnote {{ display: block; font-weight: normal; font-style: italic; font-size: {s("note")}pt; }}
 table.data td.num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
 .source {{ font-style: italic; font-size: {s("note")}pt; text-align: left; }}
 figure {{ margin: 1.5em 0; }}
