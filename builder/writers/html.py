@@ -356,7 +356,7 @@ table.data tr.group th {{ background: {c("table_group")}; font-weight: bold; }}
 table.data tr.total > * {{ font-weight: bold; border-top: 1pt solid {c("text")}; }}
 caption .headnote {{ display: block; font-weight: normal; font-style: italic; font-size: {s("note")}pt; }}
 table.data td.num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
-.source {{ font-style: italic; font-size: {s("note")}pt; text-align: left; }}
+.source {{ font-style: italic; font-size: {s("note")}pt; text-align: left; overflow-wrap: break-word; }}
 figure {{ margin: 1.5em 0; }}
 figcaption {{ font-size: {s("caption")}pt; font-weight: bold; margin-bottom: 0.4em; }}
 figure svg {{ display: block; width: 100%; height: auto; }}
@@ -368,6 +368,7 @@ section.endnotes {{ font-size: {s("note")}pt; border-top: 0.5pt solid {c("rule")
 section.endnotes p {{ text-align: left; }}
 @media print {{
   body {{ max-width: none; padding: 0; }}
+  .table-wrap {{ overflow: visible; }}
   table.data thead th, table.data tr.group th {{ -webkit-print-color-adjust: exact; }}
   h1, .page-break {{ break-before: page; }}
   .title-page {{ break-after: page; }}
