@@ -148,3 +148,12 @@ def test_flagship_links_resolve_and_toc_lists_every_heading(flagship_html) -> No
     heading_ids = re.findall(r'<h[1-3] id="(sec-[^"]+)"', text)
     assert [link[1:] for link in edition.toc_links] == heading_ids and len(heading_ids) == 38
     assert sum(1 for i in internal if i.startswith("fn-")) == sum(1 for i in internal if i.startswith("fnref-")) >= 60
+
+
+def test_cyrillic_runs_carry_their_language() -> None:
+    doc = Document(DocMeta("T"), (Paragraph((Text("In Russian: Россия — «Москва», in Kazakh: Қазақстан."),)),))
+    out = html.render(doc, _style())
+    assert ('<p>In Russian: <span lang="ru">Россия — «Москва»</span>, in Kazakh: '
+            '<span lang="kk">Қазақстан</span>.</p>') in out
+    russian = html.render(replace(doc, meta=DocMeta("T", language="ru-RU")), _style())
+    assert 'lang="ru"' not in russian.split("<body>")[1]

@@ -26,6 +26,23 @@ def _e(text: str) -> str:
     return escape(text, quote=True)
 
 
+_CYRILLIC_RUN = re.compile(r"[\u0400-\u04ff](?:[\u0400-\u04ff\s,.;:!?()«»\"'’–—-]*[\u0400-\u04ff])?»?")
+_KAZAKH = set("ӘәҒғҚқҢңӨөҰұҮүҺһІі")
+
+
+def _marked(text: str, language: str) -> str:
+    """Escaped text whose Cyrillic runs say they are Russian or Kazakh (`lang`), so a screen reader speaks them
+    in their language; nothing is marked in a Russian or Kazakh document."""
+    if language[:2] in ("ru", "kk") or not _CYRILLIC_RUN.search(text):
+        return _e(text)
+    out, at = [], 0
+    for run in _CYRILLIC_RUN.finditer(text):
+        lang = "kk" if _KAZAKH & set(run.group()) else "ru"
+        out += [_e(text[at:run.start()]), f'<span lang="{lang}">{_e(run.group())}</span>']
+        at = run.end()
+    return "".join(out) + _e(text[at:])
+
+
 class _Writer:
     """Walks the Document: one clause per block kind, one per inline kind."""
 
@@ -76,7 +93,7 @@ class _Writer:
     def inline(self, node: Inline) -> str:
         match node:
             case Text(text=t):
-                return _e(t)
+                return _marked(t, self.doc.meta.language)
             case Strong(children=c):
                 return f"<strong>{self.inlines(c)}</strong>"
             case Emphasis(children=c):
@@ -224,7 +241,7 @@ class _Writer:
     def cell(self, cell: Cell, header: bool, row_head: bool) -> str:
         attrs = "".join(f' {name}="{n}"' for name, n in (("colspan", cell.colspan), ("rowspan", cell.rowspan))
                         if n > 1)
-        text = _e(format_cell(cell, self.locale))
+        text = _marked(format_cell(cell, self.locale), self.doc.meta.language)
         if header and cell.note is not None:
             text += self.note_mark(cell.note)
         if header and not text:
