@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from tests.conftest import docx_text, pdf_outline, pdf_text
+from tests.docx_checks import numbered_paragraphs
 from tests.htmlread import read_edition
 
 
@@ -25,7 +26,9 @@ def editions(flagship_build, flagship_html):
         notes_xml = z.read("word/footnotes.xml").decode()
     return {
         "html": read_edition(flagship_html),
-        "docx_headings": [p.text for p in d.paragraphs if p.style.name.startswith("Heading")],
+        "docx_headings": [(f"{label} " if label else "") + text  # the number as Word prints it from its list
+                          for style, label, text in numbered_paragraphs(flagship_build.outputs["docx"])
+                          if style.startswith("Heading")],
         "docx_captions": [p.text.rstrip(",") for p in d.paragraphs if p.style.name == "Caption"],
         "docx_notes": len(re.findall(r'<w:footnote w:id="\d+"', notes_xml)),
         "docx_text": _squash(docx_text(flagship_build.outputs["docx"])),
