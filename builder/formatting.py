@@ -26,10 +26,14 @@ def format_number(value: float, decimals: int | None, locale: str, grouping: boo
     return format_decimal(value, format=pattern, locale=_locale(locale), decimal_quantization=True)
 
 
+MISSING = "\u2013"  # an en dash where a table has no value
+
+
 def format_cell(cell: Cell, locale: str) -> str:
-    """The printed text of a table cell; a negative number takes a true minus sign (U+2212)."""
+    """The printed text of a table cell: an en dash where there is no value, a true minus sign (U+2212)
+    before a negative number."""
     if cell.value is None:
-        return ""
+        return MISSING if cell.colspan else ""
     if cell.kind == "year":
         return f"({cell.value})" if cell.uncertain else str(cell.value)
     if cell.kind == "number":

@@ -179,11 +179,12 @@ def _measure(table: Table, head, texts, ncols: int, metrics: TableMetrics) -> li
             if c >= ncols or cell.colspan != 1:
                 continue
             col = columns[c]
-            full = width(text) + _indent(row, c)
+            full = width(text, row.total) + _indent(row, c)  # a total row is set in bold
             col.full = max(col.full, full)
             if cell.kind == "text":
                 col.text = True
-                col.word = max(col.word, max((width(w) for w in text.split()), default=0.0) + _indent(row, c))
+                col.word = max(col.word, max((width(w, row.total) for w in text.split()), default=0.0)
+                               + _indent(row, c))
             else:
                 col.word = max(col.word, full)
     for h in head:

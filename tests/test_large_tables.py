@@ -1,7 +1,7 @@
 """Large tables: long ones build in linear time in both formats; one too wide for any page is a user error.
 
 Budgets (2-core machine, shared): a 10,000-row table in both formats within 30 s, a 20,000-row one within 60 s
-(measured alone: about 1,800 rows/s for the PDF and 2,000-4,500 rows/s for the DOCX, see bench/bench_tables.py).
+(measured alone: about 2,100 rows/s for the PDF and 5,800 rows/s for the DOCX, see bench/bench_tables.py).
 """
 from __future__ import annotations
 

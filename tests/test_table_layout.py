@@ -298,3 +298,27 @@ def test_a_total_row_is_set_off() -> None:
     t = _block(_data_table({"key": "year", "columns": [{"name": "year", "label": "Year", "type": "text"},
                                                         {"name": "v", "label": "USD"}]}, rows))
     assert [r.total for r in t.body_rows] == [False, False, True]
+
+
+def test_total_rows_are_measured_in_bold(metrics) -> None:
+    t = _table(["Item", "2020"], [["a", 8982.9], ["b", 1.0]])
+    rows = (t.body_rows[0].__class__(t.body_rows[0].cells, total=True),) + t.body_rows[1:]
+    from dataclasses import replace
+    bold = layout_table(replace(t, body_rows=rows), metrics)
+    assert bold.widths[1] == pytest.approx(metrics.width("8,982.9", True) * metrics.size + 2 * PAD + 1, abs=0.01)
+    assert bold.widths[1] > layout_table(t, metrics).widths[1]
+
+
+def test_native_dump_shows_headnote_totals_and_sub_rows() -> None:
+    from builder.model import DocMeta, Document
+    from builder.writers.native import dump
+    rows = (TableRow((Cell("Exports, total"), Cell(10.0, "number", 1)), total=True),
+            TableRow((Cell("to Russia"), Cell(-4.0, "number", 1)), level=1),
+            TableRow((Cell("to China"), Cell(None, "missing"))))
+    table = Table("t", (Text("Trade"),), (TableRow((Cell("Indicator"), Cell("2020"))),), rows, number="1.1",
+                  headnote="Seller: Russia")
+    text = dump(Document(DocMeta("T"), (table,)))  # typed values, as the model holds them
+    assert "headnote='Seller: Russia'" in text
+    assert "TableRow([Cell('Exports, total'), Cell(10.0, kind='number', decimals=1)], total=True)" in text
+    assert "TableRow([Cell('to Russia'), Cell(-4.0, kind='number', decimals=1)], level=1)" in text
+    assert "TableRow([Cell('to China'), Cell(None, kind='missing')])" in text

@@ -16,6 +16,8 @@ from builder.model import Table, TableRow
 from builder.table_layout import PAD, HeadCell, TableLayout, layout_table, table_metrics
 
 TWIPS = 20  # per point
+KEEP_WHOLE = 40  # body rows: a table this short is not split across pages
+MIN_ROWS = 3  # a longer table split at a page end leaves at least this many rows on each side
 
 
 def table_layout(w, t: Table) -> TableLayout:
@@ -56,8 +58,12 @@ class _Xml:
         out = [f'<w:tbl {nsdecls("w")}>', self._properties(), "<w:tblGrid>"]
         out += [f'<w:gridCol w:w="{width}"/>' for width in self.twips]
         out.append("</w:tblGrid>")
+        self.keep = True
         out += [self._header_row(r) for r in range(self.layout.header_rows)]
-        out += [self._body_row(row, texts) for row, texts in zip(self.t.body_rows, self.layout.body_texts)]
+        n = len(self.t.body_rows)
+        for i, (row, texts) in enumerate(zip(self.t.body_rows, self.layout.body_texts)):
+            self.keep = _kept(i, n)
+            out.append(self._body_row(row, texts))
         out.append("</w:tbl>")
         return parse_xml("".join(out))
 
@@ -129,13 +135,19 @@ class _Xml:
             pr.append(f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>')
             if fill == self.header_fill:
                 pr.append('<w:vAlign w:val="center"/>')
-        ppr = f'<w:pStyle w:val="{self.style_id}"/>'
+        ppr = f'<w:pStyle w:val="{self.style_id}"/>' + ("<w:keepNext/>" if self.keep else "")
         if indent or hang:
             ppr += f'<w:ind w:left="{round(indent * self.layout.size * TWIPS)}" w:right="{round(hang * TWIPS)}"/>'
         if align:
             ppr += f'<w:jc w:val="{align}"/>'
         run = f'<w:r>{self.rpr[bold]}<w:t{_space(text)}>{escape(text)}</w:t></w:r>' if text else ""
         return f"<w:tc><w:tcPr>{''.join(pr)}</w:tcPr><w:p><w:pPr>{ppr}</w:pPr>{run}{tail}</w:p></w:tc>"
+
+
+def _kept(i: int, rows: int) -> bool:
+    """Whether body row i keeps with the next paragraph, as the PDF keeps tables: a short table whole with its
+    caption and source, a long one split only with a few rows on each side."""
+    return rows <= KEEP_WHOLE or i < MIN_ROWS - 1 or i >= rows - MIN_ROWS
 
 
 def _space(text: str) -> str:

@@ -413,15 +413,14 @@ class _Writer:
 
     def table(self, t: Table) -> list[Flowable]:
         """Caption, table and source lines: Table → Caption, THead, TBody; the source lines after it."""
-        from builder.writers.pdf_tables import build_table
+        from builder.writers.pdf_tables import PagedTable, build_table
         flow = build_table(self, t)
-        tables = [i for i, f in enumerate(flow) if isinstance(f, RLTable)]
+        paged = next(f for f in flow if isinstance(f, PagedTable))
         with self.tags.element(tagging.role(t)):
-            for f in flow[:tables[0]]:
-                self.tags.leaf(f, tagging.PARTS["caption"], inline_text(t.caption))
-            for i in tables:
-                self.tags.table(flow[i], tagging.table_grid(self.tags, flow[i]._cellvalues, t))
-        for f in flow[tables[-1] + 1:]:
+            for f in flow[:flow.index(paged)]:
+                self.tags.leaf(f, tagging.PARTS["caption"] if f is flow[0] else "P", inline_text(t.caption))
+            paged.tag(self.tags, t)
+        for f in paged.tail:
             self.tags.leaf(f, tagging.PARTS["source"], t.source)
         notes = tagging.footnote_labels(t.caption) + [c.note.id for r in t.header_rows for c in r.cells if c.note]
         self.tags.notes_after(notes)

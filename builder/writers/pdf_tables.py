@@ -6,11 +6,14 @@ break, which is quadratic in its length): `PagedTable` turns only the rows one p
 ReportLab table, and its remainder keeps an offset into the same rows, so any length costs linear time."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import landscape
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table as RLTable, TableStyle
 
@@ -95,6 +98,10 @@ class _Cells:
         self.header = self._header()
         self.min_row = size * 1.2 + 3.5
         self._made: dict[int, list] = {}
+        margins = w.style.margins_mm
+        page = landscape(w.page_size) if layout.landscape else w.page_size
+        self.frame_height = page[1] - (margins["top"] + margins["bottom"]) * mm
+        self.tags, self.nodes = None, None
         self._one_line = [width - 2 * PAD - 1 for width in layout.widths]
 
     @property
@@ -175,7 +182,11 @@ class _Cells:
     def table(self, start: int, stop: int, split_in_row: int = 0) -> RLTable:
         rows = [list(r) for r in self.header] + self.rows(start, stop)
         repeat = self.nh if self.t.id else 0
-        return make_rl_table(rows, self.layout.widths, repeat, self.commands(start, stop), split_in_row)
+        table = make_rl_table(rows, self.layout.widths, repeat, self.commands(start, stop), split_in_row)
+        if self.nodes is not None:  # tagged PDF: each row list names its row's structure elements
+            index = list(range(self.nh)) + [self.nh + i for i in range(start, stop)]
+            self.tags.table(table, {id(row): self.nodes[k] for row, k in zip(table._cellvalues, index)})
+        return table
 
 
 class PagedTable(Flowable):
@@ -192,6 +203,14 @@ class PagedTable(Flowable):
         if start and cells.continued:
             self._caption = Paragraph(cells.continued, cells.caption_style)
 
+    def tag(self, tags, t: Table) -> None:
+        """Structure elements (THead, TBody, TR, TH, TD) for every row, made now in reading order; each page's
+        ReportLab table is tagged with those of its rows when it is made."""
+        from builder.writers.pdf_tagging import table_grid
+        rows = [[""] * self.cells.layout.columns for _ in range(self.cells.nh + self.cells.body)]
+        grid = table_grid(tags, rows, t)
+        self.cells.tags, self.cells.nodes = tags, [grid[id(row)] for row in rows]
+
     def _window(self, aH: float) -> int:
         """How many rows from `start` can possibly fit into aH, plus one: enough to overfill it. Measured
         without a height limit (KeepTogether does that), a page's worth stands for the rest."""
@@ -204,6 +223,10 @@ class PagedTable(Flowable):
         last = self._stop == self.cells.body
         self._view = _Stacked(self._caption, self._part, self.tail if last else [])
         self.width, self.height = self._view.wrap(aW, aH)
+        if aH > PAGE_HEIGHT and self.height > self.cells.frame_height:
+            # measured without a limit (KeepTogether with the caption): a table longer than a page is split
+            # anyway, so it asks only for room for its header and first rows, and starts on this page
+            return self.width, self.cells.table(self.start, min(self.start + MIN_ROWS, self.cells.body)).wrap(aW, aH)[1]
         return self.width, self.height
 
     def getSpaceAfter(self) -> float:
@@ -280,13 +303,21 @@ class _Stacked(Flowable):
         return [_Stacked(self.caption, parts[0], []), _Stacked(None, parts[1], self.tail)]
 
     def draw(self):
+        from builder.writers.pdf_tagging import tagger
+        tags = tagger(self.canv)
         y = self.height
-        if self.caption is not None:
+        if self.caption is not None:  # a repetition: an artifact in a tagged PDF
             y -= self.caption_height
-            self.caption.drawOn(self.canv, 0, y + self.GAP)
+            with tags.artifact(self.canv) if tags is not None else nullcontext():
+                self.caption.drawOn(self.canv, 0, y + self.GAP)
         y -= self.table._height
         self.table.drawOn(self.canv, 0, y)
         y -= self.GAP if self.tail else 0.0
         for p in self.tail:
             y -= p.height
+            node = getattr(p, "_struct", None)
+            if tags is not None and node is not None:
+                tags.begin(self.canv, node)
             p.drawOn(self.canv, 0, y)
+            if tags is not None and node is not None:
+                tags.end(self.canv)
