@@ -20,13 +20,18 @@ MAX_INLINE_DEPTH = 20  # emphasis inside emphasis, …
 MAX_DEPTH = 9  # lists and quotes inside each other: Word's list levels end at 9, and so does the page width
 
 
-@lru_cache(maxsize=1)
-def _parser():
+@lru_cache(maxsize=8)
+def _parser(quotes: tuple[str, ...] = ()):
+    """The Markdown parser; with `quotes` (the language's four quotation marks) straight quotes become them."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
     # markdown-it drops the rest of a chapter silently past maxNesting: it is set far above MAX_DEPTH, which is
     # checked with an error at the line (see _check_depth)
-    return MarkdownIt("commonmark", {"html": False, "maxNesting": 100}).enable("table").use(footnote_plugin)
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": 100}).enable("table").use(footnote_plugin)
+    if quotes:
+        md.options["typographer"], md.options["quotes"] = True, list(quotes)
+        md.enable("smartquotes")
+    return md
 
 
 @dataclass
@@ -39,7 +44,8 @@ class ChapterParse:
 class _Reader:
     """Walks one chapter's syntax tree; knows the chapter for locations and footnote ids."""
 
-    def __init__(self, rendered: Rendered, dataset: Dataset, prefix: str):
+    def __init__(self, rendered: Rendered, dataset: Dataset, prefix: str, quotes: tuple[str, ...] = ()):
+        self.quotes = quotes
         self.r = rendered
         self.dataset = dataset
         self.prefix = prefix
@@ -173,12 +179,14 @@ class _Reader:
 
     def lookup(self, known: dict, key: str, what: str, where: Source, files: str):
         if key not in known:
+            if what == "table":
+                self.dataset.check_orphan(key)
             near = ", ".join(sorted(known)[:12]) or "none"
             raise BuildError(f"unknown {what} '{key}'", where, f"known ids: {near} ({files})")
         return known[key]
 
     def parse_inline(self, text: str, context: str) -> tuple[Inline, ...]:
-        tokens = _parser().parseInline(text)
+        tokens = _parser(self.quotes).parseInline(text)
         from markdown_it.tree import SyntaxTreeNode
         root = SyntaxTreeNode(tokens)
         return self.inlines(root.children[0]) if root.children else ()
@@ -228,12 +236,15 @@ def _merge_text(inlines: list[Inline]) -> list[Inline]:
     return out
 
 
-def parse_chapter(rendered: Rendered, dataset: Dataset) -> ChapterParse:
-    """One rendered chapter → blocks, footnote definitions (ids prefixed by the chapter) and figure ids."""
+def parse_chapter(rendered: Rendered, dataset: Dataset, language: str = "") -> ChapterParse:
+    """One rendered chapter → blocks, footnote definitions (ids prefixed by the chapter) and figure ids. Straight
+    quotes become the quotation marks of `language` where it has its own (German „…“, French « … », …)."""
     from markdown_it.tree import SyntaxTreeNode
+
+    from builder.labels import quotes
     prefix = rendered.path.rsplit("/", 1)[-1].removesuffix(".md")
-    reader = _Reader(rendered, dataset, prefix)
-    tokens = _parser().parse(rendered.markdown)
+    reader = _Reader(rendered, dataset, prefix, quotes(language))
+    tokens = _parser(reader.quotes).parse(rendered.markdown)
     _check_depth(tokens, rendered)
     tree = SyntaxTreeNode(tokens)
     reader.out.blocks = reader.blocks(tree.children)

@@ -11,6 +11,8 @@ from datetime import date
 from functools import cache
 from typing import get_args
 
+from builder.labels import Labels
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -208,6 +210,19 @@ class TableOfContents:
 
 
 @dataclass(frozen=True, slots=True)
+class ListOfCaptions:
+    """The list of tables (kind "Table") or of figures (kind "Figure") with their pages, after the contents."""
+
+    kind: str
+    title: str
+
+
+def caption_key(kind: str, block_id: str) -> str:
+    """The key of a table's or figure's caption in page maps and bookmarks ("table-trade-kz")."""
+    return f"{kind.lower()}-{block_id}"
+
+
+@dataclass(frozen=True, slots=True)
 class PageBreak:
     pass
 
@@ -235,6 +250,7 @@ class DocMeta:
     keywords: tuple[str, ...] = ()
     language: str = "en-GB"
     locale: str = "en_GB"
+    labels: Labels = field(default_factory=Labels)  # the words the builder prints, in the document's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +259,7 @@ class TitlePage:
 
 
 Block = (Heading | Paragraph | BulletList | OrderedList | Definitions | Quote | Table | Figure
-         | TableOfContents | PageBreak | TitlePage)
+         | TableOfContents | ListOfCaptions | PageBreak | TitlePage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +267,11 @@ class Document:
     meta: DocMeta
     blocks: tuple[Block, ...]
     footnotes: Mapping[str, tuple[Inline, ...]] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> Labels:
+        """The builder's own words in the document's language: `doc.labels["source"]` → "Quelle"."""
+        return self.meta.labels
 
 
 def walk(blocks: tuple[Block, ...]) -> Iterator[Block]:

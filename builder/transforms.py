@@ -6,15 +6,30 @@ import re
 from dataclasses import replace
 
 from builder.errors import BuildError, Diagnostics
-from builder.model import (Block, Cell, CrossRef, Document, Figure, FootnoteRef, Heading, Inline, Source, Table,
-                           inline_text, map_document)
+from builder.model import (Block, Cell, CrossRef, Document, Figure, FootnoteRef, Heading, Inline, ListOfCaptions,
+                           Source, Table, TableOfContents, inline_text, map_document, walk)
 
 
 def number_document(doc: Document, diag: Diagnostics) -> Document:
     """Chapters 1, 2 …; sections 6.1 …; tables 6.2.1 (chapter.section.index); figures 1, 2 …; footnotes 1 … ."""
     doc = map_document(doc, block=_Numbering())
     doc = map_document(doc, inline=_CrossRefs(doc))
-    return _number_footnotes(doc, diag)
+    doc = _number_footnotes(doc, diag)
+    blocks = [replace(b, title=doc.labels["contents"]) if isinstance(b, TableOfContents) else b for b in doc.blocks]
+    return replace(doc, blocks=tuple(_caption_lists(blocks, doc.labels)))
+
+
+def _caption_lists(blocks, labels) -> list:
+    """A list of tables and a list of figures after the table of contents, when the report has any."""
+    present = {"Table": any(isinstance(b, Table) and b.id for b in walk(tuple(blocks))),
+               "Figure": any(isinstance(b, Figure) and b.id for b in walk(tuple(blocks)))}
+    out = []
+    for block in blocks:
+        out.append(block)
+        if isinstance(block, TableOfContents):
+            out += [ListOfCaptions(kind, labels[f"list_of_{kind.lower()}s"])
+                    for kind, yes in present.items() if yes]
+    return out
 
 
 class _Numbering:
@@ -50,12 +65,14 @@ class _CrossRefs:
     an unknown id is an error at the reference's line, in the text and in the footnotes alike."""
 
     def __init__(self, doc: Document):
+        self.labels = doc.labels
         self.targets: dict[str, tuple[str, str]] = {}
         map_document(doc, block=self.collect)
 
     def collect(self, block: Block) -> Block:
         if isinstance(block, (Table, Figure)) and block.id:
-            self.targets[block.id] = ("Table" if isinstance(block, Table) else "Figure", block.number)
+            self.targets[block.id] = (self.labels["table"] if isinstance(block, Table) else self.labels["figure"],
+                                      block.number)
         return block
 
     def __call__(self, node: Inline, where: Source | None) -> Inline:

@@ -38,7 +38,7 @@ class _Reader(HTMLParser):
             self.out.ids.append(a["id"])
         if tag == "a" and "href" in a:
             self.out.links.append(a["href"])
-            if any(t == "nav" for t, _ in self.stack):
+            if any(t == "nav" and n.get("aria-labelledby") == "toc-title" for t, n in self.stack):
                 self.out.toc_links.append(a["href"])
         kind = self.kind(tag, a)
         if kind:

@@ -13,8 +13,9 @@ import pytest
 
 from builder.errors import Diagnostics
 from builder.model import (Author, BulletList, Cell, Chart, CrossRef, Definitions, DocMeta, Document, Emphasis,
-                           Figure, FootnoteRef, Heading, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote,
-                           Strong, Table, TableOfContents, TableRow, Text, TitlePage, inline_text, walk)
+                           Figure, FootnoteRef, Heading, Link, ListItem, ListOfCaptions, OrderedList, PageBreak,
+                           Paragraph, Quote, Strong, Table, TableOfContents, TableRow, Text, TitlePage, inline_text,
+                           walk)
 from builder.style import load_style
 from tests.conftest import MINIMAL, copy_project, run_cli
 
@@ -181,7 +182,10 @@ def test_flagship_structure_is_complete(flagship_build, flagship) -> None:
     assert types["Table"] == sum(isinstance(b, Table) for b in blocks) == 34
     assert types["Figure"] == len(charts) == 15
     assert types["Note"] == len(flagship_build.document.footnotes) == 60
-    assert types["TOC"] == 1 and types["TOCI"] == len(headings_of(flagship))
+    lists = [b for b in flagship_build.document.blocks if isinstance(b, ListOfCaptions)]  # of tables, of figures
+    captions = sum(1 for b in blocks if isinstance(b, (Table, Figure)) and b.id)
+    assert types["TOC"] == 1 + len(lists) == 3
+    assert types["TOCI"] == len(headings_of(flagship)) - len(lists) + captions  # the lists' titles are headings too
 
 
 def headings_of(s: Structure) -> list:

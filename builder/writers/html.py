@@ -12,8 +12,9 @@ from pathlib import Path
 
 from builder.formatting import display_url, format_cell
 from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
-                           Heading, Inline, LineBreak, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote, Strong,
-                           Superscript, Table, TableOfContents, TableRow, Text, TitlePage, inline_text, walk)
+                           Heading, Inline, LineBreak, Link, ListItem, ListOfCaptions, OrderedList, PageBreak,
+                           Paragraph, Quote, Strong, Superscript, Table, TableOfContents, TableRow, Text, TitlePage,
+                           inline_text, walk)
 from builder.style import Style
 
 # faces embedded: the body family whole, the heading family upright (headings, tables, captions and charts)
@@ -145,6 +146,8 @@ class _Writer:
                 return self.figure(b)
             case TableOfContents(title=title):
                 return self.toc(title)
+            case ListOfCaptions(kind=kind, title=title):
+                return self.caption_list(kind, title)
             case PageBreak():
                 return '<div class="page-break"></div>\n'
         raise TypeError(f"unhandled block {b!r}")
@@ -190,6 +193,15 @@ class _Writer:
         return (f'<nav class="toc" aria-labelledby="toc-title">\n<h2 id="toc-title" class="aux">{_e(title)}</h2>\n'
                 f"{self.toc_list(tree)}</nav>\n")
 
+    def caption_list(self, kind: str, title: str) -> str:
+        """The list of tables or of figures: links to their captions."""
+        cls, label = (Table, self.doc.labels["table"]) if kind == "Table" else (Figure, self.doc.labels["figure"])
+        items = [f'<li><a href="#{self.anchors[id(b)]}">{_e(f"{label} {b.number}. {inline_text(b.caption)}")}'
+                 "</a></li>\n" for b in walk(self.doc.blocks) if isinstance(b, cls) and b.id]
+        title_id = self.unique(f"list-of-{kind.lower()}s")
+        return (f'<nav class="toc" aria-labelledby="{title_id}">\n<h2 id="{title_id}" class="aux">{_e(title)}</h2>\n'
+                f'<ol>\n{"".join(items)}</ol>\n</nav>\n')
+
     def toc_list(self, nodes) -> str:
         out = []
         for h, children in nodes:
@@ -204,8 +216,8 @@ class _Writer:
         caption = ""
         if t.id:
             headnote = f'<span class="headnote">{_e(t.headnote)}</span>' if t.headnote else ""
-            caption = (f'<caption><span class="label">Table {_e(t.number)}.</span> {self.inlines(t.caption)}'
-                       f"{headnote}</caption>\n")
+            caption = (f'<caption><span class="label">{_e(self.doc.labels["table"])} {_e(t.number)}.</span> '
+                       f'{self.inlines(t.caption)}{headnote}</caption>\n')
         ncols = max((sum(max(c.colspan, 1) if c.colspan else 0 for c in r.cells) for r in t.body_rows + t.header_rows),
                     default=1)
         head = "".join(self.row(r, header=True) for r in t.header_rows)
@@ -255,16 +267,17 @@ class _Writer:
         out = f'<p class="source">{_e(notes)}</p>\n' if notes else ""
         if source:
             link = f' (<a href="{_e(url)}">{_e(url)}</a>)' if url else ""
-            out += f'<p class="source">Source: {_e(source)}{link}</p>\n'
+            out += f'<p class="source">{_e(self.doc.labels["source"])}: {_e(source)}{link}</p>\n'
         return out
 
     # figures ------------------------------------------------------------------------------
     def figure(self, f: Figure) -> str:
         anchor = f' id="{self.anchors[id(f)]}"' if id(f) in self.anchors else ""
-        caption = (f'<figcaption><span class="label">Figure {_e(f.number)}.</span> {self.inlines(f.caption)}'
-                   "</figcaption>")
+        labels = self.doc.labels
+        caption = (f'<figcaption><span class="label">{_e(labels["figure"])} {_e(f.number)}.</span> '
+                   f'{self.inlines(f.caption)}</figcaption>')
         if f.chart is None:
-            body = f'<p class="missing">[Chart not shown: {_e(f.missing_note)}]</p>\n'
+            body = f'<p class="missing">[{_e(labels["chart_not_shown"])}: {_e(f.missing_note)}]</p>\n'
         else:
             body = self.svg(Path(f.chart.svg_path).read_text(encoding="utf-8"), f.chart.alt) + "\n"
         return f"<figure{anchor}>\n{caption}\n{body}{self.source('', f.source)}</figure>\n"
@@ -334,7 +347,7 @@ def _endnotes(w: _Writer) -> str:
                  f'aria-label="Back to note mark {n}">↩</a>' for k in range(1, w.marks.get(n, 0) + 1)]
         items.append(f'<li id="fn-{n}" value="{n}">{body} {" ".join(backs)}</li>\n')
     return ('<section class="endnotes" role="doc-endnotes" aria-labelledby="notes-title">\n'
-            f'<h2 id="notes-title" class="aux">Notes</h2>\n<ol>\n{"".join(items)}</ol>\n</section>\n')
+            f'<h2 id="notes-title" class="aux">{_e(w.doc.labels["notes"])}</h2>\n<ol>\n{"".join(items)}</ol>\n</section>\n')
 
 
 def _css(style: Style) -> str:

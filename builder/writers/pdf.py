@@ -25,6 +25,7 @@ from builder.formatting import display_url  # noqa: E402
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
                            FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
                            Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
+from builder.model import ListOfCaptions, caption_key, walk  # noqa: E402
 from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
@@ -159,6 +160,32 @@ class _TOC(RLTOC):
         canv.linkRect("", key, (width - reserve, y, width, y + style.leading), relative=1)
 
 
+class _CaptionList(_TOC):
+    """A list of tables or of figures: takes the caption entries of its kind, not the headings."""
+
+    def __init__(self, kind: str, **kw):
+        super().__init__(**kw)
+        self.kind = kind
+
+    def notify(self, kind, stuff):
+        if kind == f"CaptionEntry{self.kind}":
+            self.addEntry(*stuff)
+
+
+def _tag_caption(flows: list, kind: str, block, label: str) -> list:
+    """Mark the caption paragraph of a table or figure, so its page is recorded for the lists of captions;
+    `label` is the document's word for the kind ("Table", "Tabelle")."""
+    pending = list(flows)
+    while pending and block.id:
+        f = pending.pop(0)
+        if isinstance(f, Paragraph):
+            f.caption_entry = (kind, f"{label} {block.number}. {inline_text(block.caption)}",
+                               caption_key(kind, block.id))
+            break
+        pending[:0] = list(getattr(f, "_content", []))
+    return flows
+
+
 def _form_name(key: str) -> str:
     return "toc-" + key
 
@@ -230,6 +257,13 @@ class _Doc(FootnoteDocTemplate):
 
     def afterFlowable(self, flowable) -> None:
         super().afterFlowable(flowable)
+        caption = getattr(flowable, "caption_entry", None)
+        if caption is not None:
+            kind, text, key = caption
+            self.heading_pages[key] = self.page
+            self._page_number_form(key, 0)
+            self.canv.bookmarkPage(key)
+            self.notify(f"CaptionEntry{kind}", (0, escape(text), self.page, key))
         entry = getattr(flowable, "toc_entry", None)
         if entry is None:
             return
@@ -274,7 +308,7 @@ class _Writer:
 
     def block(self, b) -> list[Flowable]:
         """The block's flowables, under its structure element (tables, figures and the TOC make their own)."""
-        if isinstance(b, (Table, Figure, TableOfContents, PB)):
+        if isinstance(b, (Table, Figure, TableOfContents, ListOfCaptions, PB)):
             return self._block(b)
         text = inline_text(b.inlines) if isinstance(b, (P, Heading)) else ""
         with self.tags.element(tagging.role(b), lang=tagging.language(text)):
@@ -298,17 +332,22 @@ class _Writer:
             case Quote(blocks=inner):
                 return [f for x in inner for f in self.block(x)]
             case Table():
-                return self.table(b)
+                return _tag_caption(self.table(b), "Table", b, self.doc.labels["table"])
             case Figure():
-                return self.figure(b)
+                return _tag_caption(self.figure(b), "Figure", b, self.doc.labels["figure"])
             case TableOfContents(title=title):
                 return self.toc(title)
+            case ListOfCaptions():
+                return self.caption_list(b)
             case PB():
                 return [PageBreak()]
             case _:
                 raise TypeError(f"unhandled block {b!r}")
 
     def title_page(self, meta) -> list[Flowable]:
+        from builder.writers import cover
+        if cover.wanted(self.style):  # logo, colour band or publisher block from the style
+            return cover.pdf_title_page(self, meta)
         s, leaf = self.s, self.tags.leaf
         out: list[Flowable] = [Spacer(1, 40 * mm), leaf(Paragraph(escape(meta.title), s.title), "Title", meta.title),
                                leaf(Paragraph(escape(", ".join(a.name for a in meta.authors)), s.center), "P"),
@@ -395,20 +434,35 @@ class _Writer:
             toc.items = [self.tags.current.add(tagging.PARTS["entry"]) for _ in toc._entries]
         return [PageBreak(), heading, toc]
 
+    def caption_list(self, b: ListOfCaptions) -> list[Flowable]:
+        """The list of tables or figures: TOC-like entries whose page numbers are forms drawn when the captions
+        are placed (seeded, so one layout pass suffices)."""
+        entry = ParagraphStyle(f"list-{b.kind}", parent=self.s.toc[1], leftIndent=0, rightIndent=24, spaceBefore=2)
+        lst = _CaptionList(b.kind, levelStyles=[entry], dotsMinLevel=0)
+        label = self.doc.labels[b.kind.lower()]
+        lst._entries = [(0, escape(f"{label} {x.number}. {inline_text(x.caption)}"), 0, caption_key(b.kind, x.id))
+                        for x in walk(self.doc.blocks) if type(x).__name__ == b.kind and x.id]
+        heading = self.tags.leaf(Paragraph(escape(b.title), self.s.h[1]), "H1", b.title)
+        with self.tags.element(tagging.role(TableOfContents())):
+            lst.tags = self.tags
+            lst.items = [self.tags.current.add(tagging.PARTS["entry"]) for _ in lst._entries]
+        return [PageBreak(), heading, lst]
+
     def figure(self, f: Figure) -> list[Flowable]:
-        leaf = self.tags.leaf
-        cap = leaf(Paragraph(f'<a name="{f.id}"/>Figure {escape(f.number)}. ' + _markup(f.caption, self.accent),
-                             self.s.caption), tagging.PARTS["caption"], inline_text(f.caption))
+        leaf, labels = self.tags.leaf, self.doc.labels
+        cap = leaf(Paragraph(f'<a name="{f.id}"/>{escape(labels["figure"])} {escape(f.number)}. '
+                             + _markup(f.caption, self.accent), self.s.caption),
+                   tagging.PARTS["caption"], inline_text(f.caption))
         if f.chart is None:
-            note = leaf(Paragraph(escape(f"[Chart not shown: {f.missing_note}]"), self.s.source), "P")
+            note = leaf(Paragraph(escape(f"[{labels['chart_not_shown']}: {f.missing_note}]"), self.s.source), "P")
             return [KeepTogether([cap, note])]
         from builder.charts import lazy_drawing
         drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)
         parts: list[Flowable] = [cap, drawing]
         if f.source:
-            parts.append(leaf(Paragraph("Source: " + escape(f.source), self.s.source), tagging.PARTS["source"],
-                              f.source))
+            parts.append(leaf(Paragraph(escape(f"{labels['source']}: {f.source}"), self.s.source),
+                              tagging.PARTS["source"], f.source))
         return [KeepTogether(parts)]
 
     def table(self, t: Table) -> list[Flowable]:
@@ -434,6 +488,8 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     key = style.heading.key
     register_svg_fonts(style, {"regular": f"{key}-regular", "bold": f"{key}-bold"})
     styles = _Styles(style, body, head)
+    from builder.labels import hyphenate
+    hyphenate([styles.body, styles.item, styles.note], doc.meta.language)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
     tags = tagging.Tagging(doc.meta.language)
