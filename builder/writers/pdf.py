@@ -30,7 +30,7 @@ from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
                                            FootnoteStore, mark_markup)
-from builder.writers import pdf_tagging as tagging  # noqa: E402
+from builder.writers import pdf_structure, pdf_tagging as tagging  # noqa: E402
 
 PAGE = A4
 
@@ -150,14 +150,20 @@ class _TOC(RLTOC):
         reserve = pdfmetrics.stringWidth(self.RESERVE, style.fontName, style.fontSize)
         dot = " . "
         dots = int((width - reserve - x) / pdfmetrics.stringWidth(dot, style.fontName, style.fontSize))
-        canv.setFont(style.fontName, style.fontSize)
-        canv.setFillColor(style.textColor)
-        canv.drawRightString(width - reserve, y, dot * max(dots, 0))
-        canv.saveState()
-        canv.translate(width, y)
-        canv.doForm(_form_name(key))
-        canv.restoreState()
-        canv.linkRect("", key, (width - reserve, y, width, y + style.leading), relative=1)
+
+        def draw() -> None:
+            tags = tagging.tagger(canv)
+            with tags.outside(canv) if tags else nullcontext():  # the leader dots are decoration
+                canv.setFont(style.fontName, style.fontSize)
+                canv.setFillColor(style.textColor)
+                canv.drawRightString(width - reserve, y, dot * max(dots, 0))
+            canv.saveState()
+            canv.translate(width, y)
+            canv.doForm(_form_name(key))
+            canv.restoreState()
+            canv.linkRect("", key, (width - reserve, y, width, y + style.leading), relative=1)
+        # after the entry's text, so that it reads "title, page"
+        canv.after_text(draw) if hasattr(canv, "after_text") else draw()
 
 
 class _CaptionList(_TOC):
@@ -471,8 +477,9 @@ class _Writer:
         flow = build_table(self, t)
         paged = next(f for f in flow if isinstance(f, PagedTable))
         with self.tags.element(tagging.role(t)):
-            for f in flow[:flow.index(paged)]:
-                self.tags.leaf(f, tagging.PARTS["caption"] if f is flow[0] else "P", inline_text(t.caption))
+            caption = self.tags.current.add(tagging.PARTS["caption"], lang=tagging.language(inline_text(t.caption)))
+            for f in flow[:flow.index(paged)]:  # the caption and the headnote under it
+                f._struct = caption
             paged.tag(self.tags, t)
         for f in paged.tail:
             self.tags.leaf(f, tagging.PARTS["source"], t.source)
@@ -492,7 +499,7 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     hyphenate([styles.body, styles.item, styles.note], doc.meta.language)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
-    tags = tagging.Tagging(doc.meta.language)
+    tags = tagging.Tagging(doc.meta.language, {i: inline_text(n) for i, n in doc.footnotes.items()})
     pdf = _Doc(str(out), store, doc.meta, styles, style, tags if tagged else None)
     writer = _Writer(doc, style, styles, pdf.width)
     writer.store, writer.tags = store, tags
@@ -501,7 +508,7 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     with _timestamp(doc.meta.date):
         pdf.multiBuild(story, maxPasses=6, **({"canvasmaker": tagging.TaggedCanvas} if tagged else {}))
         if tagged:
-            tagging.finish(str(out), tags, doc.meta, style.pdf_standard)
+            pdf_structure.finish(str(out), tags, doc.meta, style.pdf_standard)
     return pdf.page, dict(pdf.heading_pages)
 
 
