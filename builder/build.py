@@ -13,7 +13,7 @@ from builder.charts import ChartStats, render_charts
 from builder.data import Dataset, load_dataset
 from builder.errors import BuildError, Diagnostics
 from builder.markdown import parse_chapter
-from builder.model import Document, Figure, Source, TitlePage, walk
+from builder.model import Document, Figure, Source, TitlePage, map_document, walk
 from builder.params import ParamSet, apply_params
 from builder.project import Project, load_project
 from builder.style import Style, load_style
@@ -145,15 +145,15 @@ def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, loc
                  draw: bool = True, background: bool = False, raster: bool = True, shared: bool = False):
     ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
     charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster, shared)
-    blocks = []
-    for b in doc.blocks:
-        if isinstance(b, Figure):
-            spec = dataset.charts[b.id]
-            table = dataset.tables.get(spec.table)
-            source = spec.source or (table.meta.source.text if table else "")
-            b = replace(b, chart=charts[b.id], source=source, missing_note=spec.missing_data)
-        blocks.append(b)
-    return replace(doc, blocks=tuple(blocks)), stats
+
+    def place(b):
+        if not isinstance(b, Figure):
+            return b
+        spec = dataset.charts[b.id]
+        table = dataset.tables.get(spec.table)
+        source = spec.source or (table.meta.source.text if table else "")
+        return replace(b, chart=charts[b.id], source=source, missing_note=spec.missing_data)
+    return map_document(doc, block=place), stats
 
 
 def _report_claims(result: BuildResult, rendered: list[Rendered], diag: Diagnostics) -> None:

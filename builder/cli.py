@@ -137,7 +137,7 @@ def dump(project: Path, debug: bool) -> None:
     import builder.build as pipeline
     from builder.writers.native import dump as native
     result = _run(debug, lambda: pipeline.prepare(project))
-    click.echo(native(result.document))
+    click.echo(native(result.document), nl=False)
 
 
 # The re-issue workflow's commands live in their own modules.

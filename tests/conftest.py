@@ -96,3 +96,11 @@ def pdf_outline(reader) -> list[tuple[str, int]]:
                 out.append((item.title, reader.get_destination_page_number(item) + 1))
     flatten(reader.outline)
     return out
+
+
+@pytest.fixture(scope="session")
+def flagship_html(flagship_build) -> Path:
+    """The flagship's HTML edition, built from the same project copy as `flagship_build` (charts cached)."""
+    from builder.build import build
+    result = build(flagship_build.project.root, flagship_build.project.root / "build-html", ("html",))
+    return result.outputs["html"]
