@@ -354,7 +354,7 @@ def batch_command(params_file: Path, project: Path, out_dir: Path | None, kind: 
                   workers: int | None, scheduler: str | None, debug: bool) -> None:
     """Build one edition per row of PARAMS_FILE (CSV or YAML) of PROJECT, each into its own folder."""
     import sys
-    from builder.cli import _run
+    from builder.cli_run import run as _run
     out_root = (out_dir or Path(project) / "build" / "batch").resolve()
     report = _run(debug, lambda: run_batch(project, params_file, out_dir, kind, formats_of(fmt), workers,
                                            scheduler, progress=_progress))

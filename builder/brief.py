@@ -191,7 +191,7 @@ def brief_command(project: Path, out_dir: Path | None, fmt: str, param_items: tu
                   params_file: Path | None, debug: bool) -> None:
     """Build the 2–4 page briefing pack of PROJECT (template: chapters/brief.md)."""
     import time
-    from builder.cli import _progress, _run, _summary
+    from builder.cli_run import progress as _progress, run as _run, summary as _summary
     from builder.params import given_params
     formats = formats_of(fmt)
     start = time.perf_counter()

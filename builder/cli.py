@@ -9,30 +9,7 @@ import click
 
 from builder.cli_options import formats_of, output_options, param_options
 
-EXIT_STRICT = 1       # --strict: a failure that accepted.yaml does not accept, or an accepted one that is gone
-EXIT_USER_ERROR = 2   # the project has an error (printed as path:line:col: error: …)
-
-
-def _run(debug: bool, fn):
-    import signal
-
-    from builder.errors import BuildError
-
-    def terminated(signum, _frame):  # SIGTERM ends the command the way Ctrl-C does: temporary files removed
-        sys.exit(128 + signum)
-    import threading
-    main = threading.current_thread() is threading.main_thread()  # signals can be set in the main thread only
-    previous = signal.signal(signal.SIGTERM, terminated) if main else None
-    try:
-        return fn()
-    except BuildError as e:
-        if debug:
-            raise
-        click.echo(str(e), err=True)
-        sys.exit(EXIT_USER_ERROR)
-    finally:
-        if main:
-            signal.signal(signal.SIGTERM, previous)
+from builder.cli_run import EXIT_STRICT, progress as _progress, run as _run, summary as _summary
 
 
 @click.group()
@@ -75,24 +52,6 @@ def _strict(debug: bool, result) -> None:
         click.echo(line, err=True)
     if not verdict.passed:
         sys.exit(EXIT_STRICT)
-
-
-def _progress(stage: str) -> None:
-    click.echo(f"  {stage}…", err=True)
-
-
-def _summary(result, seconds: float) -> None:
-    for w in result.diagnostics.sorted():
-        click.echo(str(w), err=True)
-    for fmt, path in result.outputs.items():
-        pages = f" ({result.pages[fmt]} pages)" if fmt in result.pages else ""
-        click.echo(f"wrote {path}{pages}")
-    c = result.charts
-    click.echo(f"charts: {c.rendered} rendered, {c.cached} from cache, {c.missing} left out (data missing)")
-    pending = sum(1 for c in result.claims if c.pending)
-    click.echo(f"claims: {len(result.claims)} checked, {len(result.failed_claims)} failed"
-               f"{f', {pending} pending (forecasts)' if pending else ''}; "
-               f"warnings: {len(result.diagnostics.warnings)}; {seconds:.2f} s")
 
 
 @cli.command()
@@ -143,7 +102,7 @@ def dump(project: Path, debug: bool) -> None:
 # The re-issue workflow's commands live in their own modules.
 from builder.batch import batch_command  # noqa: E402
 from builder.brief import brief_command  # noqa: E402
-from builder.diff import diff_command  # noqa: E402
+from builder.diff_command import diff_command  # noqa: E402
 from builder.editions import new_edition_command  # noqa: E402
 from builder.scaffold import new_command  # noqa: E402
 from builder.watch import watch_command  # noqa: E402

@@ -237,6 +237,6 @@ def _check(root: Path, checklist: Checklist) -> None:
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def new_edition_command(new_id: str, project: Path, date, data_year: int | None, debug: bool) -> None:
     """Archive the current edition of PROJECT under editions/ and start edition NEW_ID."""
-    from builder.cli import _run
+    from builder.cli_run import run as _run
     checklist = _run(debug, lambda: new_edition(project, new_id, date.date() if date else None, data_year))
     click.echo(checklist.text())

@@ -62,6 +62,6 @@ def new_project(path: Path, title: str = "New report", language: str = "en-GB", 
 @click.option("--locale", default=None, help="Number format locale (babel), e.g. de_DE; default: from --language.")
 def new_command(path: Path, title: str, language: str, locale: str | None) -> None:
     """Start a new report project in PATH that builds at once."""
-    from builder.cli import _run
+    from builder.cli_run import run as _run
     _run(False, lambda: new_project(path, title, language, locale))
     click.echo(f"wrote a new project in {path}: build it with `dossier build {path}`")
