@@ -11,7 +11,6 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import click
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“«(\[A-ZА-ЯЁ0-9])")
 
@@ -400,17 +399,3 @@ def as_json(ch: Changes) -> str:
 
 
 FORMATTERS = {"text": as_text, "json": as_json, "md": as_markdown}
-
-
-@click.command("diff")
-@click.argument("old")
-@click.argument("new")
-@click.option("--project", "project", default=".", type=click.Path(file_okay=False, path_type=Path),
-              show_default=True, help="Project whose editions/ folder holds the edition ids.")
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True)
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def diff_command(old: str, new: str, project: Path, fmt: str, debug: bool) -> None:
-    """List what changed between editions OLD and NEW (edition ids or project folders)."""
-    from builder.cli import _run
-    changes = _run(debug, lambda: diff_projects(resolve(old, project), resolve(new, project)))
-    click.echo(FORMATTERS[fmt](changes), nl=fmt != "json")
