@@ -48,9 +48,6 @@ def draw(job, part: str = "all") -> None:
     fig.tight_layout()
     _save(fig, job, part)
     plt.close(fig)
-    if part in ("vector", "all"):
-        from builder.charts import parse_svg
-        parse_svg(job)
 
 
 def _plot(kind: str, ax, xs, series, labels) -> None:

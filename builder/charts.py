@@ -256,6 +256,8 @@ def _prune(cache: Path, keep: set[str]) -> None:
 def render_job(job: Job, part: str = "all") -> None:
     from builder.chart_render import draw
     draw(job, part)
+    if part in ("vector", "all"):
+        parse_svg(job)  # here, not in chart_render: the renderer does not import back into charts
 
 
 _SVG_FONTS: set[str] = set()
