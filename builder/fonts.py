@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from reportlab.pdfbase.ttfonts import TTFont
 
 from builder.errors import BuildError
 from builder.model import Source
-from builder.style import Style
+
+if TYPE_CHECKING:
+    from builder.style import Style
 
 
 @lru_cache(maxsize=8)
