@@ -115,10 +115,16 @@ def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
             for n in names if n not in later}
     if later:
         from builder.revisions import template_names
-        extra = template_names(project, dataset, [done[n] for n in names if n in done])
+        extra = template_names(project, dataset, [done[n] for n in names if n in done], stages())
         done |= {n: render_chapter(env, project.root, n, dataset, report, project.spec.locale, extra)
                  for n in later}
     return [done[n] for n in names]
+
+
+def stages():
+    """The stages that load another edition, for comparing editions (builder/diff.py, builder/revisions.py)."""
+    from builder.diff import Stages
+    return Stages(render_all, assemble, _uses_revisions)
 
 
 def _uses_revisions(path: Path) -> bool:
@@ -274,7 +280,7 @@ def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...],
 def _write_revisions(result: BuildResult, staging, name: str) -> None:
     """The revisions record against the previous archived edition, when there is one (builder/revisions.py)."""
     from builder import revisions
-    data = revisions.for_build(result)
+    data = revisions.for_build(result, stages())
     if data is not None:
         revisions.write(data, staging.temp(name))
         result.outputs["revisions"] = staging.folder / name

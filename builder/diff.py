@@ -8,11 +8,22 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“«(\[A-ZА-ЯЁ0-9])")
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The pipeline's stages that load an edition (`builder.build.stages()`): passed in by the caller, so that the
+    comparison of editions, which the pipeline uses for the revisions record, does not import the pipeline."""
+
+    render_all: Callable       # (project, dataset) → every chapter rendered
+    assemble: Callable         # (project, rendered, dataset) → Document
+    prints_revisions: Callable[[Path], bool]   # chapter file → whether it prints the revisions record
 
 
 @dataclass
@@ -76,10 +87,9 @@ def _edition_id(root: Path) -> str:
         return ""
 
 
-def load_side(root: Path, numbered: bool = False) -> Side:
+def load_side(root: Path, stages: Stages, numbered: bool = False) -> Side:
     """The project's data and every chapter rendered (no writers); with `numbered`, the Markdown is parsed and
     numbered too, for the tables' printed numbers."""
-    from builder.build import assemble, render_all
     from builder.data import load_dataset
     from builder.errors import Diagnostics
     from builder.project import load_project
@@ -87,15 +97,20 @@ def load_side(root: Path, numbered: bool = False) -> Side:
     project = load_project(root, diag)
     from builder.params import apply_params
     project, dataset = apply_params(project, load_dataset(project.root, diag), None)  # the parameters' defaults
-    chapters = render_all(project, dataset)
+    chapters = stages.render_all(project, dataset)
     numbers = {}
     if numbered:
-        from builder.revisions import table_numbers
         from builder.transforms import number_document
-        numbers = table_numbers(number_document(assemble(project, chapters, dataset), diag))
+        numbers = table_numbers(number_document(stages.assemble(project, chapters, dataset), diag))
     rendered = {r.path.rsplit("/", 1)[-1]: r for r in chapters}
     return Side(project.root, project.spec.edition.id, dataset, rendered, project.spec.model_dump(mode="json"),
                 numbers)
+
+
+def table_numbers(document) -> dict[str, str]:
+    """Table id → its printed number ("6.1.2"), from a numbered document."""
+    from builder.model import Table, walk
+    return {b.id: b.number for b in walk(document.blocks) if isinstance(b, Table) and b.number}
 
 
 def compare(old: Side, new: Side) -> Changes:
@@ -110,8 +125,8 @@ def compare(old: Side, new: Side) -> Changes:
     return changes
 
 
-def diff_projects(old: Path, new: Path) -> Changes:
-    return compare(load_side(old, numbered=True), load_side(new, numbered=True))
+def diff_projects(old: Path, new: Path, stages: Stages) -> Changes:
+    return compare(load_side(old, stages, numbered=True), load_side(new, stages, numbered=True))
 
 
 def _labels(old: Side, new: Side) -> dict[str, dict]:

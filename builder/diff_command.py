@@ -17,6 +17,7 @@ from builder.diff import FORMATTERS, diff_projects, resolve
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def diff_command(old: str, new: str, project: Path, fmt: str, debug: bool) -> None:
     """List what changed between editions OLD and NEW (edition ids or project folders)."""
+    from builder.build import stages
     from builder.cli_run import run as _run
-    changes = _run(debug, lambda: diff_projects(resolve(old, project), resolve(new, project)))
+    changes = _run(debug, lambda: diff_projects(resolve(old, project), resolve(new, project), stages()))
     click.echo(FORMATTERS[fmt](changes), nl=fmt != "json")

@@ -217,7 +217,8 @@ def _check(root: Path, checklist: Checklist) -> None:
     checklist.pinned = [{"location": str(src), "year": y}
                         for src, y in pinned_years(root, result.project.spec.chapters, result.dataset.tables)]
     from builder import revisions
-    record = revisions.for_build(result)
+    from builder.build import stages
+    record = revisions.for_build(result, stages())
     if record is not None:
         (root / "build").mkdir(exist_ok=True)
         name = f"{result.project.spec.output_name}.revisions.json"

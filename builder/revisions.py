@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from builder.build import BuildResult
-    from builder.diff import Changes
+    from builder.diff import Changes, Stages
 
 REVISIONS_VERSION = 1
 
@@ -39,12 +39,6 @@ def previous_edition(root: Path, current: str) -> Path | None:
         if best is None or (number, path.name) > best[:2]:
             best = (number, path.name, path)
     return best[2] if best else None
-
-
-def table_numbers(document: Any) -> dict[str, str]:
-    """Table id → its printed number ("6.1.2"), from a numbered document."""
-    from builder.model import Table, walk
-    return {b.id: b.number for b in walk(document.blocks) if isinstance(b, Table) and b.number}
 
 
 def figure_numbers(document: Any) -> dict[str, str]:
@@ -103,10 +97,10 @@ def _printed(value: Any, col: Any, locale: str) -> str:
     return str(value)
 
 
-def for_build(result: BuildResult) -> dict | None:
+def for_build(result: BuildResult, stages: Stages) -> dict | None:
     """The record of a build against the previous archived edition, or None when there is none. Chapters that
     print the record itself (the appendix) are left out of the comparison."""
-    from builder.diff import Side, compare
+    from builder.diff import Side, compare, table_numbers
     root = result.project.root
     previous = previous_edition(root, result.project.spec.edition.id)
     if previous is None or result.dataset is None:
@@ -115,23 +109,23 @@ def for_build(result: BuildResult) -> dict | None:
     if cached is not None:
         return cached
     rendered = {r.path.rsplit("/", 1)[-1]: r for r in getattr(result, "rendered", [])
-                if not _prints_revisions(root / r.path)}
+                if not stages.prints_revisions(root / r.path)}
     new = Side(root, result.project.spec.edition.id, result.dataset, rendered,
                result.project.spec.model_dump(mode="json"))
-    old = _load_previous(previous, result.diagnostics)
+    old = _load_previous(previous, stages, result.diagnostics)
     if old is None:
         return None
     return record(compare(old, new), table_numbers(result.document), result.dataset.tables,
                   figure_numbers(result.document), result.project.spec.locale)
 
 
-def _load_previous(previous: Path, diagnostics: Any = None, numbered: bool = False) -> Any:
+def _load_previous(previous: Path, stages: Stages, diagnostics: Any = None, numbered: bool = False) -> Any:
     """The archived edition, rendered; None (with a warning) when it no longer loads, so that an old edition
     never stops the current one from building."""
     from builder.diff import load_side
     from builder.errors import BuildError
     try:
-        return _without_appendix(load_side(previous, numbered=numbered))
+        return _without_appendix(load_side(previous, stages, numbered=numbered), stages)
     except BuildError as e:
         if diagnostics is not None:
             from builder.model import Source
@@ -147,32 +141,26 @@ def _key(project: Any, dataset: Any) -> tuple:
     return (str(project.root), project.spec.edition.id, id(dataset))
 
 
-def _prints_revisions(path: Path) -> bool:
-    from builder.build import _uses_revisions
-    return _uses_revisions(path)
-
-
-def _without_appendix(side: Any) -> Any:
+def _without_appendix(side: Any, stages: Stages) -> Any:
     side.rendered = {name: r for name, r in side.rendered.items()
-                     if not _prints_revisions(side.root / "chapters" / name)}
+                     if not stages.prints_revisions(side.root / "chapters" / name)}
     return side
 
 
-def template_names(project: Any, dataset: Any, rendered: list) -> dict:
+def template_names(project: Any, dataset: Any, rendered: list, stages: Stages) -> dict:
     """`revisions` (the record, or None without a previous edition) and `what_changed()` (the appendix's
     Markdown) for the chapters that print them."""
-    from builder.diff import Side, compare
+    from builder.diff import Side, compare, table_numbers
     data, numbers = None, {}
     previous = previous_edition(project.root, project.spec.edition.id)
     if previous is not None:
-        from builder.build import assemble
         from builder.errors import Diagnostics
         from builder.transforms import number_document
-        document = number_document(assemble(project, rendered, dataset), Diagnostics())
+        document = number_document(stages.assemble(project, rendered, dataset), Diagnostics())
         numbers = table_numbers(document)
         new = Side(project.root, project.spec.edition.id, dataset, {r.path.rsplit("/", 1)[-1]: r for r in rendered},
                    project.spec.model_dump(mode="json"), numbers)
-        old = _load_previous(previous, numbered=True)
+        old = _load_previous(previous, stages, numbered=True)
         if old is not None:
             data = record(compare(old, new), numbers, dataset.tables, figure_numbers(document), project.spec.locale)
             _CACHE.clear()

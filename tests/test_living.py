@@ -74,15 +74,16 @@ def _sentence(side, chapter: str, start: str) -> str:
 @pytest.fixture(scope="module")
 def living(tmp_path_factory):
     """The flagship before and after its next year of data: strict builds, checks, rendered chapters."""
+    from builder.build import stages
     from builder.diff import load_side
     project = copy_project(ROOT, tmp_path_factory.mktemp("living") / "flagship")
     run = {"check_before": run_cli("check", str(project), "--strict")}
-    before = load_side(project)
+    before = load_side(project, stages())
     run["new_edition"] = run_cli("new-edition", "2020-01", str(project), "--date", "2020-01-15", "--data-year", "2018")
     add_rows(project)
     run["build_after"] = run_cli("build", str(project), "--strict", "--format", "pdf")
     run["check_after"] = run_cli("check", str(project), "--strict")
-    return project, run, before, load_side(project)
+    return project, run, before, load_side(project, stages())
 
 
 def test_strict_passes_on_the_published_edition_and_fails_on_new_contradictions(living, flagship_build) -> None:
@@ -381,11 +382,11 @@ def test_the_flagship_prints_what_changed_in_the_new_edition(living) -> None:
 
 def test_an_archived_edition_that_no_longer_loads_does_not_stop_the_build(tmp_path) -> None:
     from builder import revisions
-    from builder.build import prepare
+    from builder.build import prepare, stages
     project = copy_project(MINIMAL, tmp_path / "m")
     assert run_cli("new-edition", "2025-01", str(project), "--date", "2025-01-10").returncode == 0
     (project / "editions" / "2024-01" / "data" / "trade.csv").write_text("year,exports\n2021,1,2\n", encoding="utf-8")
     result = prepare(project, draw=False)
-    assert revisions.for_build(result) is None
+    assert revisions.for_build(result, stages()) is None
     assert [str(w.source) for w in result.diagnostics.warnings if w.kind == "revisions"] == \
         ["editions/2024-01/report.yaml"]

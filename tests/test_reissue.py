@@ -116,6 +116,7 @@ def test_diff_lists_new_cells_sentences_claims_and_charts(editions) -> None:
 
 
 def test_diff_of_lists_and_edition_ids(tmp_path) -> None:
+    from builder.build import stages
     from builder.diff import diff_projects, resolve
     project = copy_project(MINIMAL, tmp_path / "m")
     archived = copy_project(MINIMAL, project / "editions" / "2023-01")
@@ -123,7 +124,7 @@ def test_diff_of_lists_and_edition_ids(tmp_path) -> None:
     lst.write_text(lst.read_text(encoding="utf-8") + "  - A new finding\n", encoding="utf-8")
     assert resolve("2023-01", project) == archived.resolve()
     assert resolve("2024-01", project) == project.resolve()  # the current edition
-    changes = diff_projects(archived, project)
+    changes = diff_projects(archived, project, stages())
     assert changes.lists == [{"list": "findings", "added": ["A new finding"], "removed": []}]
     assert not changes.tables and not changes.sentences
     assert run_cli("diff", "1999-01", "2024-01", "--project", str(project)).returncode == 2
