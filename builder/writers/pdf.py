@@ -22,15 +22,15 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageT
 from reportlab.platypus.tableofcontents import TableOfContents as RLTOC  # noqa: E402
 
 from builder.formatting import display_url  # noqa: E402
-from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
-                           FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
-                           Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
+from builder.model import (BulletList, Definitions, Document, Figure, Heading, OrderedList,  # noqa: E402
+                           PageBreak as PB, Paragraph as P, Quote, Table, TableOfContents, TitlePage, inline_text)
 from builder.model import ListOfCaptions, caption_key, walk  # noqa: E402
 from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
-                                           FootnoteStore, mark_markup)
+                                           FootnoteStore)
 from builder.writers import pdf_structure, pdf_tagging as tagging  # noqa: E402
+from builder.writers.pdf_markup import markup as _markup  # noqa: E402
 
 PAGE = A4
 
@@ -85,35 +85,6 @@ class _Styles:
         self.small_center = ParagraphStyle("smallc", parent=self.center, fontSize=size - 1.5, leading=lead - 2)
         self.head_font, self.body_font = head, body
         self.accent, self.ink = accent, ink
-
-
-def _markup(inlines: tuple[Inline, ...], accent: str = "#1f4e79") -> str:
-    out = []
-    for k, node in enumerate(inlines):
-        if isinstance(node, FootnoteRef) and k and isinstance(inlines[k - 1], FootnoteRef):
-            out.append("<super>,</super>")  # adjacent marks: "44,45", not "4445"
-        match node:
-            case Text(text=t):
-                out.append(escape(t, {'"': "&quot;"}))
-            case Strong(children=c):
-                out.append(f"<b>{_markup(c, accent)}</b>")
-            case Emphasis(children=c):
-                out.append(f"<i>{_markup(c, accent)}</i>")
-            case Superscript(children=c):
-                out.append(f"<super>{_markup(c, accent)}</super>")
-            case Code(text=t):
-                out.append(escape(t))
-            case LineBreak():
-                out.append("<br/>")
-            case Link(url=url, children=c):
-                out.append(f'<a href={quoteattr(url)} color="{accent}">{_markup(c, accent)}</a>')
-            case FootnoteRef(id=i, number=n):
-                out.append(mark_markup(i, n))
-            case CrossRef(target=t, text=txt):
-                out.append(f'<a href="#{escape(t)}" color="{accent}">{escape(txt)}</a>')
-            case _:
-                raise TypeError(f"unhandled inline {node!r}")
-    return "".join(out)
 
 
 class _TOC(RLTOC):

@@ -21,6 +21,7 @@ from builder.model import Table, TableRow
 from builder.table_layout import PAD, TableLayout, layout_table, table_metrics
 from builder.transforms import table_note_refs
 from builder.writers.pdf_footnotes import FootnoteParagraph
+from builder.writers.pdf_markup import markup
 
 PAGE_HEIGHT = 1200.0  # points: more than any frame's height
 MIN_ROWS = 3  # a table split at a page end leaves at least this many body rows (or all it has) on each side
@@ -53,9 +54,8 @@ def make_rl_table(rows: list, widths, repeat_rows: int, commands: list, split_in
 def _caption(w, t: Table) -> list:
     if not t.id:
         return []
-    from builder.writers.pdf import _markup
     notes = tuple(ref.id for ref in table_note_refs(t))
-    text = f'<a name="{t.id}"/>{escape(w.doc.labels["table"])} {escape(t.number)}. ' + _markup(t.caption, w.accent)
+    text = f'<a name="{t.id}"/>{escape(w.doc.labels["table"])} {escape(t.number)}. ' + markup(t.caption, w.accent)
     return [FootnoteParagraph(text, w.s.caption, w.store, extra_labels=notes)]
 
 
