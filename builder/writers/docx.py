@@ -95,6 +95,9 @@ class _Writer:
     def block(self, b) -> None:
         self.orient(b)
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                from builder.writers.brief_layout import docx_masthead
+                docx_masthead(self, meta)
             case TitlePage(meta=meta):
                 self.title_page(meta)
             case Heading():

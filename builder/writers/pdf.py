@@ -325,6 +325,9 @@ class _Writer:
 
     def _block(self, b) -> list[Flowable]:
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                from builder.writers.brief_layout import pdf_masthead
+                return pdf_masthead(self, meta)
             case TitlePage(meta=meta):
                 return self.title_page(meta)
             case Heading():

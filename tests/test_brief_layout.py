@@ -1,0 +1,158 @@
+"""The briefing pack's layout: a masthead instead of a title page, key figures computed from data and
+decimal-aligned, key messages counted, long factor lists shortened with a pointer; in the PDF and in the DOCX (read
+through LibreOffice)."""
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINIMAL, ROOT, copy_project, docx_text
+from tests.docx_checks import W, assert_valid_docx
+
+MASTHEAD = ["VISION & GLOBAL TRENDS. INTERNATIONAL INSTITUTE FOR GLOBAL ANALYSES", "Briefing Pack",
+            "Kazakhstan Russia Relations in Modern Era",
+            "15 January 2019 · From the report: Analytical Dossier – N. 3/2019, First Edition: January 2019"]
+FIGURES = ["Russia's exports to Kazakhstan", "Kazakhstan's exports to Russia", "Russia's share of Kazakhstan's imports",
+           "Investment, Russia to Kazakhstan", "Cash rubles sold in Kazakhstan", "Departures from Kazakhstan to Russia"]
+
+
+@pytest.fixture(scope="module")
+def brief(tmp_path_factory):
+    from builder.brief import build_brief
+    project = copy_project(ROOT, tmp_path_factory.mktemp("brief") / "flagship")
+    return build_brief(project, project / "build", ("pdf", "docx"))
+
+
+@pytest.fixture(scope="module")
+def brief_docx_pdf(brief, tmp_path_factory) -> Path:
+    """The brief's DOCX as LibreOffice lays it out."""
+    out = tmp_path_factory.mktemp("lo")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{out}/profile", "--convert-to", "pdf",
+                    "--outdir", str(out), str(brief.outputs["docx"])], capture_output=True, timeout=240, check=True)
+    return out / brief.outputs["docx"].with_suffix(".pdf").name
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _page_one(pdf: Path) -> str:
+    import pdfplumber
+    with pdfplumber.open(str(pdf)) as doc:
+        return doc.pages[0].extract_text()
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_masthead_on_page_one_then_the_text(brief, brief_docx_pdf, fmt: str) -> None:
+    page = _squash(_page_one(brief.outputs["pdf"] if fmt == "pdf" else brief_docx_pdf))
+    for line in MASTHEAD:
+        assert _squash(line) in page, line
+    assert "Keymessages" in page and "Keyfigures" in page  # the text begins under the masthead, on page 1
+    assert "do not represent the views" not in page  # no title page (its disclaimer)
+
+
+def test_docx_masthead_is_a_shaded_band_without_a_running_head(brief) -> None:
+    from lxml import etree
+    with zipfile.ZipFile(brief.outputs["docx"]) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find(f"{W}body")
+    first = body.findall(f"{W}p")[:2]
+    fills = [p.find(f"{W}pPr/{W}shd").get(f"{W}fill") for p in first]
+    assert fills[0] == fills[1] and fills[0] != "auto"
+    texts = ["".join(t.text for t in p.iter(f"{W}t")) for p in first]
+    assert texts == [MASTHEAD[0], MASTHEAD[1]]
+    assert body.find(f"{W}sectPr/{W}titlePg") is not None  # page 1 has its own (empty) header
+
+
+def _decimal_points(pdf: Path) -> list[tuple[str, float]]:
+    """(number, x of its decimal point) for each number of the key figures' Value column (for a whole number: the
+    right edge of its last digit, where its point would stand)."""
+    import pdfplumber
+    with pdfplumber.open(str(pdf)) as doc:
+        page = next(p for p in doc.pages if "Keyfigures" in _squash(p.extract_text()))
+        words = page.extract_words()
+        chars = page.chars
+    value = next(w for w in words if w["text"] == "Value")
+    unit = next(w for w in words if w["text"] == "Unit" and abs(w["top"] - value["top"]) < 2)
+    numbers = [w for w in words if value["top"] < w["top"] < value["top"] + 200 and value["x0"] - 40 < w["x0"]
+               and w["x1"] < unit["x0"] and re.fullmatch(r"[\d,.−]*\d[\d,.−]*", w["text"])]
+    out = []
+    for number in numbers:
+        if "." in number["text"]:
+            point = next(c for c in chars if c["text"] == "." and abs(c["top"] - number["top"]) < 2
+                         and number["x0"] - 0.1 <= c["x0"] <= number["x1"])
+            out.append((number["text"], point["x0"]))
+        else:
+            out.append((number["text"], number["x1"]))
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_key_figures_are_decimal_aligned(brief, brief_docx_pdf, fmt: str) -> None:
+    points = _decimal_points(brief.outputs["pdf"] if fmt == "pdf" else brief_docx_pdf)
+    assert [n for n, _x in points] == ["11,472.9", "4,515.2", "39.1", "565.7", "157,949", "25,682"]
+    xs = [x for _n, x in points]
+    assert max(xs) - min(xs) <= 0.5, points
+
+
+def test_key_figures_carry_unit_year_source_and_report_table(brief) -> None:
+    from builder.brief_helpers import short_source
+    text = _squash(docx_text(brief.outputs["docx"]))
+    assert _squash("Russia's exports to Kazakhstan11,472.9million US dollars2017International Trade CentreTable 6.1.2") \
+        in text
+    assert _squash("Departures from Kazakhstan to Russia25,682people2015Demographic Yearbook of KazakhstanTable 9.4.2") \
+        in text
+    assert short_source("International Trade Centre. International trade in goods") == "International Trade Centre"
+    assert _squash("Latest year with data.") in text
+
+
+def test_brief_docx_validates(brief) -> None:
+    assert_valid_docx(brief.outputs["docx"])
+
+
+def _project(tmp_path: Path, template: str) -> Path:
+    project = copy_project(MINIMAL, tmp_path / "m")
+    (project / "data" / "empty.csv").write_text("year,x\n2022,\n2023,\n", encoding="utf-8")
+    (project / "data" / "empty.yaml").write_text(
+        "title: Nothing yet\nsource:\n  text: A survey. Not yet published\nkey: year\n"
+        "columns:\n  - {name: year, type: year}\n  - {name: x, type: number, decimals: 1}\n", encoding="utf-8")
+    (project / "chapters" / "brief.md").write_text(template, encoding="utf-8")
+    return project
+
+
+def test_count_of_key_messages_missing_figures_and_long_lists_are_warned(tmp_path) -> None:
+    from builder.brief import prepare_brief
+    template = ("## Key messages {-}\n\n"
+                "{{ key_messages(['Exports grew. They did.', 'Imports fell.']) }}\n\n"
+                "```{keyfigures}\n"
+                "{{ key_figure('trade', 'exports', 'Exports') }}\n"
+                "{{ key_figure('empty', 'x', 'Nothing') }}\n"
+                "{{ key_figure('trade', 'share', 'Share') }}\n"
+                "```\n\n"
+                "{{ short_list('findings', 1) }}\n")
+    result = prepare_brief(_project(tmp_path, template), draw=False)
+    warnings = {(str(w.source), w.message) for w in result.diagnostics.warnings if w.kind == "brief"}
+    assert ("chapters/brief.md:3", "the brief has 2 key messages; a brief has 3 to 5") in warnings
+    assert any(where == "chapters/brief.md:7" and "key figure 'Nothing' left out" in m for where, m in warnings)
+    assert ("chapters/brief.md:6", "the brief shows 2 key figures; a brief shows 3 to 6") in warnings
+    assert any(where == "chapters/brief.md:11" and "list 'findings' shortened" in m for where, m in warnings)
+    from builder.model import BulletList, Table, inline_text, walk
+    blocks = list(walk(result.document.blocks))
+    table = next(b for b in blocks if isinstance(b, Table))
+    assert [r.cells[0].value for r in table.body_rows] == ["Exports", "Share"]  # the missing figure left out
+    assert [(r.cells[1].value, r.cells[1].kind, r.cells[3].value) for r in table.body_rows] == \
+        [(1750, "number", 2023), (61.4, "number", 2023)]
+    lists = [b for b in blocks if isinstance(b, BulletList)]
+    assert [inline_text(i.blocks[0].inlines) for i in lists[0].items] == ["Exports grew.", "Imports fell."]
+    shortened = [inline_text(i.blocks[0].inlines) for i in lists[-1].items]
+    assert shortened[0].startswith("Economic:") and shortened[-1].startswith("… and 2 more (see")
+
+
+def test_three_to_five_messages_are_not_warned(tmp_path) -> None:
+    from builder.brief import prepare_brief
+    template = "{{ key_messages(['One.', 'Two.', 'Three.']) }}\n"
+    result = prepare_brief(_project(tmp_path, template), draw=False)
+    assert not [w for w in result.diagnostics.warnings if w.kind == "brief"]
