@@ -89,10 +89,10 @@ def pdf_masthead(w, meta) -> list:
             c.setFillColor(band_fill)
             c.rect(-m["left"] * mm, bottom, page_w, BAND_MM * mm, stroke=0, fill=1)
             c.setFillColor(colors.white)
-            c.setFont(bold, 16)
-            c.drawString(0, bottom + 6 * mm, lines["kicker"])
             c.setFont(s.head_font, 8)
             c.drawString(0, bottom + 14 * mm, lines["institute"].upper())
+            c.setFont(bold, 16)
+            c.drawString(0, bottom + 6 * mm, lines["kicker"])
             c.restoreState()
 
     title = ParagraphStyle("mast-title", parent=s.title, alignment=TA_LEFT, fontSize=22, leading=26,
