@@ -156,3 +156,16 @@ def test_three_to_five_messages_are_not_warned(tmp_path) -> None:
     template = "{{ key_messages(['One.', 'Two.', 'Three.']) }}\n"
     result = prepare_brief(_project(tmp_path, template), draw=False)
     assert not [w for w in result.diagnostics.warnings if w.kind == "brief"]
+
+
+def test_brief_pdf_structure_is_complete(brief) -> None:
+    """The masthead is tagged (its band a paragraph, the title the H1 the sections nest under; the rule an
+    artifact) and the key figures are a table with a header row, by the same PDF/UA checks as the report."""
+    from collections import Counter
+
+    from tests.test_tagged_pdf import Structure, assert_complete
+    s = Structure(brief.outputs["pdf"])
+    assert_complete(s)
+    types = Counter(t for t, _e, _d in s.elements)
+    assert types["H1"] == 1 and types["Table"] == 1 and types["H2"] >= 3
+    assert s.struct_text().index("INTERNATIONAL INSTITUTE") < s.struct_text().index("Key messages")
