@@ -67,22 +67,23 @@ def test_docx_masthead_is_a_shaded_band_without_a_running_head(brief) -> None:
     assert body.find(f"{W}sectPr/{W}titlePg") is not None  # page 1 has its own (empty) header
 
 
-def _decimal_points(pdf: Path) -> list[tuple[str, float]]:
+def _decimal_points(pdf: Path, heads: tuple[str, str] = ("Value", "Unit"), sep: str = ".",
+                    section: str = "Keyfigures") -> list[tuple[str, float]]:
     """(number, x of its decimal point) for each number of the key figures' Value column (for a whole number: the
     right edge of its last digit, where its point would stand)."""
     import pdfplumber
     with pdfplumber.open(str(pdf)) as doc:
-        page = next(p for p in doc.pages if "Keyfigures" in _squash(p.extract_text()))
+        page = next(p for p in doc.pages if section in _squash(p.extract_text()))
         words = page.extract_words()
         chars = page.chars
-    value = next(w for w in words if w["text"] == "Value")
-    unit = next(w for w in words if w["text"] == "Unit" and abs(w["top"] - value["top"]) < 2)
+    value, unit = next((v, u) for v in words for u in words  # the header row: "Value" and "Unit" side by side
+                       if v["text"] == heads[0] and u["text"] == heads[1] and abs(u["top"] - v["top"]) < 2)
     numbers = [w for w in words if value["top"] < w["top"] < value["top"] + 200 and value["x0"] - 40 < w["x0"]
                and w["x1"] < unit["x0"] and re.fullmatch(r"[\d,.−]*\d[\d,.−]*", w["text"])]
     out = []
     for number in numbers:
-        if "." in number["text"]:
-            point = next(c for c in chars if c["text"] == "." and abs(c["top"] - number["top"]) < 2
+        if sep in number["text"]:
+            point = next(c for c in chars if c["text"] == sep and abs(c["top"] - number["top"]) < 2
                          and number["x0"] - 0.1 <= c["x0"] <= number["x1"])
             out.append((number["text"], point["x0"]))
         else:
@@ -169,3 +170,20 @@ def test_brief_pdf_structure_is_complete(brief) -> None:
     types = Counter(t for t, _e, _d in s.elements)
     assert types["H1"] == 1 and types["Table"] == 1 and types["H2"] >= 3
     assert s.struct_text().index("INTERNATIONAL INSTITUTE") < s.struct_text().index("Key messages")
+
+
+def test_german_brief_masthead_and_decimal_commas(tmp_path) -> None:
+    """The other-language example: the masthead in German from the labels catalogue, the date in the locale, and
+    the key figures aligned on the decimal comma (the thousands point is not the separator)."""
+    from builder.brief import build_brief
+    project = copy_project(ROOT / "examples" / "jahresbericht", tmp_path / "j")
+    result = build_brief(project, tmp_path / "out", ("pdf",))
+    page = _squash(_page_one(result.outputs["pdf"]))
+    for line in ("INSTITUT FÜR WIRTSCHAFTSSTATISTIK (BEISPIEL)", "Kurzinformation",
+                 "15. Januar 2010 · Aus dem Bericht: Jahresberichte – Nr. 1/2010, Erste Ausgabe: Januar 2010",
+                 "Indikator", "Im Bericht"):
+        assert _squash(line) in page, line
+    points = _decimal_points(result.outputs["pdf"], ("Wert", "Einheit"), ",", "Kennzahlen")
+    assert [n for n, _x in points] == ["12.990,3", "9.256,0", "5,8", "−0,2", "1,2"]
+    xs = [x for _n, x in points]
+    assert max(xs) - min(xs) <= 0.5, points
