@@ -187,3 +187,14 @@ def test_german_brief_masthead_and_decimal_commas(tmp_path) -> None:
     assert [n for n, _x in points] == ["12.990,3", "9.256,0", "5,8", "−0,2", "1,2"]
     xs = [x for _n, x in points]
     assert max(xs) - min(xs) <= 0.5, points
+
+
+def test_pdf_band_bleeds_from_the_top_edge_across_the_page(brief) -> None:
+    import pdfplumber
+    with pdfplumber.open(str(brief.outputs["pdf"])) as doc:
+        page = doc.pages[0]
+        band = max(page.rects, key=lambda r: r["width"] * r["height"])
+        assert abs(band["top"]) < 0.5 and abs(band["x0"]) < 0.5 and abs(band["x1"] - page.width) < 0.5
+        assert 80 < band["height"] < 90  # 30 mm
+        kicker = next(w for w in page.extract_words() if w["text"] == "Briefing")
+        assert kicker["bottom"] < band["bottom"]  # set in the band

@@ -83,11 +83,12 @@ def pdf_masthead(w, meta) -> list:
             return aw, max(BAND_MM - m["top"], 0) * mm
 
         def draw(self):
-            c, top = self.canv, self.height + m["top"] * mm
-            bottom = top - BAND_MM * mm
+            c = self.canv
+            x, y = c.absolutePosition(0, 0)  # where this flowable sits on the page: the band is placed absolutely
+            bottom = w.page_size[1] - BAND_MM * mm - y
             c.saveState()
             c.setFillColor(band_fill)
-            c.rect(-m["left"] * mm, bottom, page_w, BAND_MM * mm, stroke=0, fill=1)
+            c.rect(-x, bottom, page_w, BAND_MM * mm, stroke=0, fill=1)
             c.setFillColor(colors.white)
             c.setFont(s.head_font, 8)
             c.drawString(0, bottom + 14 * mm, lines["institute"].upper())
