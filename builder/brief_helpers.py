@@ -60,6 +60,8 @@ class BriefHelpers:
                    source: str | None = None) -> str:
         """One line of a {keyfigures} fence (JSON), or "" when the column has no value (reported)."""
         where = self._where()
+        if isinstance(table, str) and table not in self.dataset.tables:
+            raise KeyError(f"unknown table '{table}' (known: {', '.join(sorted(self.dataset.tables)) or 'none'})")
         t = self.dataset.tables[table] if isinstance(table, str) else table
         col = t.column(column)
         series = t.series(column)
@@ -102,6 +104,8 @@ class BriefHelpers:
     def short_list(self, list_id: str, limit: int = LIST_ITEMS) -> str:
         """At most `limit` short items of the list `list_id`, then a pointer to the full report for the rest."""
         where = self._where()
+        if list_id not in self.dataset.lists:
+            raise KeyError(f"unknown list '{list_id}' (known: {', '.join(sorted(self.dataset.lists)) or 'none'})")
         spec = self.dataset.lists[list_id]
         lines, cut = [], 0
         for item in spec.items[:limit]:

@@ -198,3 +198,23 @@ def test_pdf_band_bleeds_from_the_top_edge_across_the_page(brief) -> None:
         assert 80 < band["height"] < 90  # 30 mm
         kicker = next(w for w in page.extract_words() if w["text"] == "Briefing")
         assert kicker["bottom"] < band["bottom"]  # set in the band
+
+
+def test_text_in_a_keyfigures_fence_is_an_error_at_its_line(tmp_path) -> None:
+    from tests.conftest import run_cli
+    template = ("## Key figures {-}\n\n```{keyfigures}\n{{ key_figure('trade', 'exports', 'Exports') }}\n"
+                "Imports 1000\n```\n")
+    run = run_cli("brief", str(_project(tmp_path, template)), "--format", "pdf")
+    assert run.returncode == 2, run.stderr
+    assert "chapters/brief.md:5" in run.stderr and "one key_figure(…) call a line" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_unknown_table_or_list_is_an_error_at_its_line(tmp_path) -> None:
+    from tests.conftest import run_cli
+    template = "```{keyfigures}\n{{ key_figure('trad', 'exports', 'Exports') }}\n```\n"
+    run = run_cli("brief", str(_project(tmp_path, template)), "--format", "pdf")
+    assert run.returncode == 2 and "chapters/brief.md:2" in run.stderr and "unknown table 'trad'" in run.stderr
+    (tmp_path / "m" / "chapters" / "brief.md").write_text("\n{{ short_list('finding') }}\n", encoding="utf-8")
+    run = run_cli("brief", str(tmp_path / "m"), "--format", "pdf")
+    assert run.returncode == 2 and "chapters/brief.md:2" in run.stderr and "unknown list 'finding'" in run.stderr
