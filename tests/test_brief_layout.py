@@ -102,10 +102,10 @@ def test_key_figures_are_decimal_aligned(brief, brief_docx_pdf, fmt: str) -> Non
 def test_key_figures_carry_unit_year_source_and_report_table(brief) -> None:
     from builder.brief_helpers import short_source
     text = _squash(docx_text(brief.outputs["docx"]))
-    assert _squash("Russia's exports to Kazakhstan11,472.9million US dollars2017International Trade CentreTable 6.1.2") \
-        in text
-    assert _squash("Departures from Kazakhstan to Russia25,682people2015Demographic Yearbook of KazakhstanTable 9.4.2") \
-        in text
+    assert _squash("Russia's exports to Kazakhstan11,472.9million US dollars2017"
+                   "International Trade CentreTable 6.1.2") in text
+    assert _squash("Departures from Kazakhstan to Russia25,682people2015"
+                   "Demographic Yearbook of KazakhstanTable 9.4.2") in text
     assert short_source("International Trade Centre. International trade in goods") == "International Trade Centre"
     assert _squash("Latest year with data.") in text
 
@@ -218,3 +218,23 @@ def test_unknown_table_or_list_is_an_error_at_its_line(tmp_path) -> None:
     (tmp_path / "m" / "chapters" / "brief.md").write_text("\n{{ short_list('finding') }}\n", encoding="utf-8")
     run = run_cli("brief", str(tmp_path / "m"), "--format", "pdf")
     assert run.returncode == 2 and "chapters/brief.md:2" in run.stderr and "unknown list 'finding'" in run.stderr
+
+
+def test_aligned_numbers_keep_the_table_within_its_width() -> None:
+    """Aligning on the point widens a number column (a long whole number beside a short fraction); the table
+    keeps its width, the widest text column gives the room."""
+    from builder.model import Cell, Table, TableRow
+    from builder.table_layout import TableMetrics, layout_table
+    from builder.writers.brief_layout import align_decimals
+    metrics = TableMetrics(200.0, 300.0, 9.0, 7.0, lambda text, bold: 0.5 * len(text))
+    rows = (TableRow((Cell("a long label that wraps " * 4), Cell(11472.9, "number", 1))),
+            TableRow((Cell("b"), Cell(157949, "number", 0))))
+    table = Table("", (), (TableRow((Cell("Indicator"), Cell("Value"))),), rows)
+    layout = layout_table(table, metrics)
+    aligned = align_decimals(table, layout, metrics)
+    assert aligned.widths[1] > layout.widths[1] and abs(aligned.width - layout.width) < 1e-6
+    # the point of 11,472.9 and the end of 157,949 (where its point would be) line up
+    right = aligned.widths[1]
+    point_1 = right - 3 - aligned.hangs(1, rows[0].cells[1]) - 0.5 * 9 * len(".9")
+    point_2 = right - 3 - aligned.hangs(1, rows[1].cells[1])
+    assert abs(point_1 - point_2) < 1e-6

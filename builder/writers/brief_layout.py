@@ -193,7 +193,7 @@ def docx_masthead(w, meta) -> None:
 
 
 def _insert_in_order(ppr, element) -> None:
-    """pBdr before the pPr children that must follow it (schema order: … pBdr, shd, tabs, … spacing, ind, jc …)."""
+    """pBdr before the pPr children that must follow it (schema order: … pBdr, shd, tabs, … spacing, ind …)."""
     from docx.oxml.ns import qn
     after = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
              "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
@@ -236,8 +236,8 @@ def decimal_aligned(w, t: Table, layout: TableLayout) -> TableLayout:
 def align_decimals(t: Table, layout: TableLayout, metrics: TableMetrics) -> TableLayout:
     from babel.numbers import get_decimal_symbol
 
-    from builder.formatting import format_cell
     from builder.formatting import _locale as babel_locale
+    from builder.formatting import format_cell
     sep = get_decimal_symbol(babel_locale(metrics.locale))
     size = layout.size
 
@@ -266,6 +266,11 @@ def align_decimals(t: Table, layout: TableLayout, metrics: TableMetrics) -> Tabl
     from builder.table_layout import PAD
     for c in range(ncols):
         widths[c] = max(widths[c], need[c] + 2 * PAD + 0.5)
+    extra = sum(widths) - layout.width  # what the aligned numbers need more, taken from the widest text column
+    texts = [c for c in range(ncols) if not layout.numeric[c]]
+    if extra > 0 and texts:
+        widest_text = max(texts, key=lambda c: widths[c])
+        widths[widest_text] -= extra
     fields_ = {f: getattr(layout, f) for f in TableLayout.__dataclass_fields__}
     fields_.update(widths=tuple(widths), hang=tuple(h + x for h, x in zip(base, widest)))
     return DecimalLayout(**fields_, widest=tuple(widest), fraction=fraction, base=tuple(base))
