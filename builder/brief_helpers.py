@@ -183,4 +183,4 @@ def key_figures_table(content: str, where: Source, labels) -> Table:
                               Cell(year, "year" if isinstance(year, int) else "text"), Cell(f["source"]),
                               Cell(f["ref"]))))
     return Table(id="", caption=(), header_rows=(head,), body_rows=tuple(rows), notes=labels["key_figures_note"],
-                 origin=where)
+                 source=where)
