@@ -164,7 +164,8 @@ class _Reader:
             case "figure":
                 spec = self.lookup(self.dataset.charts, arg, "chart", where, "data/charts.yaml")
                 self.out.figures.append(arg)
-                return Figure(arg, (Text(spec.title),), None, origin=where)
+                # a chart whose data is missing is left out: it takes no figure number (see transforms)
+                return Figure(arg, (Text(spec.title),), None, missing_note=spec.missing_data, origin=where)
             case "list":
                 return list_block(self.lookup(self.dataset.lists, arg, "list", where, "data/lists/*.yaml"), where)
             case "toc":

@@ -12,7 +12,8 @@ from builder.model import (BulletList, Cell, CrossRef, Document, Emphasis, Figur
 
 
 def number_document(doc: Document, diag: Diagnostics) -> Document:
-    """Chapters 1, 2 …; sections 6.1 …; tables 6.2.1 (chapter.section.index); figures 1, 2 …; footnotes 1 … ."""
+    """Chapters 1, 2 …; sections 6.1 …; tables 6.2.1 (chapter.section.index); figures 1, 2 … (a chart left out
+    for missing data takes no number); footnotes 1 … ."""
     blocks = _number_blocks(doc.blocks)
     blocks = _resolve_crossrefs(blocks)
     blocks, footnotes = _number_footnotes(blocks, doc.footnotes, diag)
@@ -38,6 +39,8 @@ def _number_blocks(blocks) -> list:
                 table_index[scope] = table_index.get(scope, 0) + 1
                 out.append(replace(block, number=f"{scope}.{table_index[scope]}" if scope else
                                    str(table_index[scope])))
+            case Figure(missing_note=note) if note:
+                out.append(block)  # left out for missing data: no number, not placed
             case Figure():
                 figures += 1
                 out.append(replace(block, number=str(figures)))
@@ -51,11 +54,15 @@ def _resolve_crossrefs(blocks) -> list:
     from builder.errors import BuildError
     targets = {b.id: ("Table" if isinstance(b, Table) else "Figure", b.number)
                for b in walk(tuple(blocks)) if isinstance(b, (Table, Figure)) and b.id}
+    left_out = {b.id for b in walk(tuple(blocks)) if isinstance(b, Figure) and b.missing_note}
     out = []
     for block in blocks:
         def resolve(node: Inline, block=block) -> Inline:
             if not isinstance(node, CrossRef):
                 return node
+            if node.target in left_out:
+                raise BuildError(f"cross-reference to figure '#{node.target}', which is left out (data missing)",
+                                 getattr(block, "source", None), "refer to it in words, or supply its data")
             if node.target not in targets:
                 known = ", ".join(sorted(targets)[:10])
                 raise BuildError(f"cross-reference to unknown table or figure '#{node.target}'",

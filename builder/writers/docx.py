@@ -233,10 +233,9 @@ class _Writer:
         write_table(self, t)
 
     def figure(self, f: Figure) -> None:
-        self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"), f.id)
         if f.chart is None:
-            self.para("Source", f"[Chart not shown: {f.missing_note}]")
-            return
+            return  # left out for missing data (reported in the build report)
+        self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"), f.id)
         p = self.docx.add_paragraph()
         p.paragraph_format.keep_with_next = True
         run = p.add_run()

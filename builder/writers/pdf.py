@@ -396,12 +396,11 @@ class _Writer:
         return [PageBreak(), heading, toc]
 
     def figure(self, f: Figure) -> list[Flowable]:
+        if f.chart is None:
+            return []  # left out for missing data (reported in the build report)
         leaf = self.tags.leaf
         cap = leaf(Paragraph(f'<a name="{f.id}"/>Figure {escape(f.number)}. ' + _markup(f.caption, self.accent),
                              self.s.caption), tagging.PARTS["caption"], inline_text(f.caption))
-        if f.chart is None:
-            note = leaf(Paragraph(escape(f"[Chart not shown: {f.missing_note}]"), self.s.source), "P")
-            return [KeepTogether([cap, note])]
         from builder.charts import lazy_drawing
         drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)

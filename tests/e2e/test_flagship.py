@@ -103,9 +103,19 @@ def test_lost_charts_titles_and_missing_note(flagship_build, texts) -> None:
     titles = {inline_text(f.caption): f for f in figures}
     for title in INVENTORY["charts_lost"]:
         assert title in titles
-    assert titles["Экспорт России в страны СНГ, в % от общего"].chart is None
-    assert _squash("Chart not shown") in texts["pdf"] and _squash("Chart not shown") in texts["docx"]
-    assert len([f for f in figures if f.chart]) >= 10
+    left_out = titles["Экспорт России в страны СНГ, в % от общего"]
+    assert left_out.chart is None and left_out.number == "" and left_out.missing_note
+    # left out without a figure number: nothing of it is printed, and the placed figures are numbered 1, 2, … n
+    placed = [f for f in figures if f.chart]
+    assert [f.number for f in placed] == [str(n) for n in range(1, len(placed) + 1)]
+    for fmt in ("pdf", "docx"):
+        assert _squash("Chart not shown") not in texts[fmt]
+        assert _squash(f"Figure {len(placed)}.") in texts[fmt]
+        assert _squash(f"Figure {len(placed) + 1}.") not in texts[fmt]
+    assert flagship_build.charts.missing == 1
+    assert any(w.kind == "missing-data" and "ru-exports-cis-share" in w.message
+               for w in flagship_build.diagnostics.warnings)
+    assert len(placed) >= 10
 
 
 def test_toc_and_outline_pages_match_heading_pages(flagship_build) -> None:
