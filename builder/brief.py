@@ -51,7 +51,7 @@ def report_index(project, dataset) -> dict[str, Place]:
     blocks: list = [TitlePage(project.meta)]
     list_sources, footnotes = {}, {}
     for chapter in rendered:
-        parsed = parse_chapter(chapter, dataset)
+        parsed = parse_chapter(chapter, dataset, project.meta.language)
         blocks.extend(parsed.blocks)
         footnotes.update(parsed.footnotes)
         for i, line in enumerate(chapter.markdown.splitlines(), start=1):
@@ -133,7 +133,7 @@ def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bo
     env.globals.update(reference_helpers(index))
     rendered = clock("templates", render_chapter, env, project.root, TEMPLATE, dataset,
                      spec.model_dump(mode="json"), spec.locale)
-    parsed = clock("markdown", parse_chapter, rendered, dataset)
+    parsed = clock("markdown", parse_chapter, rendered, dataset, project.meta.language)
     meta = brief_meta(project.meta)
     doc = Document(meta, (TitlePage(meta), *parsed.blocks), parsed.footnotes)
     doc = clock("transforms", number_document, doc, diag)

@@ -108,7 +108,7 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Do
     blocks: list = [TitlePage(project.meta)]
     footnotes: dict = {}
     for chapter in rendered:
-        parsed = parse_chapter(chapter, dataset)
+        parsed = parse_chapter(chapter, dataset, project.meta.language)
         blocks.extend(parsed.blocks)
         footnotes.update(parsed.footnotes)
     return Document(project.meta, tuple(blocks), footnotes)
@@ -116,6 +116,7 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Do
 
 def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics,
                  draw: bool = True, background: bool = False, raster: bool = True):
+    from builder.typography import smarten
     ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
     charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster)
     blocks = []
@@ -124,7 +125,9 @@ def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, loc
             spec = dataset.charts[b.id]
             table = dataset.tables.get(spec.table)
             source = spec.source or (table.meta.source.text if table else "")
-            b = replace(b, chart=charts[b.id], source=source, missing_note=spec.missing_data)
+            chart = charts[b.id] and replace(charts[b.id], alt=smarten(charts[b.id].alt, doc.meta.language))
+            b = replace(b, chart=chart, source=smarten(source, doc.meta.language),
+                        missing_note=spec.missing_data)
         blocks.append(b)
     return replace(doc, blocks=tuple(blocks)), stats
 

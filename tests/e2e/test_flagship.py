@@ -9,6 +9,7 @@ import yaml
 
 from builder.formatting import format_cell
 from builder.model import Figure, Heading, Table, inline_text, walk
+from builder.typography import smarten
 from tests.conftest import ROOT, docx_text, pdf_text, pdf_outline
 
 INVENTORY = yaml.safe_load((ROOT / "tests" / "data" / "original_inventory.yaml").read_text(encoding="utf-8"))
@@ -30,13 +31,14 @@ def _missing(needles, text: str) -> list[str]:
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
 def test_every_heading_of_the_original(texts, fmt) -> None:
-    assert not _missing([h["text"] for h in INVENTORY["headings"]], texts[fmt])
+    # the original's words, set with typographic quotes and dashes
+    assert not _missing([smarten(h["text"]) for h in INVENTORY["headings"]], texts[fmt])
 
 
 def test_headings_are_numbered_like_the_original(flagship_build) -> None:
     ours = [(h.number or None, inline_text(h.inlines)) for h in walk(flagship_build.document.blocks)
             if isinstance(h, Heading) and (h.numbered or inline_text(h.inlines) in ("Introduction", "Abstracts"))]
-    original = [(h["number"], h["text"]) for h in INVENTORY["headings"]]
+    original = [(h["number"], smarten(h["text"])) for h in INVENTORY["headings"]]
     original[[t for _n, t in original].index("Labour migration")] = ("9.5", "Labour migration")
     assert ours == original
 
@@ -94,8 +96,24 @@ def test_every_list_item(texts, fmt) -> None:
     assert len(items) > 100
     # a long item may run over a page break (running header, page number and footnotes come between):
     # its beginning and its end are checked
+    items = [smarten(item) for item in items]  # set with typographic quotes and dashes
     needles = [part for item in items for part in ((item,) if len(item) < 150 else (item[:100], item[-40:]))]
     assert not _missing(needles, texts[fmt])
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_typographic_quotes_and_one_dash_convention(flagship_build, fmt) -> None:
+    """Read back from the file: no straight quote and no hyphen used as a dash is left in the prose, captions,
+    cells or list items (addresses excepted); the typographic ones are there."""
+    out = flagship_build.outputs
+    text = pdf_text(out["pdf"]) if fmt == "pdf" else docx_text(out["docx"])
+    text = re.sub(r"(?:https?://|www\.)\S+", "", text)
+    straight = [m.group(0) for m in re.finditer(r".{0,30}[\"'].{0,30}", text)]
+    assert not straight, straight[:5]
+    hyphen_dashes = [m.group(0) for m in re.finditer(r".{0,30}\S - \S.{0,30}", text)]
+    assert not hyphen_dashes, hyphen_dashes[:5]
+    assert text.count("\u2019") > 20 and text.count("\u201c") > 5 and text.count(" \u2013 ") > 50
+    assert "\u2014" not in text  # en-GB: one dash, the spaced en dash
 
 
 def test_lost_charts_titles_and_missing_note(flagship_build, texts) -> None:
@@ -147,7 +165,8 @@ def test_parity_of_headings_and_captions(flagship_build) -> None:
     model_heads = [(f"{h.number}. " if h.number else "") + inline_text(h.inlines)
                    for h in walk(flagship_build.document.blocks) if isinstance(h, Heading)]
     model_caps = [f"{'Table' if isinstance(b, Table) else 'Figure'} {b.number}. {inline_text(b.caption)}"
-                  for b in walk(flagship_build.document.blocks) if isinstance(b, (Table, Figure)) and b.id]
+                  for b in walk(flagship_build.document.blocks) if isinstance(b, (Table, Figure)) and b.id
+                  and b.number]  # a figure left out for missing data has no caption
     assert docx_heads == model_heads
     assert [_squash(c).rstrip(",") for c in docx_caps] == [_squash(c) for c in model_caps]  # "," between marks
     pdf = _squash(pdf_text(flagship_build.outputs["pdf"]))
