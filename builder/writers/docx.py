@@ -103,6 +103,7 @@ class _Writer:
             case Paragraph(inlines=inl):
                 self.runs(self.para("Body Text"), inl)
             case BulletList() | OrderedList():
+                self.keep_with_next()
                 self.list(b, 0)
             case Definitions(items=items):
                 self.definitions(items)
@@ -162,6 +163,15 @@ class _Writer:
         docx_template.running_head(p, self.doc.meta.short_title or self.doc.meta.title, title,
                                    docx_template.text_width(section))
 
+    def keep_with_next(self) -> None:
+        """The paragraph just written stays on the page of what follows (a list's head with its first item)."""
+        from docx.oxml.ns import qn
+        from docx.text.paragraph import Paragraph as DocxParagraph
+        body = self.docx.element.body
+        last = body[-2] if len(body) > 1 and body[-1].tag == qn("w:sectPr") else body[-1]
+        if last.tag == qn("w:p"):
+            DocxParagraph(last, self.docx._body).paragraph_format.keep_with_next = True
+
     def list(self, lst, depth: int, num_id: int | None = None) -> None:
         """A Word list: the top-level list gets a definition with a level per depth; when Word's counting would not
         print the builder's labels (num_id 0) they are typed, as text and a tab."""
@@ -185,6 +195,7 @@ class _Writer:
                         p.add_run(label + "\t")
                     self.runs(p, block.inlines)
                 elif isinstance(block, (BulletList, OrderedList)):
+                    self.keep_with_next()
                     self.list(block, depth + 1, num_id)
                 else:
                     self.block(block)
@@ -220,7 +231,7 @@ class _Writer:
 
     def source_line(self, source: str, url: str = "", notes: str = "") -> None:
         if notes:
-            self.para("Source", notes)
+            self.para("Source", notes).paragraph_format.keep_with_next = bool(source)
         if source:
             p = self.para("Source", "Source: " + source)
             if url:

@@ -266,6 +266,8 @@ class _Writer:
                 landscape_now = self.want_landscape
             if flow and isinstance(flow[0], PageBreak) and out and isinstance(out[-1], PageBreak):
                 flow = flow[1:]  # a new page has just begun: no empty page
+            if isinstance(block, (BulletList, OrderedList)) and out and isinstance(out[-1], Paragraph):
+                out[-1].keepWithNext = True  # a list's head stays with its first item
             out.extend(flow)
         return out
 
@@ -366,6 +368,8 @@ class _Writer:
                         out.append(para)
                         self.tags.notes_after(tagging.footnote_labels(block.inlines))
                     elif isinstance(block, (BulletList, OrderedList)):
+                        if out and isinstance(out[-1], Paragraph):
+                            out[-1].keepWithNext = True
                         with self.tags.element("L"):
                             out.extend(self.list(block, depth + 1))
                     else:

@@ -248,3 +248,23 @@ def test_charts_are_vector_in_pdf_and_images_in_docx(flagship_build) -> None:
     assert len(media) == len(drawn) >= 10
     assert document.count("<wp:docPr ") == len(drawn)
     assert all(f'descr="{f.chart.alt[:30]}' in document.replace("&quot;", '"') for f in drawn)
+
+
+def test_docx_source_lines_keep_with_what_they_follow(flagship_build) -> None:
+    """In Word a source line is never alone at the top of a page: the paragraph, picture or last table rows
+    before it carry keepNext (a note line before its source line too)."""
+    import docx
+    from docx.oxml.ns import qn
+    d = docx.Document(str(flagship_build.outputs["docx"]))
+    source_id = next(s.style_id for s in d.styles if s.name == "Source")
+    checked = 0
+    for p in d.element.body.iterchildren(qn("w:p")):
+        style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        if style is None or style.get(qn("w:val")) != source_id or p.getnext().tag == qn("w:tbl"):
+            continue  # not a source line, or a table's headnote (above it)
+        before = p.getprevious()
+        if before.tag == qn("w:tbl"):
+            before = before.findall(qn("w:tr"))[-1].find(f".//{qn('w:p')}")
+        assert before.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None, "".join(p.itertext())[:80]
+        checked += 1
+    assert checked > 40
