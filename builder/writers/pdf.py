@@ -230,6 +230,8 @@ class _Doc(FootnoteDocTemplate):
 
     def afterFlowable(self, flowable) -> None:
         super().afterFlowable(flowable)
+        if getattr(flowable, "running_head", None):
+            self.chapter = flowable.running_head
         entry = getattr(flowable, "toc_entry", None)
         if entry is None:
             return
@@ -394,6 +396,7 @@ class _Writer:
         toc._entries = [(min(h.level, 3) - 1, escape(_label(h)), 0, h.id)
                         for h in self.doc.blocks if isinstance(h, Heading)]
         heading = self.tags.leaf(Paragraph(escape(title), self.s.h[1]), "H1", title)
+        heading.running_head = title  # the contents pages are headed by their own title
         with self.tags.element(tagging.role(TableOfContents())):
             toc.tags = self.tags
             toc.items = [self.tags.current.add(tagging.PARTS["entry"]) for _ in toc._entries]

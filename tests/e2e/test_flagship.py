@@ -268,3 +268,16 @@ def test_docx_source_lines_keep_with_what_they_follow(flagship_build) -> None:
         assert before.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None, "".join(p.itertext())[:80]
         checked += 1
     assert checked > 40
+
+
+def test_contents_pages_are_headed_contents_and_body_text_is_black(flagship_build) -> None:
+    import pdfplumber
+    with pdfplumber.open(str(flagship_build.outputs["pdf"])) as pdf:
+        heads = [sorted(p.extract_text_lines(), key=lambda l: l["top"])[0]["text"] for p in pdf.pages[1:12]]
+        contents = [h for h in heads if "Table of contents" in h]
+        assert len(contents) >= 2 and all(h.endswith("Table of contents") for h in contents), heads
+        last = max(i for i, h in enumerate(heads) if "Table of contents" in h)
+        assert heads[last + 1].endswith("Introduction")
+        page = next(p for p in pdf.pages if "Kazakhstan and Russia are the largest" in (p.extract_text() or ""))
+        body = [c for c in page.chars if c["size"] >= 10 and c["top"] > 120 and c["text"].isalpha()]
+        assert body and {tuple(c["non_stroking_color"]) for c in body} <= {(0,), (0, 0, 0), (0.0, 0.0, 0.0)}
