@@ -281,6 +281,9 @@ def _settings(docx, language: str) -> None:
     proof = settings.find(qn("w:proofState"))
     if proof is not None:
         settings.remove(proof)
+    # justified text hyphenated, as in the PDF: at most 3 hyphens in a row, capitalised words (names) whole
+    for name, val in (("autoHyphenation", "true"), ("consecutiveHyphenLimit", "3"), ("doNotHyphenateCaps", "true")):
+        _ooxml.insert_setting(settings, _ooxml.parse_xml(f'<w:{name} {_ooxml.nsdecls("w")} w:val="{val}"/>'))
     theme_lang = settings.find(qn("w:themeFontLang"))
     if theme_lang is not None:
         theme_lang.set(qn("w:val"), language)

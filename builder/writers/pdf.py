@@ -9,6 +9,7 @@ from reportlab import rl_config
 
 rl_config.invariant = 1
 rl_config.canvas_basefontname = "Times-Roman"  # replaced by the body font in _register_fonts
+rl_config.hyphenationMinWordLength = 7  # short words are not broken: fewer hyphens, no "in-to"
 
 from reportlab.lib import colors  # noqa: E402
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT  # noqa: E402
@@ -56,12 +57,13 @@ def register_fonts(style: Style) -> tuple[str, str]:
 class _Styles:
     """The paragraph styles of the house style."""
 
-    def __init__(self, style: Style, body: str, head: str):
+    def __init__(self, style: Style, body: str, head: str, language: str = ""):
         size, lead = style.size("body"), style.size("leading")
         ink = colors.HexColor(style.colour("text"))
         accent = colors.HexColor(style.colour("accent"))
         self.body = ParagraphStyle("body", fontName=body, fontSize=size, leading=lead, alignment=TA_JUSTIFY,
-                                   spaceAfter=5, textColor=ink, allowWidows=0, allowOrphans=0)
+                                   spaceAfter=5, textColor=ink, allowWidows=0, allowOrphans=0,
+                                   hyphenationLang=_hyphenation(language))
         self.item = ParagraphStyle("item", parent=self.body, spaceAfter=2, bulletFontName=body)
         self.h = {lvl: ParagraphStyle(f"h{lvl}", fontName=head.replace("-regular", "-bold"), fontSize=style.size(f"h{lvl}"),
                                       leading=style.size(f"h{lvl}") * 1.25, textColor=accent, spaceBefore=14 - 3 * lvl,
@@ -80,10 +82,20 @@ class _Styles:
                                    firstLineIndent=0, spaceBefore=4 if i == 0 else 0) for i in range(3)]
         self.title = ParagraphStyle("title", fontName=head.replace("-regular", "-bold"), fontSize=26, leading=32,
                                     alignment=TA_CENTER, textColor=accent, spaceAfter=18)
-        self.center = ParagraphStyle("center", parent=self.body, alignment=TA_CENTER)
+        self.center = ParagraphStyle("center", parent=self.body, alignment=TA_CENTER, hyphenationLang="")
         self.small_center = ParagraphStyle("smallc", parent=self.center, fontSize=size - 1.5, leading=lead - 2)
         self.head_font, self.body_font = head, body
         self.accent, self.ink = accent, ink
+
+
+def _hyphenation(language: str) -> str:
+    """The pyphen dictionary for justified text in the report's language ("" when there is none): hyphens at
+    line ends keep the word spaces of justified lines even."""
+    try:
+        import pyphen
+    except ImportError:
+        return ""
+    return pyphen.language_fallback((language or "").replace("-", "_")) or ""
 
 
 def _markup(inlines: tuple[Inline, ...], accent: str = "#1f4e79") -> str:
@@ -439,7 +451,7 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     from builder.charts import register_svg_fonts
     key = style.heading.key
     register_svg_fonts(style, {"regular": f"{key}-regular", "bold": f"{key}-bold"})
-    styles = _Styles(style, body, head)
+    styles = _Styles(style, body, head, doc.meta.language)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
     tags = tagging.Tagging(doc.meta.language)
