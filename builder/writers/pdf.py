@@ -88,14 +88,16 @@ class _Styles:
         self.accent, self.ink = accent, ink
 
 
-def _hyphenation(language: str) -> str:
-    """The pyphen dictionary for justified text in the report's language ("" when there is none): hyphens at
-    line ends keep the word spaces of justified lines even."""
+def _hyphenation(language: str):
+    """Where pyphen's dictionary for the report's language breaks a word ("" when there is none): hyphens at
+    line ends keep the word spaces of justified lines even. At least 3 letters on each side ("trans-it" is not
+    broken)."""
     try:
         import pyphen
     except ImportError:
         return ""
-    return pyphen.language_fallback((language or "").replace("-", "_")) or ""
+    lang = pyphen.language_fallback((language or "").replace("-", "_"))
+    return pyphen.Pyphen(lang=lang, left=3, right=3).iterate if lang else ""
 
 
 def _markup(inlines: tuple[Inline, ...], accent: str = "#1f4e79") -> str:
