@@ -33,11 +33,10 @@ class Place:
     numbered: bool
     level: int            # level of that heading (1 = chapter)
 
-    @property
-    def section_ref(self) -> str:
+    def section_ref(self, labels) -> str:
         if not self.numbered:
-            return f"“{self.section}”" if self.section else "the report"
-        return f"{'chapter' if self.level == 1 else 'section'} {self.section}"
+            return f"“{self.section}”" if self.section else labels["the_report"]
+        return f"{labels['chapter'] if self.level == 1 else labels['section']} {self.section}"
 
 
 def report_index(project, dataset) -> dict[str, Place]:
@@ -51,7 +50,7 @@ def report_index(project, dataset) -> dict[str, Place]:
     blocks: list = [TitlePage(project.meta)]
     list_sources, footnotes = {}, {}
     for chapter in rendered:
-        parsed = parse_chapter(chapter, dataset, project.meta.language)
+        parsed = parse_chapter(chapter, dataset, project.spec.language)
         blocks.extend(parsed.blocks)
         footnotes.update(parsed.footnotes)
         for i, line in enumerate(chapter.markdown.splitlines(), start=1):
@@ -67,16 +66,18 @@ def report_index(project, dataset) -> dict[str, Place]:
             here = Place("", block.number or text, bool(block.number), block.level)
             index.setdefault(f"heading:{text}", here)
         elif isinstance(block, Table) and block.id:
-            index.setdefault(f"table:{block.id}", replace(here, label=f"Table {block.number}"))
+            index.setdefault(f"table:{block.id}", replace(here, label=f"{doc.labels['table']} {block.number}"))
         elif isinstance(block, Figure):
-            index.setdefault(f"figure:{block.id}", replace(here, label=f"Figure {block.number}"))
+            index.setdefault(f"figure:{block.id}", replace(here, label=f"{doc.labels['figure']} {block.number}"))
         elif getattr(block, "source", None) in list_sources:
             index.setdefault(f"list:{list_sources[block.source]}", here)
     return index
 
 
-def reference_helpers(index: dict[str, Place]) -> dict:
+def reference_helpers(index: dict[str, Place], labels=None) -> dict:
     """`ref`, `section` and `see` for the brief's template (see the module docstring)."""
+    from builder.labels import Labels
+    labels = labels or Labels()
 
     def place(target: str) -> Place:
         if target not in index:
@@ -88,21 +89,21 @@ def reference_helpers(index: dict[str, Place]) -> dict:
 
     def ref(target: str) -> str:
         p = place(target)
-        return p.label or p.section_ref
+        return p.label or p.section_ref(labels)
 
     def section(target: str) -> str:
         return place(target).section
 
     def see(target: str) -> str:
-        return "see " + ref(target)
+        return f"{labels['see']} {ref(target)}"
 
     return {"ref": ref, "section": section, "see": see}
 
 
 def brief_meta(meta):
     """The report's metadata with the brief's title line."""
-    return replace(meta, title=f"{meta.title}: Briefing Pack",
-                   short_title=f"{meta.short_title or meta.title} — Briefing")
+    return replace(meta, title=f"{meta.title}: {meta.labels['briefing_pack']}",
+                   short_title=f"{meta.short_title or meta.title} — {meta.labels['briefing']}")
 
 
 def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
@@ -130,10 +131,10 @@ def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bo
     dataset = clock("data", load_dataset, project.root, diag)
     index = clock("report index", report_index, project, dataset)
     env = make_environment(project.root, spec.locale)
-    env.globals.update(reference_helpers(index))
+    env.globals.update(reference_helpers(index, project.meta.labels))
     rendered = clock("templates", render_chapter, env, project.root, TEMPLATE, dataset,
                      spec.model_dump(mode="json"), spec.locale)
-    parsed = clock("markdown", parse_chapter, rendered, dataset, project.meta.language)
+    parsed = clock("markdown", parse_chapter, rendered, dataset, spec.language)
     meta = brief_meta(project.meta)
     doc = Document(meta, (TitlePage(meta), *parsed.blocks), parsed.footnotes)
     doc = clock("transforms", number_document, doc, diag)

@@ -2,6 +2,7 @@
 Outputs are written beside their targets and moved into place only when every stage succeeded."""
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -53,14 +54,14 @@ class _Clock:
 
 
 def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
-            background: bool = False, raster: bool = True) -> BuildResult:
+            background: bool = False, raster: bool = True, tables: dict | None = None) -> BuildResult:
     """Everything up to the writers: load, validate, render, parse, number, draw charts."""
     diag = Diagnostics()
     timings: dict[str, float] = {}
     clock = _Clock(timings, progress)
     project = clock("project", load_project, root, diag)
     style = clock("style", load_style, project.root, project.spec.style, diag)
-    dataset = clock("data", load_dataset, project.root, diag)
+    dataset = clock("data", load_dataset, project.root, diag, tables)
     rendered = clock("templates", render_all, project, dataset)
     doc = clock("markdown", assemble, project, rendered, dataset)
     doc = clock("transforms", number_document, doc, diag)
@@ -97,7 +98,7 @@ def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
 def _uses_revisions(path: Path) -> bool:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, UnicodeDecodeError):  # reported where the chapter is rendered
         return False
     import re
     return re.search(r"\{[{%][^}]*\b(what_changed|revisions)\b", text) is not None
@@ -108,7 +109,7 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Do
     blocks: list = [TitlePage(project.meta)]
     footnotes: dict = {}
     for chapter in rendered:
-        parsed = parse_chapter(chapter, dataset, project.meta.language)
+        parsed = parse_chapter(chapter, dataset, project.spec.language)
         blocks.extend(parsed.blocks)
         footnotes.update(parsed.footnotes)
     return Document(project.meta, tuple(blocks), footnotes)
@@ -176,28 +177,31 @@ class UpToDate:
 
 
 def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FORMATS, progress=None,
-          force: bool = False) -> BuildResult | UpToDate:
-    """Build the project's outputs; on any error nothing in `out_dir` is replaced."""
+          force: bool = False, tables: dict | None = None) -> BuildResult | UpToDate:
+    """Build the project's outputs; on any error nothing in `out_dir` is replaced. `tables` (id → DataFrame)
+    replace those tables' data files (builder.api is the documented way in)."""
     from builder import uptodate
     from builder.staging import OutputLock
-    root = root.resolve()
-    out_dir = (out_dir or root / "build").resolve()
+    root = Path(root).resolve()
+    out_dir = (Path(out_dir) if out_dir else root / "build").resolve()
     with OutputLock(out_dir, progress):  # one build at a time writes into a folder
-        key = uptodate.fingerprint(root, formats) if (root / "report.yaml").exists() else ""
+        key = uptodate.fingerprint(root, formats) if (root / "report.yaml").exists() and not tables else ""
         state = None if force or not key else uptodate.up_to_date(out_dir, key)
         if state is not None:
             return UpToDate({k: Path(v) for k, v in state["outputs"].items()}, state["pages"])
-        result = _build(root, out_dir, formats, progress)
-        if key:
-            try:
+        result = _build(root, out_dir, formats, progress, tables)
+        try:
+            if key:
                 uptodate.record(out_dir, key, result.outputs, result.pages)
-            except OSError:
-                pass  # the outputs are in place; without the record the next build just runs again
+            elif tables:  # outputs made from DataFrames: the files alone no longer describe them
+                uptodate.forget(out_dir)
+        except OSError:
+            pass  # the outputs are in place; without the record the next build just runs again
         return result
 
 
-def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress) -> BuildResult:
-    result = prepare(root, progress, background=True, raster="docx" in formats)
+def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, tables: dict | None = None) -> BuildResult:
+    result = prepare(root, progress, background=True, raster="docx" in formats, tables=tables)
     try:
         return _write_outputs(result, out_dir, formats, progress)
     finally:
@@ -279,3 +283,15 @@ def _write_docx(result: BuildResult, path: Path, pages: dict[str, int], progress
         path, result.document, pages, result.timings, progress, started=office, info=info)
     if "pages" in info:
         result.pages["docx"] = info["pages"]  # as LibreOffice lays the DOCX out
+
+
+class _Module(type(sys)):
+    """`from builder import build` must stay the API function even after this module (builder.build) is imported,
+    which makes the package attribute `build` this module: so the module calls through to the API."""
+
+    def __call__(self, *args, **kwargs):
+        from builder.api import build as api_build
+        return api_build(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _Module

@@ -14,7 +14,7 @@ from builder.errors import BuildError, Diagnostics
 from builder.model import Chart, Source
 from builder.style import Style
 
-CHART_CACHE_VERSION = "1"
+CHART_CACHE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,9 @@ def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
 
 
 def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Source, node=None) -> None:
-    """Every column the chart names is in its table; a missing one is reported at its own line."""
+    """Every column the chart names is in its table; a missing one is reported at its own line, with the nearest
+    column name as a suggestion."""
+    from builder.labels import suggest
     from builder.yamlfile import node_line
     names = [c.name for c in table.meta.columns]
     fields = [(("x",), spec.x)] + [(("series", i), s) for i, s in enumerate(spec.series)]
@@ -121,13 +123,14 @@ def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Sour
     if bad:
         line = node_line(node, bad[0][0]) if node is not None else where.line
         raise BuildError(f"chart '{chart_id}': table '{spec.table}' has no column "
-                         f"{', '.join(repr(c) for _loc, c in bad)}", Source(where.path, line),
-                         f"columns of {spec.table}: {', '.join(names)}")
+                         f"{', '.join(repr(c) for _loc, c in bad)}{suggest(bad[0][1], names)}",
+                         Source(where.path, line), f"columns of {spec.table}: {', '.join(names)}")
 
 
 def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cache: Path, locale: str) -> Job:
     where = Source("data/charts.yaml", dataset.chart_lines.get(chart_id))
     if spec.table not in dataset.tables:
+        dataset.check_orphan(spec.table)
         raise BuildError(f"chart '{chart_id}': unknown table '{spec.table}'", where,
                          f"known tables: {', '.join(sorted(dataset.tables))}")
     table = dataset.tables[spec.table]
@@ -137,7 +140,7 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
     chart = style.spec.chart
     fonts = {"name": style.heading.name, "files": style.heading.files}
     size = (float(chart.get("width_in", 6.0)), float(spec.height_in or chart.get("height_in", 3.0)))
-    key_data = json.dumps([spec.model_dump(mode="json"), rows, labels, fonts, chart, locale,
+    key_data = json.dumps([spec.model_dump(mode="json"), rows, labels, fonts, chart.model_dump(), locale,
                            version("matplotlib"), CHART_CACHE_VERSION], sort_keys=True, default=str)
     key = hashlib.sha256(key_data.encode()).hexdigest()[:12]
     base = cache / f"{chart_id}-{key}"

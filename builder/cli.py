@@ -38,15 +38,16 @@ def cli() -> None:
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def build(project: Path, out_dir: Path | None, fmt: str, strict: bool, force: bool, debug: bool) -> None:
     """Build the report in PROJECT into PDF and DOCX."""
-    import builder.build as pipeline
+    from builder import api
     formats = formats_of(fmt)
     start = time.perf_counter()
-    result = _run(debug, lambda: pipeline.build(project, out_dir, formats, progress=_progress,
-                                                force=force or strict))
-    if isinstance(result, pipeline.UpToDate):
-        click.echo(f"up to date: {', '.join(str(p) for p in result.outputs.values())} "
+    built = _run(debug, lambda: api.build(project, out=out_dir, formats=formats, progress=_progress,
+                                          force=force or strict))
+    if built.up_to_date:
+        click.echo(f"up to date: {', '.join(str(p) for p in built.outputs.values())} "
                    f"({time.perf_counter() - start:.2f} s; --force rebuilds)")
         return
+    result = built.details
     _summary(result, time.perf_counter() - start)
     if strict:
         _strict(debug, result)
@@ -85,14 +86,9 @@ def _summary(result, seconds: float) -> None:
 def check(project: Path, strict: bool, debug: bool) -> None:
     """Validate data, templates and chapters of PROJECT; write nothing. Lists typed numbers in the prose that
     restate table data (warnings of kind stale-number, which --strict does not count)."""
-    import builder.build as pipeline
+    from builder import api
     from builder.report import stale_tables
-
-    def run():
-        result = pipeline.prepare(project, draw=False)
-        pipeline.check_glyphs(result)
-        return result
-    result = _run(debug, run)
+    result = _run(debug, lambda: api.check(project)).details
     for w in result.diagnostics.sorted():
         click.echo(str(w), err=True)
     from builder.lint import lint
@@ -130,8 +126,9 @@ def dump(project: Path, debug: bool) -> None:
 from builder.brief import brief_command  # noqa: E402
 from builder.diff import diff_command  # noqa: E402
 from builder.editions import new_edition_command  # noqa: E402
+from builder.scaffold import new_command  # noqa: E402
 from builder.watch import watch_command  # noqa: E402
 from builder.writers.docx_template import template_command  # noqa: E402
 
-for _command in (brief_command, new_edition_command, diff_command, watch_command, template_command):
+for _command in (brief_command, new_edition_command, diff_command, watch_command, template_command, new_command):
     cli.add_command(_command)

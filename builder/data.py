@@ -25,7 +25,7 @@ MAX_CELL = 10_000  # characters in one cell: more than a printed page holds
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SourceSpec(_Schema):
@@ -107,13 +107,15 @@ class ListSpec(_Schema):
 
 
 class ChartSpec(_Schema):
-    title: str
-    kind: Literal["line", "bar", "grouped_bar", "stacked_share", "hbar"] = "line"
-    table: str = ""
-    x: str = ""
-    series: list[str] = Field(default_factory=list)
-    scale: float = 1.0
-    unit: str = ""
+    title: str = Field(description="Caption text without the number.")
+    kind: Literal["line", "bar", "grouped_bar", "stacked_share", "hbar"] = Field("line", description=(
+        "line; bar or grouped_bar (bars side by side); stacked_share (each x's series as shares of their sum, "
+        "stacked to 100 %); hbar (horizontal bars)."))
+    table: str = Field("", description="Id of the data table.")
+    x: str = Field("", description="Column of the categories or periods (years, dates, quarters like 1967-Q2).")
+    series: list[str] = Field(default_factory=list, description="Columns drawn, one series each.")
+    scale: float = Field(1.0, description="Factor applied to the values (e.g. 0.001 for thousands).")
+    unit: str = Field("", description="Label of the value axis.")
     years: tuple[int | Literal["first"], int | Literal["latest"]] | None = Field(
         None, description='Years plotted, first and last: a year, or "first" / "latest" (the data\'s own ends).')
     last: int | None = Field(None, ge=1, description="Only the last N years that have data.")
@@ -215,24 +217,40 @@ class Dataset:
     files: dict[str, bytes] = field(default_factory=dict)
     chart_lines: dict[str, int] = field(default_factory=dict)
     chart_nodes: dict[str, object] = field(default_factory=dict)  # YAML node of each chart spec, for its lines
+    orphans: dict[str, str] = field(default_factory=dict)  # table id → data file that has no metadata YAML
 
     def table(self, table_id: str) -> DataTable:
         if table_id not in self.tables:
+            self.check_orphan(table_id)
             raise KeyError(f"unknown table '{table_id}'")
         return self.tables[table_id]
 
+    def check_orphan(self, table_id: str) -> None:
+        """A table asked for whose data file is there but whose metadata is not: say so, at that file."""
+        if table_id in self.orphans:
+            raise BuildError(f"table '{table_id}' has no metadata file data/{table_id}.yaml",
+                             Source(self.orphans[table_id]),
+                             f"write data/{table_id}.yaml (title, source, key, columns; see docs/table-yaml.md)")
 
-def load_dataset(root: Path, diagnostics: Diagnostics) -> Dataset:
-    """Load every table, list and chart spec under data/, reporting all errors together."""
+
+def load_dataset(root: Path, diagnostics: Diagnostics, frames: dict | None = None) -> Dataset:
+    """Load every table, list and chart spec under data/, reporting all errors together. `frames` (table id →
+    pandas DataFrame) replace the tables' CSV/XLSX files and are checked the same way."""
     data_dir = root / "data"
     errors: list[BuildError] = []
     tables: dict[str, DataTable] = {}
     files: dict[str, bytes] = {}
+    frames = frames or {}
+    for table_id in frames:
+        if not (data_dir / f"{table_id}.yaml").exists():
+            errors.append(BuildError(f"DataFrame for table '{table_id}' has no metadata file data/{table_id}.yaml",
+                                     Source(frame_name(table_id)),
+                                     "write the table's metadata there (title, source, key, columns)"))
     for meta_path in sorted(data_dir.glob("*.yaml")):
         if meta_path.name == "charts.yaml":
             continue
         try:
-            table = load_table(root, meta_path, diagnostics, files)
+            table = load_table(root, meta_path, diagnostics, files, frames.get(meta_path.stem))
             tables[table.id] = table
         except BuildErrors as e:
             errors.extend(e.errors)
@@ -242,7 +260,9 @@ def load_dataset(root: Path, diagnostics: Diagnostics) -> Dataset:
     charts, chart_lines, chart_nodes = _load_charts(root, diagnostics, errors)
     if errors:
         raise BuildErrors(errors)
-    return Dataset(tables, lists, charts, files, chart_lines, chart_nodes)
+    orphans = {p.stem: f"data/{p.name}" for p in sorted(data_dir.glob("*.*"), reverse=True)
+               if p.suffix in (".csv", ".xlsx") and not p.with_suffix(".yaml").exists()}
+    return Dataset(tables, lists, charts, files, chart_lines, chart_nodes, orphans)
 
 
 def _load_lists(root: Path, diagnostics: Diagnostics, errors: list[BuildError]) -> dict[str, ListSpec]:
@@ -268,7 +288,7 @@ def _load_charts(root: Path, diagnostics: Diagnostics, errors: list[BuildError]
     """Chart specs by id, the line of each in data/charts.yaml and its YAML node."""
     from pydantic import ValidationError
 
-    from builder.yamlfile import node_line, read_yaml
+    from builder.yamlfile import read_yaml
     path = root / "data" / "charts.yaml"
     if not path.exists():
         return {}, {}, {}
@@ -277,22 +297,47 @@ def _load_charts(root: Path, diagnostics: Diagnostics, errors: list[BuildError]
     except BuildError as e:
         errors.append(e)
         return {}, {}, {}
+    from builder.yamlfile import relevant, validation_error
     data, node = read_yaml(path, "data/charts.yaml")
     lines = {k.value: k.start_mark.line + 1 for k, _v in getattr(node, "value", []) if hasattr(k, "value")}
     nodes = {k.value: v for k, v in getattr(node, "value", []) if hasattr(k, "value")}
     try:
         return _Charts.model_validate({"charts": data or {}}).charts, lines, nodes
     except ValidationError as e:
-        for err in e.errors():
-            loc = tuple(err["loc"])[1:]
-            where = ".".join(map(str, loc))
-            errors.append(BuildError(f"{where}: {err['msg']}", Source("data/charts.yaml", node_line(node, loc)),
-                                     "see docs/project-format.md, section Charts"))
+        errors.extend(validation_error("data/charts.yaml", node, err, _Charts, skip=1) for err in relevant(e.errors()))
         return {}, {}, {}
 
 
-def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dict[str, bytes]) -> DataTable:
-    """data/<id>.yaml + its CSV (or XLSX) → DataTable with typed, validated values."""
+def frame_name(table_id: str) -> str:
+    """How errors name a table given as a DataFrame through the Python API."""
+    return f"tables['{table_id}']"
+
+
+def _frame_rows(frame, table_id: str) -> tuple[list[list[str]], list[int], bytes]:
+    """A DataFrame as the text rows a CSV would give (header first), its row numbers (1 = first data row) and
+    bytes that fingerprint it."""
+    import pandas as pd
+
+    def text(v) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return ""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float):
+            return repr(v)
+        return str(v)
+    if not isinstance(frame, pd.DataFrame):
+        raise BuildError(f"expected a pandas DataFrame, got {type(frame).__name__}", Source(frame_name(table_id)),
+                         "pass tables={'id': DataFrame}")
+    rows = [[str(c) for c in frame.columns]]
+    rows += [[text(v) for v in record] for record in frame.itertuples(index=False, name=None)]
+    return rows, list(range(0, len(rows))), frame.to_csv(index=False).encode()
+
+
+def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dict[str, bytes],
+               frame=None) -> DataTable:
+    """data/<id>.yaml + its CSV (or XLSX, or a DataFrame given through the API) → DataTable with typed,
+    validated values."""
     table_id = meta_path.stem
     meta_rel = f"data/{meta_path.name}"
     project_file(root, meta_path, meta_rel)
@@ -301,14 +346,19 @@ def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dic
                          "name data files with lowercase letters, digits and '-' only, e.g. trade-kz-to-ru.yaml")
     meta = load_model(TableMeta, meta_path, meta_rel, diagnostics)
     _check_meta(meta, meta_rel)
-    data_path, raw_rows, lines = _read_rows(root, meta_path, meta)
-    rel = f"data/{data_path.name}"
-    files[rel] = data_path.read_bytes()
+    if frame is not None:
+        raw_rows, lines, data = _frame_rows(frame, table_id)
+        rel = frame_name(table_id)
+    else:
+        data_path, raw_rows, lines = _read_rows(root, meta_path, meta)
+        rel = f"data/{data_path.name}"
+        data = data_path.read_bytes()
+    files[rel] = data
     if not raw_rows:
         raise BuildError("the file is empty", Source(rel), f"write the header and the table's rows into {rel}")
     _check_header(raw_rows[0], meta, rel, meta_rel)
     if len(raw_rows) < 2:
-        raise BuildError("no data rows: the file has only its header", Source(rel, lines[0]),
+        raise BuildError("no data rows: the file has only its header", Source(rel, lines[0] or None),
                          f"add the table's rows to {rel} below the header")
     rows = _typed_rows(raw_rows[1:], lines[1:], meta, rel)
     table = DataTable(table_id, meta, rows, rel, meta_rel, lines[1:])

@@ -184,6 +184,8 @@ class _Reader:
 
     def lookup(self, known: dict, key: str, what: str, where: Source, files: str):
         if key not in known:
+            if what == "table":
+                self.dataset.check_orphan(key)
             near = ", ".join(sorted(known)[:12]) or "none"
             raise BuildError(f"unknown {what} '{key}'", where, f"known ids: {near} ({files})")
         return known[key]

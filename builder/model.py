@@ -8,6 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from builder.labels import Labels
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -231,6 +233,7 @@ class DocMeta:
     keywords: tuple[str, ...] = ()
     language: str = "en-GB"
     locale: str = "en_GB"
+    labels: Labels = field(default_factory=Labels)  # the words the builder prints, in the document's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +250,11 @@ class Document:
     meta: DocMeta
     blocks: tuple[Block, ...]
     footnotes: Mapping[str, tuple[Inline, ...]] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> Labels:
+        """The builder's own words in the document's language: `doc.labels["source"]` → "Quelle"."""
+        return self.meta.labels
 
 
 def walk(blocks: tuple[Block, ...]) -> Iterator[Block]:

@@ -5,9 +5,10 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from builder.errors import BuildError, Diagnostics
+from builder.labels import labels_for
 from builder.model import Author, DocMeta, Source
 from builder.paths import project_file
 from builder.yamlfile import load_model
@@ -16,7 +17,7 @@ REPORT_FILE = "report.yaml"
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class AuthorSpec(_Schema):
@@ -44,19 +45,53 @@ class ReportSpec(_Schema):
     title: str = Field(description="Report title.")
     short_title: str = Field("", description="Running-header title; defaults to the title.")
     authors: list[AuthorSpec] = Field(default_factory=list, description="Authors in order.")
-    publisher: PublisherSpec | None = None
+    publisher: PublisherSpec | None = Field(None, description="Publishing institution, printed on the title page.")
     series: str = Field("", description="Series line, e.g. 'Analytical Dossier – N. 3/2019'.")
-    edition: EditionSpec
-    disclaimer: str = ""
-    copyright: list[str] = Field(default_factory=list)
-    subject: str = ""
-    keywords: list[str] = Field(default_factory=list)
+    edition: EditionSpec = Field(description="This edition: id, number, printed label and date.")
+    disclaimer: str = Field("", description="Printed small on the title page.")
+    copyright: list[str] = Field(default_factory=list, description="Copyright lines on the title page.")
+    subject: str = Field("", description="Document subject (PDF and DOCX properties).")
+    keywords: list[str] = Field(default_factory=list, description="Document keywords (PDF and DOCX properties).")
     locale: str = Field("en_GB", description="Locale for number formatting (babel), e.g. en_GB, ru_RU.")
-    language: str = Field("en-GB", description="Document language tag for PDF and DOCX metadata.")
+    language: str = Field("en-GB", description=(
+        "Document language tag (PDF /Lang, DOCX w:lang); also chooses the catalogue of the words the builder "
+        "prints (en, de, fr, es, ru, kk; others print English)."))
     style: str = Field("default", description="Style name: styles/<style>.yaml.")
     output_name: str = Field("report", description="Stem of the output files in the build folder.")
     chapters: list[str] = Field(min_length=1, description="Chapter files in chapters/, in order.")
     stale_after_years: int = Field(2, description="Tables whose data ends more than this before data_year are stale.")
+    labels: dict[str, str] = Field(default_factory=dict, description=(
+        "Words the builder prints, overriding the language's catalogue: keys contents, table, figure, source, "
+        "notes, continued, see, page, chapter, section, the_report, briefing, briefing_pack, list_of_tables, "
+        "list_of_figures, chart_not_shown, missing_value."))
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        from babel import Locale, UnknownLocaleError
+        try:
+            Locale.parse(value)
+        except (UnknownLocaleError, ValueError, TypeError):
+            raise ValueError(f"unknown locale {value!r}; use a babel/CLDR locale such as en_GB, de_DE, de_AT, "
+                             "fr_FR, es_ES, ru_RU, kk_KZ") from None
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str) -> str:
+        import re
+        if not re.fullmatch(r"[a-z]{2,3}(-[A-Z]{2})?", value):
+            raise ValueError(f"not a language tag: {value!r}; write a tag such as en-GB, de-DE, fr-FR, kk-KZ")
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _known_labels(cls, value: dict[str, str]) -> dict[str, str]:
+        from builder.labels import KEYS, suggest
+        for key in value:
+            if key not in KEYS:
+                raise ValueError(f"unknown label '{key}'{suggest(key, KEYS)}; labels are {', '.join(KEYS)}")
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +121,8 @@ class Project:
             series=s.series, edition_label=s.edition.label, date=s.edition.date,
             disclaimer=smarten(s.disclaimer, s.language),
             copyright=tuple(smarten(line, s.language) for line in s.copyright), subject=s.subject,
-            keywords=tuple(s.keywords), language=s.language, locale=s.locale)
+            keywords=tuple(s.keywords), language=s.language, locale=s.locale,
+            labels=labels_for(s.language, s.labels))
 
 
 def load_project(root: Path, diagnostics: Diagnostics) -> Project:

@@ -6,25 +6,53 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from builder.errors import BuildError, BuildErrors, Diagnostics
+from builder.errors import BuildError, Diagnostics
 from builder.model import Source
 from builder.yamlfile import load_model, node_line, read_yaml
 
 FACES = ("regular", "bold", "italic", "bold_italic")
 _PKG_FACES = {"regular": "Regular", "bold": "Bold", "italic": "Italic", "bold_italic": "BoldItalic"}
-COLOURS = ("text", "accent", "rule", "table_header", "table_group")
 COLOUR_HINT = "write a colour as '#' and six hex digits, e.g. '#1f4e79'"
 _DEJAVU = {"DejaVuSerif": ("DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Italic", "DejaVuSerif-BoldItalic"),
            "DejaVuSans": ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique")}
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # read like the mappings the sections once were: spec.colours["accent"], spec.chart.get("width_in", 6)
+    def __getitem__(self, key: str):
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default=None):
+        return getattr(self, key) if key in type(self).model_fields else default
+
+    def __contains__(self, key: str) -> bool:
+        return key in type(self).model_fields
+
+    def items(self):
+        return [(key, getattr(self, key)) for key in type(self).model_fields]
+
+
+COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+def _colour(value: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(COLOUR_PATTERN, value):
+        raise ValueError(f"'{value}' is not a colour; {COLOUR_HINT}")
+    return value
+
+
+Colour = Annotated[str, AfterValidator(_colour),
+                   WithJsonSchema({"type": "string", "pattern": COLOUR_PATTERN, "description": "#rrggbb"})]
+Size = Annotated[float, Field(gt=0, le=72)]
 
 
 class FontSpec(_Schema):
@@ -32,15 +60,75 @@ class FontSpec(_Schema):
     prefix: str = Field("", description="File name prefix inside the package (e.g. PT_Serif-Web).")
     name: str = Field("", description="Family name used in DOCX and charts.")
     files: dict[str, str] = Field(default_factory=dict, description="Paths to TTFs by face (relative to styles/).")
-    fallback: str = Field("DejaVuSerif", description="DejaVuSerif or DejaVuSans, used when the family is missing.")
+    fallback: Literal["DejaVuSerif", "DejaVuSans"] = Field(
+        "DejaVuSerif", description="DejaVuSerif or DejaVuSans, used when the family is missing.")
+
+
+class FontsSpec(_Schema):
+    body: FontSpec = Field(description="Running text, footnotes, the table of contents.")
+    heading: FontSpec = Field(description="Headings, captions, tables and charts.")
+
+
+class MarginsSpec(_Schema):
+    top: float = Field(22, gt=0, le=100)
+    bottom: float = Field(22, gt=0, le=100)
+    left: float = Field(24, gt=0, le=100)
+    right: float = Field(22, gt=0, le=100)
+
+
+class PageSpec(_Schema):
+    size: Literal["A4"] = Field("A4", description="Paper size.")
+    margins_mm: MarginsSpec = Field(default_factory=MarginsSpec, description="Page margins in millimetres.")
+
+
+class SizesSpec(_Schema):
+    body: Size = Field(10.5, description="Body text, points.")
+    leading: Size = Field(14, description="Body line distance, points.")
+    h1: Size = Field(17, description="Chapter headings.")
+    h2: Size = Field(13.5, description="Section headings.")
+    h3: Size = Field(11.5, description="Subsection headings.")
+    table: Size = Field(8.5, description="Table text.")
+    table_min: Size = Field(7, description="Smallest table text before a table goes landscape.")
+    note: Size = Field(8, description="Footnotes and source lines.")
+    caption: Size = Field(9, description="Table and figure captions.")
+
+
+class ColoursSpec(_Schema):
+    text: Colour = Field("#1a1a1a", description="Body text.")
+    accent: Colour = Field("#1f4e79", description="Headings, links, the title.")
+    rule: Colour = Field("#8c8c8c", description="Table rules.")
+    table_header: Colour = Field("#dfe7f0", description="Table header shading.")
+    table_group: Colour = Field("#f1f1f1", description="Shading of group rows in tables.")
+
+
+class ChartStyleSpec(_Schema):
+    palette: list[Colour] = Field(default_factory=lambda: ["#1f4e79"], min_length=1,
+                                  description="Series colours in order.")
+    width_in: float = Field(6.0, gt=0, le=12, description="Chart width in inches.")
+    height_in: float = Field(3.0, gt=0, le=12, description="Default chart height in inches.")
+
+
+class CoverSpec(_Schema):
+    logo: str = Field("", description="Logo on the title page: an SVG or PNG file, relative to styles/.")
+    logo_width_mm: float = Field(40, gt=0, le=180, description="Printed width of the logo.")
+    band: Colour | Literal[""] = Field("", description="Colour of a band across the top of the title page "
+                                                      "(empty: no band).")
+    band_height_mm: float = Field(28, gt=0, le=150, description="Height of the band.")
+    band_text: Colour = Field("#ffffff", description="Colour of the series line printed on the band.")
+    publisher: list[str] = Field(default_factory=list, description=(
+        "Publisher block at the foot of the title page, one line each (name, address, web); "
+        "empty: report.yaml's publisher."))
 
 
 class StyleSpec(_Schema):
-    page: dict = Field(default_factory=dict)
-    fonts: dict[str, FontSpec]
-    sizes: dict[str, float]
-    colours: dict[str, str]
-    chart: dict = Field(default_factory=dict)
+    """The schema of styles/<name>.yaml."""
+
+    page: PageSpec = Field(default_factory=PageSpec, description="Paper size and margins.")
+    fonts: FontsSpec = Field(description="The body and heading font families.")
+    sizes: SizesSpec = Field(default_factory=SizesSpec, description="Type sizes in points.")
+    colours: ColoursSpec = Field(default_factory=ColoursSpec, description="Colours as #rrggbb.")
+    chart: ChartStyleSpec = Field(default_factory=ChartStyleSpec, description="Chart palette and size.")
+    cover: CoverSpec = Field(default_factory=CoverSpec, description="The title page: logo, colour band, publisher.")
     pdf_standard: Literal["ua-1", "a-2b"] = Field(
         "ua-1", description="What the PDF claims: ua-1 (tagged, PDF/UA-1) or a-2b (PDF/UA-1 and PDF/A-2b, with an "
                             "sRGB output intent, for archives and legal deposit).")
@@ -73,10 +161,10 @@ class Style:
         return self._family("heading")
 
     def size(self, name: str) -> float:
-        return self.spec.sizes[name]
+        return getattr(self.spec.sizes, name)
 
     def colour(self, name: str) -> str:
-        return self.spec.colours[name]
+        return getattr(self.spec.colours, name)
 
     @property
     def pdf_standard(self) -> str:
@@ -84,10 +172,10 @@ class Style:
 
     @property
     def margins_mm(self) -> dict[str, float]:
-        return self.spec.page.get("margins_mm", {"top": 22, "bottom": 22, "left": 24, "right": 22})
+        return self.spec.page.margins_mm.model_dump()
 
     def _family(self, role: str) -> Family:
-        spec = self.spec.fonts[role]
+        spec = getattr(self.spec.fonts, role)
         files = _package_files(spec) or self._explicit_files(spec)
         if files:
             return Family(f"{role}-{spec.name or spec.prefix}".replace(" ", ""), spec.name or spec.prefix, files)
@@ -139,38 +227,27 @@ def load_style(root: Path, name: str, diagnostics: Diagnostics) -> Style:
     else:
         project_file(root, path, rel)
     style = Style(load_model(StyleSpec, path, rel, diagnostics), root, rel)
-    node = read_yaml(path, rel)[1]
-    errors = _check_colours(style.spec, rel, node)
-    try:
-        _check_fonts(style, root, rel, node, diagnostics)
-    except BuildError as e:
-        errors.append(e)
-    if errors:
-        raise BuildErrors(errors)
+    node = read_yaml(path, rel)[1]  # colours were checked by the schema (Colour): '#' and six hex digits
+    _check_fonts(style, root, rel, node, diagnostics)
+    _check_logo(style, path, rel, diagnostics)
     return style
 
 
-def _check_colours(spec: StyleSpec, rel: str, node) -> list[BuildError]:
-    """Every colour is `#rrggbb` (what ReportLab, Word and matplotlib all read), and the writers' colours exist."""
-    errors = [BuildError(f"colours.{key}: '{value}' is not a colour", Source(rel, node_line(node, ("colours", key))),
-                         COLOUR_HINT) for key, value in spec.colours.items() if not _is_colour(value)]
-    palette = spec.chart.get("palette", [])
-    if not isinstance(palette, list):
-        palette = []
-        errors.append(BuildError("chart.palette: expected a list of colours", Source(rel, node_line(node, ("chart",
-                      "palette"))), COLOUR_HINT))
-    errors += [BuildError(f"chart.palette[{i}]: '{value}' is not a colour",
-                          Source(rel, node_line(node, ("chart", "palette", i))), COLOUR_HINT)
-               for i, value in enumerate(palette) if not _is_colour(value)]
-    missing = [c for c in COLOURS if c not in spec.colours]
-    if missing:
-        errors.append(BuildError(f"colours: missing {', '.join(missing)}", Source(rel, node_line(node, ("colours",))),
-                                 f"the writers use the colours {', '.join(COLOURS)}"))
-    return errors
-
-
-def _is_colour(value) -> bool:
-    return isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", value) is not None
+def _check_logo(style: Style, path: Path, rel: str, diagnostics: Diagnostics) -> None:
+    """The cover logo must be a readable SVG or PNG (relative to styles/)."""
+    logo = style.spec.cover.logo
+    if not logo:
+        return
+    where = Source(rel, node_line(read_yaml(path, rel)[1], ("cover", "logo")))
+    file = style.root / "styles" / logo
+    if Path(logo).suffix.lower() not in (".svg", ".png"):
+        raise BuildError(f"cover.logo: '{logo}' is not an SVG or PNG file", where, "give a .svg or .png file")
+    if not file.is_file():
+        raise BuildError(f"cover.logo: '{logo}' not found in styles/", where,
+                         "put the logo file in styles/ (or give its path relative to styles/)")
+    if file.suffix.lower() == ".svg" and not file.with_suffix(".png").is_file():
+        diagnostics.warn("cover", f"the DOCX cover has no logo: Word documents need a PNG beside '{logo}' "
+                                  f"({Path(logo).with_suffix('.png').name})", where)
 
 
 def _check_fonts(style: Style, root: Path, rel: str, node, diagnostics: Diagnostics) -> None:

@@ -307,6 +307,7 @@ def render_chapter(env: Any, root: Path, name: str, dataset: Dataset, report: di
 def _table_lookup(dataset: Dataset) -> Callable[[str], Any]:
     def table(table_id: str) -> Any:
         if table_id not in dataset.tables:
+            dataset.check_orphan(table_id)
             known = ", ".join(sorted(dataset.tables)) or "none"
             raise KeyError(f"unknown table '{table_id}' (known: {known})")
         return dataset.tables[table_id]

@@ -7,15 +7,17 @@ from dataclasses import replace
 
 from builder.errors import Diagnostics
 from builder.model import (BulletList, Cell, CrossRef, Document, Emphasis, Figure, FootnoteRef, Heading, Inline, Link,
-                           ListItem, OrderedList, Paragraph, Quote, Strong, Superscript, Table, TableRow,
+                           ListItem, OrderedList, Paragraph, Quote, Strong, Superscript, Table, TableOfContents,
+                           TableRow,
                            inline_text, walk)
 
 
 def number_document(doc: Document, diag: Diagnostics) -> Document:
     """Chapters 1, 2 …; sections 6.1 …; tables 6.2.1 (chapter.section.index); figures 1, 2 … (a chart left out
     for missing data takes no number); footnotes 1 … ."""
-    blocks = _number_blocks(doc.blocks)
-    blocks = _resolve_crossrefs(blocks)
+    blocks = [replace(b, title=doc.labels["contents"]) if isinstance(b, TableOfContents) else b
+              for b in _number_blocks(doc.blocks)]
+    blocks = _resolve_crossrefs(blocks, doc.labels)
     blocks, footnotes = _number_footnotes(blocks, doc.footnotes, diag)
     return replace(doc, blocks=tuple(blocks), footnotes=footnotes)
 
@@ -49,10 +51,10 @@ def _number_blocks(blocks) -> list:
     return out
 
 
-def _resolve_crossrefs(blocks) -> list:
+def _resolve_crossrefs(blocks, labels) -> list:
     """[table](#id) → "table 6.1.2": the link text (or the kind) and the number of the table or figure."""
     from builder.errors import BuildError
-    targets = {b.id: ("Table" if isinstance(b, Table) else "Figure", b.number)
+    targets = {b.id: (labels["table"] if isinstance(b, Table) else labels["figure"], b.number)
                for b in walk(tuple(blocks)) if isinstance(b, (Table, Figure)) and b.id}
     left_out = {b.id for b in walk(tuple(blocks)) if isinstance(b, Figure) and b.missing_note}
     out = []

@@ -1,8 +1,8 @@
 """Quotes and dashes, applied once: markdown-it-py's typographer for prose, and `smarten` for data text (captions,
 table cells, list items from YAML), so that both follow the same rules.
 
-- straight quotes become the report language's quotation marks (en “ ” ‘ ’, de „ “ ‚ ‘, fr « » with narrow no-break
-  spaces, ru and kk « » „ “); an apostrophe becomes ’;
+- straight quotes become the report language's quotation marks (en “ ” ‘ ’, de „ “ ‚ ‘, fr « » with no-break spaces,
+  ru and kk « » „ “; builder.labels.QUOTES); an apostrophe becomes ’;
 - `--` becomes an en dash, `---` an em dash, `...` an ellipsis, `+-` ±;
 - one dash convention between words: a spaced hyphen or dash (` - `, ` -- `, ` — `) becomes the language's dash
   (a spaced en dash; a spaced em dash in Russian and Kazakh).
@@ -14,13 +14,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-NNBSP = "\u202f"
+from builder.labels import QUOTES as LANGUAGE_QUOTES
+
 QUOTES: dict[str, tuple[str, str, str, str]] = {
     "en": ("\u201c", "\u201d", "\u2018", "\u2019"),
-    "de": ("\u201e", "\u201c", "\u201a", "\u2018"),
-    "fr": ("\u00ab" + NNBSP, NNBSP + "\u00bb", "\u2039" + NNBSP, NNBSP + "\u203a"),
-    "ru": ("\u00ab", "\u00bb", "\u201e", "\u201c"),
-    "kk": ("\u00ab", "\u00bb", "\u201e", "\u201c"),
+    **LANGUAGE_QUOTES,  # the other languages' marks, kept with their labels
 }
 URL = re.compile(r"(?:https?://|www\.)\S+")
 RANGE = re.compile(r"(?<=\d) +(?:-{1,2}|\u2013) +(?=\d)")

@@ -13,7 +13,7 @@ INPUT_DIRS = ("chapters", "data", "styles")
 def fingerprint(root: Path, formats: tuple[str, ...]) -> str:
     digest = hashlib.sha256(",".join(formats).encode() + os.environ.get("DOSSIER_DOCX_PAGINATION", "").encode())
     files = [root / "report.yaml"] + sorted(p for d in INPUT_DIRS for p in (root / d).rglob("*") if p.is_file())
-    files += sorted(Path(__file__).parent.rglob("*.py"))
+    files += sorted(Path(__file__).parent.rglob("*.py")) + sorted(Path(__file__).parent.rglob("*.po"))
     for path in files:
         digest.update(str(path).encode())
         try:
@@ -43,3 +43,8 @@ def record(out_dir: Path, key: str, outputs: dict[str, Path], pages: dict[str, i
     path.parent.mkdir(parents=True, exist_ok=True)
     from builder.staging import write_atomic
     write_atomic(path, json.dumps({"key": key, "outputs": {k: str(v) for k, v in outputs.items()}, "pages": pages}))
+
+
+def forget(out_dir: Path) -> None:
+    """Drop the record: the next build rebuilds."""
+    _state_file(out_dir).unlink(missing_ok=True)

@@ -1,6 +1,8 @@
 """YAML files validated by pydantic models, with errors that point at `file:line`."""
 from __future__ import annotations
 
+import types
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,38 +54,95 @@ def _child(node: yaml.Node | None, key: Any) -> yaml.Node | None:
 
 
 def load_model(model: type[M], path: Path, rel: str, diagnostics: Diagnostics | None = None) -> M:
-    """Read `path` and validate it with `model`; all problems are reported together."""
+    """Read `path` and validate it with `model`; all problems are reported together. Unknown keys are errors,
+    with the nearest known key as a suggestion."""
     data, root = read_yaml(path, rel)
     try:
-        result = model.model_validate(data if data is not None else {})
+        return model.model_validate(data if data is not None else {})
     except ValidationError as e:
-        raise BuildErrors([_error(rel, root, err) for err in e.errors()]) from e
-    if diagnostics is not None:
-        _warn_unknown(result, rel, root, diagnostics, ())
-    return result
+        raise BuildErrors([validation_error(rel, root, err, model) for err in relevant(e.errors())]) from e
 
 
-def _error(rel: str, root: yaml.Node | None, err: Any) -> BuildError:
+def relevant(errors: list) -> list:
+    """Errors with union-branch tags dropped from their paths; a plain-text branch's complaint is left out when
+    the structured branch of the same item explains the problem."""
+    def clean(err):
+        return {**err, "loc": tuple(p for p in err["loc"] if not _branch(p))}
+    structured = {tuple(err["loc"][:i]) for err in errors for i, p in enumerate(err["loc"])
+                  if _branch(p) and p != "str"}
+    out = [clean(err) for err in errors
+           if not any(p == "str" and tuple(err["loc"][:i]) in structured for i, p in enumerate(err["loc"]))]
+    return out
+
+
+def _branch(part: Any) -> bool:
+    return isinstance(part, str) and (part == "str" or (part[:1].isupper() and part.endswith("Spec")))
+
+
+REFERENCE = {"report.yaml": "docs/report-yaml.md", "styles/": "docs/style-yaml.md",
+             "data/charts.yaml": "docs/charts-yaml.md", "data/": "docs/table-yaml.md"}
+
+
+def reference_page(rel: str) -> str:
+    """The reference page documenting the file `rel`."""
+    return next((page for prefix, page in REFERENCE.items() if rel.startswith(prefix)), "docs/project-format.md")
+
+
+def validation_error(rel: str, root: yaml.Node | None, err: Any, model: type[BaseModel] | None = None,
+                     skip: int = 0) -> BuildError:
+    """A pydantic error as a BuildError at the line of the offending key; `skip` drops leading loc parts that
+    are not in the file (a wrapper model's field)."""
     loc = tuple(err["loc"])
-    field = ".".join(str(p) for p in loc) or "(top level)"
-    message = f"{field}: {err['msg']}"
-    if "input" in err and err["type"] != "missing" and not isinstance(err["input"], (dict, list)):
+    file_loc = loc[skip:]
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in file_loc).lstrip(".") or "(top level)"
+    page = reference_page(rel)
+    if err["type"] == "extra_forbidden":
+        allowed = allowed_keys(model, loc[:-1]) if model else []
+        from builder.labels import suggest
+        message = f"{field}: unknown key '{loc[-1]}'{suggest(loc[-1], allowed)}"
+        hint = f"known keys here: {', '.join(allowed)} (see {page})" if allowed else f"see {page}"
+        return BuildError(message, Source(rel, node_line(root, file_loc)), hint)
+    msg = err["msg"].removeprefix("Value error, ")
+    message = f"{field}: {msg}"
+    if "input" in err and err["type"] != "missing" and not isinstance(err["input"], (dict, list)) \
+            and repr(err["input"]) not in message:
         message += f" (found {err['input']!r})"
-    return BuildError(message, Source(rel, node_line(root, loc)), _hint(err))
+    hint = f"add the missing field (see {page})" if err["type"] == "missing" else f"see {page} for the allowed values"
+    return BuildError(message, Source(rel, node_line(root, file_loc)), hint)
 
 
-def _hint(err: Any) -> str:
-    if err["type"] == "missing":
-        return "add the missing field (see docs/project-format.md)"
-    return "see docs/project-format.md for the expected form"
+def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model found at `loc` inside `model` (through lists, dicts and optionals)."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if _is_model(current):
+            field = current.model_fields.get(str(part))
+            current = field.annotation if field is not None else None
+        else:
+            args = [a for a in typing.get_args(current) if a is not type(None)]
+            current = args[-1] if args else None
+        if current is None:
+            return []
+    current = _unwrap(current)
+    return list(current.model_fields) if _is_model(current) else []
 
 
-def _warn_unknown(obj: Any, rel: str, root: yaml.Node | None, diag: Diagnostics, loc: tuple) -> None:
-    if isinstance(obj, BaseModel):
-        for key in (obj.model_extra or {}):
-            diag.warn("unknown-key", f"unknown key '{key}' (ignored)", Source(rel, node_line(root, loc + (key,))))
-        for name in type(obj).model_fields:
-            _warn_unknown(getattr(obj, name), rel, root, diag, loc + (name,))
-    elif isinstance(obj, (list, tuple)):
-        for i, item in enumerate(obj):
-            _warn_unknown(item, rel, root, diag, loc + (i,))
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _unwrap(tp: Any) -> Any:
+    """X from Annotated[X, …] and from X | None; a union of one model and other types → the model."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if _is_model(a)]
+            if len(args) == 1 or len(models) == 1:
+                tp = models[0] if models else args[0]
+                continue
+        return tp

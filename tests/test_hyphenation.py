@@ -50,5 +50,5 @@ def test_docx_turns_on_automatic_hyphenation(tmp_path) -> None:
     out = tmp_path / "h.docx"
     docx_writer.write(_doc("en-GB"), style, out)
     settings = zipfile.ZipFile(out).read("word/settings.xml").decode()
-    assert '<w:autoHyphenation w:val="true"/>' in settings
+    assert '<w:autoHyphenation/>' in settings
     assert '<w:consecutiveHyphenLimit w:val="3"/>' in settings

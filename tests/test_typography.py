@@ -20,7 +20,7 @@ def _prose(text: str, language: str = "en-GB") -> Paragraph:
 @pytest.mark.parametrize("language, expected", [
     ("en-GB", "\u201cTrade\u201d and \u2018aid\u2019 – it\u2019s 1990–2000…"),
     ("de-DE", "\u201eTrade\u201c and \u201aaid\u2018 – it\u2019s 1990–2000…"),
-    ("fr-FR", "\u00ab\u202fTrade\u202f\u00bb and \u2039\u202faid\u202f\u203a – it\u2019s 1990–2000…"),
+    ("fr-FR", "\u00ab\u00a0Trade\u00a0\u00bb and \u201caid\u201d – it\u2019s 1990–2000…"),
     ("ru-RU", "\u00abTrade\u00bb and \u201eaid\u201c — it\u2019s 1990–2000…"),
     ("kk", "\u00abTrade\u00bb and \u201eaid\u201c — it\u2019s 1990–2000…"),
 ])

@@ -122,6 +122,9 @@ class _Writer:
                 raise TypeError(f"unhandled block {b!r}")
 
     def title_page(self, meta) -> None:
+        from builder.writers import cover
+        if cover.wanted(self.style):  # logo, colour band or publisher block from the style
+            return cover.docx_title_page(self, meta)
         d = self.docx
         for _ in range(4):
             d.add_paragraph()
@@ -218,7 +221,7 @@ class _Writer:
         # "Table 6.2." as text and the last part as a SEQ field restarting at it, so Word and LibreOffice
         # (which recompute SEQ fields) both print the builder's number
         prefix, _dot, last = number.rpartition(".")
-        p.add_run(f"{kind} {prefix + '.' if prefix else ''}")
+        p.add_run(f"{self.doc.labels[kind.lower()]} {prefix + '.' if prefix else ''}")
         self.seq[kind] += 1
         restart = f" \\r {last}" if prefix else ""
         _ooxml.add_field(p, f"SEQ {kind}{restart} \\* ARABIC", last)
@@ -233,7 +236,7 @@ class _Writer:
         if notes:
             self.para("Source", notes).paragraph_format.keep_with_next = bool(source)
         if source:
-            p = self.para("Source", "Source: " + source)
+            p = self.para("Source", f"{self.doc.labels['source']}: {source}")
             if url:
                 p.add_run(" (")
                 _ooxml.hyperlink(p, url, url)
@@ -282,8 +285,8 @@ def _settings(docx, language: str) -> None:
     if proof is not None:
         settings.remove(proof)
     # justified text hyphenated, as in the PDF: at most 3 hyphens in a row, capitalised words (names) whole
-    for name, val in (("autoHyphenation", "true"), ("consecutiveHyphenLimit", "3"), ("doNotHyphenateCaps", "true")):
-        _ooxml.insert_setting(settings, _ooxml.parse_xml(f'<w:{name} {_ooxml.nsdecls("w")} w:val="{val}"/>'))
+    for setting in ("autoHyphenation", 'consecutiveHyphenLimit w:val="3"', 'doNotHyphenateCaps w:val="true"'):
+        _ooxml.insert_setting(settings, _ooxml.parse_xml(f'<w:{setting} {_ooxml.nsdecls("w")}/>'))
     theme_lang = settings.find(qn("w:themeFontLang"))
     if theme_lang is not None:
         theme_lang.set(qn("w:val"), language)
@@ -320,6 +323,17 @@ def _core_properties(docx, meta) -> None:
     cp.revision, cp.created, cp.modified, cp.last_printed = 1, when, when, when
 
 
+def _language(docx, tag: str) -> None:
+    """The document language on the default run properties and on every style that names one (spelling, hyphenation)."""
+    styles = docx.styles.element
+    rpr = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    if rpr.find(qn("w:lang")) is None:
+        rpr.append(OxmlElement("w:lang"))
+    for lang in styles.iter(qn("w:lang")):
+        lang.set(qn("w:val"), tag)
+    # hyphenation as the PDF's, in every language: see _settings
+
+
 def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:
     """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result."""
     docx, own_heads = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
@@ -332,6 +346,7 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     writer.notes.finish()
     _ooxml.order_table_properties(docx.element.body)
     _settings(docx, doc.meta.language)
+    _language(docx, doc.meta.language)
     _title_page_only_first(docx)
     docx_fonts.embed(docx, [style.body, style.heading])
     _core_properties(docx, doc.meta)

@@ -186,8 +186,8 @@ class _Writer:
         anchor = f' id="{self.anchors[id(t)]}"' if id(t) in self.anchors else ""
         caption = ""
         if t.id:
-            caption = (f'<caption><span class="label">Table {_e(t.number)}.</span> {self.inlines(t.caption)}'
-                       "</caption>\n")
+            caption = (f'<caption><span class="label">{_e(self.doc.labels["table"])} {_e(t.number)}.</span> '
+                       f'{self.inlines(t.caption)}</caption>\n')
         ncols = max((sum(max(c.colspan, 1) if c.colspan else 0 for c in r.cells) for r in t.body_rows + t.header_rows),
                     default=1)
         head = "".join(self.row(r, header=True) for r in t.header_rows)
@@ -236,7 +236,7 @@ class _Writer:
         out = f'<p class="source">{_e(notes)}</p>\n' if notes else ""
         if source:
             link = f' (<a href="{_e(url)}">{_e(url)}</a>)' if url else ""
-            out += f'<p class="source">Source: {_e(source)}{link}</p>\n'
+            out += f'<p class="source">{_e(self.doc.labels["source"])}: {_e(source)}{link}</p>\n'
         return out
 
     # figures ------------------------------------------------------------------------------
@@ -244,7 +244,9 @@ class _Writer:
         if f.chart is None:
             return ""  # left out for missing data (reported in the build report)
         anchor = f' id="{self.anchors[id(f)]}"' if id(f) in self.anchors else ""
-        caption = f'<figcaption><span class="label">Figure {_e(f.number)}.</span> {self.inlines(f.caption)}</figcaption>'
+        labels = self.doc.labels
+        caption = (f'<figcaption><span class="label">{_e(labels["figure"])} {_e(f.number)}.</span> '
+                   f'{self.inlines(f.caption)}</figcaption>')
         body = self.svg(Path(f.chart.svg_path).read_text(encoding="utf-8"), f.chart.alt) + "\n"
         return f"<figure{anchor}>\n{caption}\n{body}{self.source('', f.source)}</figure>\n"
 
@@ -313,7 +315,7 @@ def _endnotes(w: _Writer) -> str:
                  f'aria-label="Back to note mark {n}">↩</a>' for k in range(1, w.marks.get(n, 0) + 1)]
         items.append(f'<li id="fn-{n}" value="{n}">{body} {" ".join(backs)}</li>\n')
     return ('<section class="endnotes" role="doc-endnotes" aria-labelledby="notes-title">\n'
-            f'<h2 id="notes-title" class="aux">Notes</h2>\n<ol>\n{"".join(items)}</ol>\n</section>\n')
+            f'<h2 id="notes-title" class="aux">{_e(w.doc.labels["notes"])}</h2>\n<ol>\n{"".join(items)}</ol>\n</section>\n')
 
 
 def _css(style: Style) -> str:

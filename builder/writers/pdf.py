@@ -327,6 +327,9 @@ class _Writer:
                 raise TypeError(f"unhandled block {b!r}")
 
     def title_page(self, meta) -> list[Flowable]:
+        from builder.writers import cover
+        if cover.wanted(self.style):  # logo, colour band or publisher block from the style
+            return cover.pdf_title_page(self, meta)
         s, leaf = self.s, self.tags.leaf
         out: list[Flowable] = [Spacer(1, 40 * mm), leaf(Paragraph(escape(meta.title), s.title), "Title", meta.title),
                                leaf(Paragraph(escape(", ".join(a.name for a in meta.authors)), s.center), "P"),
@@ -419,16 +422,17 @@ class _Writer:
     def figure(self, f: Figure) -> list[Flowable]:
         if f.chart is None:
             return []  # left out for missing data (reported in the build report)
-        leaf = self.tags.leaf
-        cap = leaf(Paragraph(f'<a name="{f.id}"/>Figure {escape(f.number)}. ' + _markup(f.caption, self.accent),
-                             self.s.caption), tagging.PARTS["caption"], inline_text(f.caption))
+        leaf, labels = self.tags.leaf, self.doc.labels
+        cap = leaf(Paragraph(f'<a name="{f.id}"/>{escape(labels["figure"])} {escape(f.number)}. '
+                             + _markup(f.caption, self.accent), self.s.caption),
+                   tagging.PARTS["caption"], inline_text(f.caption))
         from builder.charts import lazy_drawing
         drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)
         parts: list[Flowable] = [cap, drawing]
         if f.source:
-            parts.append(leaf(Paragraph("Source: " + escape(f.source), self.s.source), tagging.PARTS["source"],
-                              f.source))
+            parts.append(leaf(Paragraph(escape(f"{labels['source']}: {f.source}"), self.s.source),
+                              tagging.PARTS["source"], f.source))
         return [KeepTogether(parts)]
 
     def table(self, t: Table) -> list[Flowable]:

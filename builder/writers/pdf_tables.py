@@ -55,7 +55,7 @@ def _caption(w, t: Table) -> list:
         return []
     from builder.writers.pdf import _markup
     notes = tuple(ref.id for ref in table_note_refs(t))
-    text = f'<a name="{t.id}"/>Table {escape(t.number)}. ' + _markup(t.caption, w.accent)
+    text = f'<a name="{t.id}"/>{escape(w.doc.labels["table"])} {escape(t.number)}. ' + _markup(t.caption, w.accent)
     return [FootnoteParagraph(text, w.s.caption, w.store, extra_labels=notes)]
 
 
@@ -68,7 +68,7 @@ def _source(w, t: Table) -> list:
     if t.notes:
         out.append(Paragraph(escape(t.notes), w.s.source))
     if t.source:
-        text = "Source: " + escape(t.source)
+        text = escape(f"{w.doc.labels['source']}: {t.source}")
         if t.source_url:
             text += f' (<a href={quoteattr(t.source_url)} color="{w.accent}">{escape(t.source_url)}</a>)'
         out.append(Paragraph(text, w.s.source))
@@ -80,7 +80,8 @@ class _Cells:
 
     def __init__(self, w, t: Table, layout: TableLayout):
         self.t, self.layout = t, layout
-        self.continued = escape(f"Table {t.number} (continued)") if t.id else ""
+        labels = w.doc.labels
+        self.continued = escape(f"{labels['table']} {t.number} ({labels['continued']})") if t.id else ""
         if self.continued and t.headnote:  # the headnote holds for every page of the table
             note = w.s.source
             self.continued += f'<br/><font name="{note.fontName}" size="{note.fontSize}">{escape(t.headnote)}</font>'

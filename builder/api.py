@@ -1,0 +1,65 @@
+"""The Python API: `from builder import build, check`. The command line is a thin skin over these two.
+
+    from builder import build
+    result = build("my-report", tables={"gdp": gdp_frame}, formats=("pdf",))
+    result.outputs["pdf"], result.pages["pdf"], result.claims, result.warnings
+
+`tables` maps a table id to a pandas DataFrame that replaces data/<id>.csv (the metadata data/<id>.yaml still
+describes it, and its rows are checked exactly like a CSV file's: errors name `tables['<id>']` and the row).
+User errors raise builder.errors.BuildError (its `errors` lists them all when there are several).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("pdf", "docx")
+
+
+@dataclass
+class Result:
+    """What a build or check produced."""
+
+    outputs: dict[str, Path] = field(default_factory=dict)   # format → file ("pdf", "docx", "report")
+    pages: dict[str, int] = field(default_factory=dict)      # format → page count
+    claims: list = field(default_factory=list)               # builder.templates.Claim: text, holds, source
+    warnings: list = field(default_factory=list)             # builder.errors.Warning_: kind, message, source
+    up_to_date: bool = False                                 # nothing changed since the last build: none written
+    details: Any = None                                      # the pipeline's BuildResult (document, dataset …)
+
+    @property
+    def failed_claims(self) -> list:
+        return [c for c in self.claims if not c.holds]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_claims and not self.warnings
+
+
+def build(project: str | Path = ".", tables: dict | None = None, out: str | Path | None = None,
+          formats: tuple[str, ...] | str = FORMATS, force: bool = False, progress=None) -> Result:
+    """Build the report in `project` into `out` (default: <project>/build). `formats`: "pdf", "docx" or both."""
+    pipeline = import_module("builder.build")
+    formats = (formats,) if isinstance(formats, str) else tuple(formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown format {unknown[0]!r}: formats are {', '.join(FORMATS)}")
+    result = pipeline.build(Path(project), Path(out) if out else None, formats, progress=progress, force=force,
+                            tables=tables)
+    if isinstance(result, pipeline.UpToDate):
+        return Result(dict(result.outputs), dict(result.pages), up_to_date=True)
+    return _result(result, dict(result.outputs), dict(result.pages))
+
+
+def check(project: str | Path = ".", tables: dict | None = None) -> Result:
+    """Validate data, templates and chapters (and the fonts' glyphs); write nothing."""
+    pipeline = import_module("builder.build")
+    result = pipeline.prepare(Path(project), draw=False, tables=tables)
+    pipeline.check_glyphs(result)
+    return _result(result, {}, {})
+
+
+def _result(result, outputs: dict, pages: dict) -> Result:
+    return Result(outputs, pages, list(result.claims), result.diagnostics.sorted(), details=result)
