@@ -162,7 +162,9 @@ def headings(doc: Document) -> list[str]:
 
 
 def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """Text without spaces; hyphens between letters dropped, so that a word hyphenated at a line end ("Trans-
+    parency") matches the word as written, and a compound broken at its own hyphen matches too."""
+    return re.sub(r"(?<=[^\W\d_])-(?=[^\W\d_])", "", re.sub(r"\s+", "", text))
 
 
 # ---- the flagship --------------------------------------------------------------------------------------------
