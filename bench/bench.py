@@ -57,7 +57,8 @@ def main() -> None:
     print(f"{'formats':10} {'cold s':>8} {'rebuild s':>10} {'peak MB':>8}   (median of {args.runs}, whole process)")
     pdf_pages = {"DOSSIER_DOCX_PAGINATION": "pdf"}
     for label, formats, env in (("pdf", "pdf", None), ("docx", "docx", None), ("pdf,docx", "pdf,docx", None),
-                                ("docx*", "docx", pdf_pages), ("pdf,docx*", "pdf,docx", pdf_pages)):
+                                ("docx*", "docx", pdf_pages), ("pdf,docx*", "pdf,docx", pdf_pages),
+                                ("html", "html", None)):
         m = measure(Path(args.project), formats, args.runs, env)
         print(f"{label:10} {m['cold']:8.2f} {m['rebuild']:10.2f} {m['peak_mb']:8.0f}")
     print("* DOCX table of contents numbered from the PDF's pages (DOSSIER_DOCX_PAGINATION=pdf), "

@@ -15,7 +15,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("pdf", "docx")
+FORMATS = ("pdf", "docx", "html")
 
 
 @dataclass
@@ -39,26 +39,34 @@ class Result:
 
 
 def build(project: str | Path = ".", tables: dict | None = None, out: str | Path | None = None,
-          formats: tuple[str, ...] | str = FORMATS, force: bool = False, progress=None) -> Result:
-    """Build the report in `project` into `out` (default: <project>/build). `formats`: "pdf", "docx" or both."""
+          formats: tuple[str, ...] | str = ("pdf", "docx"), force: bool = False, progress=None,
+          params=None) -> Result:
+    """Build the report in `project` into `out` (default: <project>/build). `formats`: any of "pdf", "docx",
+    "html". `params`: the report's parameter values, a dict (name → value) or a builder.params.ParamSet."""
     pipeline = import_module("builder.build")
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format {unknown[0]!r}: formats are {', '.join(FORMATS)}")
     result = pipeline.build(Path(project), Path(out) if out else None, formats, progress=progress, force=force,
-                            tables=tables)
+                            tables=tables, params=_params(params))
     if isinstance(result, pipeline.UpToDate):
         return Result(dict(result.outputs), dict(result.pages), up_to_date=True)
     return _result(result, dict(result.outputs), dict(result.pages))
 
 
-def check(project: str | Path = ".", tables: dict | None = None) -> Result:
+def check(project: str | Path = ".", tables: dict | None = None, params=None) -> Result:
     """Validate data, templates and chapters (and the fonts' glyphs); write nothing."""
     pipeline = import_module("builder.build")
-    result = pipeline.prepare(Path(project), draw=False, tables=tables)
+    result = pipeline.prepare(Path(project), draw=False, tables=tables, params=_params(params))
     pipeline.check_glyphs(result)
     return _result(result, {}, {})
+
+
+def _params(params):
+    """A dict of parameter values as a ParamSet (values given from Python have no source line)."""
+    from builder.params import ParamSet
+    return ParamSet(dict(params)) if isinstance(params, dict) else params
 
 
 def _result(result, outputs: dict, pages: dict) -> Result:

@@ -8,6 +8,9 @@ template, after a title page. Besides the chapter helpers its template can point
   `ref("list:conclusions")` or `ref("heading:Investments")` → the section holding it ("section 6.2").
 - `section(target)` → the number of the section holding it ("6.2"), or its title when it is unnumbered.
 - `see(target)` → "see Table 6.1.2", "see section 6.2", "see chapter 11", "see “Abstracts”".
+
+In a parameterised project these point at the full report as built with the parameters' defaults (the published
+report), and the brief's own data, charts and sentences take the given parameters.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from builder.cli_options import formats_of, output_options
+from builder.cli_options import formats_of, output_options, param_options
 
 TEMPLATE = "brief.md"
 SUFFIX = "-brief"
@@ -107,31 +110,35 @@ def brief_meta(meta):
 
 
 def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
-                  background: bool = False):
-    """The brief's document: title page + chapters/brief.md, rendered, parsed, numbered, charts placed."""
-    from builder.build import BuildResult, _Clock, _report_claims, place_charts
-    from builder.data import load_dataset
+                  background: bool = False, params=None, inputs=None, shared_cache: bool = False,
+                  index: dict[str, Place] | None = None, raster: bool = True):
+    """The brief's document: title page + chapters/brief.md, rendered, parsed, numbered, charts placed.
+    `params`, `inputs` and `shared_cache` as for `build.prepare`; a batch passes the report `index` it computed."""
+    from builder.build import BuildResult, _Clock, _report_claims, load_inputs, place_charts
     from builder.errors import BuildError, Diagnostics
     from builder.markdown import parse_chapter
     from builder.model import Document, Source, TitlePage
-    from builder.project import Project, load_project
-    from builder.style import load_style
+    from builder.params import apply_params
+    from builder.project import Project
     from builder.templates import make_environment, render_chapter
     from builder.transforms import number_document
 
     diag = Diagnostics()
     timings: dict[str, float] = {}
     clock = _Clock(timings, progress)
-    project = clock("project", load_project, Path(root), diag)
-    if not (project.root / "chapters" / TEMPLATE).exists():
+    inputs = inputs or load_inputs(Path(root), progress, timings)
+    diag.warnings.extend(inputs.warnings)
+    if not (inputs.project.root / "chapters" / TEMPLATE).exists():
         raise BuildError(f"no brief template chapters/{TEMPLATE}", Source(f"chapters/{TEMPLATE}"),
                          "write the briefing pack's template there (Markdown + Jinja2, like a chapter)")
+    style = inputs.style
+    if index is None:
+        index = clock("report index", report_index_of, inputs, params)
+    project, dataset = clock("params", apply_params, inputs.project, inputs.dataset, params)
     spec = project.spec
-    style = clock("style", load_style, project.root, spec.style, diag)
-    dataset = clock("data", load_dataset, project.root, diag)
-    index = clock("report index", report_index, project, dataset)
     env = make_environment(project.root, spec.locale)
     env.globals.update(reference_helpers(index, project.meta.labels))
+    env.globals["params"] = project.params
     rendered = clock("templates", render_chapter, env, project.root, TEMPLATE, dataset,
                      spec.model_dump(mode="json"), spec.locale)
     parsed = clock("markdown", parse_chapter, rendered, dataset, spec.language)
@@ -139,7 +146,8 @@ def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bo
     doc = Document(meta, (TitlePage(meta), *parsed.blocks), parsed.footnotes)
     doc = clock("transforms", number_document, doc, diag)
     brief_project = Project(project.root, spec.model_copy(update={
-        "output_name": spec.output_name + SUFFIX, "title": meta.title, "short_title": meta.short_title}))
+        "output_name": spec.output_name + SUFFIX, "title": meta.title, "short_title": meta.short_title}),
+        project.params)
     result = BuildResult(brief_project, doc, diag, list(rendered.claims), rendered.statements, timings=timings,
                          dataset=dataset)
     result.style = style
@@ -147,18 +155,28 @@ def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bo
     # a cache of its own: the report's chart cache is pruned to the report's charts on every build
     cache = cache or project.root / "build" / ".cache" / "brief-charts"
     doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, spec.locale, diag, draw,
-                               background)
+                               background, raster, shared_cache)
     result.document = doc
     return result
 
 
+def report_index_of(inputs, params=None) -> dict[str, Place]:
+    """The index of the full report as published: built with the parameters' defaults (a parameter without a
+    default takes the brief's value), so that every tailored brief points at the same table numbers."""
+    from builder.params import ParamSet, apply_params
+    specs = inputs.project.spec.params
+    given = {k: v for k, v in (params.values if params else {}).items() if k in specs and specs[k].required}
+    project, dataset = apply_params(inputs.project, inputs.dataset, ParamSet(given, params and params.source))
+    return report_index(project, dataset)
+
+
 def build_brief(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ("pdf", "docx"),
-                progress=None):
+                progress=None, params=None):
     """Write `<output_name>-brief.pdf/.docx` (and its build report) into `out_dir`; atomic like the report."""
     from builder.build import _write_outputs
     root = Path(root).resolve()
     out_dir = (out_dir or root / "build").resolve()
-    result = prepare_brief(root, progress, background=True)
+    result = prepare_brief(root, progress, background=True, params=params)
     try:
         return _write_outputs(result, out_dir, formats, progress)
     finally:
@@ -167,12 +185,16 @@ def build_brief(root: Path, out_dir: Path | None = None, formats: tuple[str, ...
 
 @click.command("brief")
 @output_options
+@param_options
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def brief_command(project: Path, out_dir: Path | None, fmt: str, debug: bool) -> None:
+def brief_command(project: Path, out_dir: Path | None, fmt: str, param_items: tuple[str, ...],
+                  params_file: Path | None, debug: bool) -> None:
     """Build the 2–4 page briefing pack of PROJECT (template: chapters/brief.md)."""
     import time
     from builder.cli import _progress, _run, _summary
+    from builder.params import given_params
     formats = formats_of(fmt)
     start = time.perf_counter()
-    result = _run(debug, lambda: build_brief(project, out_dir, formats, progress=_progress))
+    result = _run(debug, lambda: build_brief(project, out_dir, formats, progress=_progress,
+                                             params=given_params(param_items, params_file)))
     _summary(result, time.perf_counter() - start)

@@ -13,7 +13,8 @@ from builder.charts import ChartStats, render_charts
 from builder.data import Dataset, load_dataset
 from builder.errors import BuildError, Diagnostics
 from builder.markdown import parse_chapter
-from builder.model import Document, Figure, Source, TitlePage, walk
+from builder.model import Document, Figure, Source, TitlePage, map_document, walk
+from builder.params import ParamSet, apply_params
 from builder.project import Project, load_project
 from builder.style import Style, load_style
 from builder.templates import Claim, Rendered, make_environment, render_chapter
@@ -53,15 +54,39 @@ class _Clock:
         return result
 
 
-def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
-            background: bool = False, raster: bool = True, tables: dict | None = None) -> BuildResult:
-    """Everything up to the writers: load, validate, render, parse, number, draw charts."""
+@dataclass(frozen=True)
+class Inputs:
+    """report.yaml, the style and the data, loaded and validated: what the editions of a batch share."""
+
+    project: Project
+    style: Style
+    dataset: Dataset
+    warnings: tuple = ()
+
+
+def load_inputs(root: Path, progress=None, timings: dict[str, float] | None = None,
+                tables: dict | None = None) -> Inputs:
+    """`tables` (id → DataFrame) stand in for those tables' data files."""
     diag = Diagnostics()
-    timings: dict[str, float] = {}
-    clock = _Clock(timings, progress)
+    clock = _Clock({} if timings is None else timings, progress)
     project = clock("project", load_project, root, diag)
     style = clock("style", load_style, project.root, project.spec.style, diag)
     dataset = clock("data", load_dataset, project.root, diag, tables)
+    return Inputs(project, style, dataset, tuple(diag.warnings))
+
+
+def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
+            background: bool = False, raster: bool = True, params: ParamSet | None = None,
+            inputs: Inputs | None = None, shared_cache: bool = False, tables: dict | None = None) -> BuildResult:
+    """Everything up to the writers: load, validate, render, parse, number, draw charts. `params` are the
+    edition's parameter values; a batch passes the `inputs` it loaded once and a chart cache shared by its rows."""
+    diag = Diagnostics()
+    timings: dict[str, float] = {}
+    clock = _Clock(timings, progress)
+    inputs = inputs or load_inputs(root, progress, timings, tables)
+    diag.warnings.extend(inputs.warnings)
+    project, dataset = clock("params", apply_params, inputs.project, inputs.dataset, params)
+    style = inputs.style
     rendered = clock("templates", render_all, project, dataset)
     doc = clock("markdown", assemble, project, rendered, dataset)
     doc = clock("transforms", number_document, doc, diag)
@@ -73,7 +98,7 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     _report_claims(result, rendered, diag)
     cache = cache or project.root / "build" / ".cache" / "charts"
     doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw,
-                               background, raster)
+                               background, raster, shared_cache)
     result.document = doc
     return result
 
@@ -82,6 +107,7 @@ def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
     """Every chapter rendered; a chapter that prints what changed (`what_changed()`, `revisions`) comes after
     the others, since the revisions record compares their rendered text with the previous edition's."""
     env = make_environment(project.root, project.spec.locale)
+    env.globals["params"] = project.params
     report = project.spec.model_dump(mode="json")
     names = list(project.spec.chapters)
     later = [n for n in names if _uses_revisions(project.root / "chapters" / n)]
@@ -116,25 +142,29 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Do
 
 
 def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics,
-                 draw: bool = True, background: bool = False, raster: bool = True):
+                 draw: bool = True, background: bool = False, raster: bool = True, shared: bool = False):
     from builder.typography import smarten
     ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
-    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster)
-    blocks = []
-    for b in doc.blocks:
-        if isinstance(b, Figure):
-            spec = dataset.charts[b.id]
-            table = dataset.tables.get(spec.table)
-            source = spec.source or (table.meta.source.text if table else "")
-            chart = charts[b.id] and replace(charts[b.id], alt=smarten(charts[b.id].alt, doc.meta.language))
-            b = replace(b, chart=chart, source=smarten(source, doc.meta.language),
-                        missing_note=spec.missing_data)
-        blocks.append(b)
-    return replace(doc, blocks=tuple(blocks)), stats
+    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster, shared)
+
+    def place(b):
+        if not isinstance(b, Figure):
+            return b
+        spec = dataset.charts[b.id]
+        table = dataset.tables.get(spec.table)
+        source = spec.source or (table.meta.source.text if table else "")
+        chart = charts[b.id] and replace(charts[b.id], alt=smarten(charts[b.id].alt, doc.meta.language))
+        return replace(b, chart=chart, source=smarten(source, doc.meta.language), missing_note=spec.missing_data)
+    return map_document(doc, block=place), stats
 
 
 def _report_claims(result: BuildResult, rendered: list[Rendered], diag: Diagnostics) -> None:
+    """Claims with their sentences as printed (cross-references numbered); failed ones are warnings."""
+    from builder.model import Table
+    from builder.templates import plain_sentence
+    numbers = {b.id: b.number for b in walk(result.document.blocks) if isinstance(b, (Table, Figure)) and b.number}
     for chapter in rendered:
+        chapter.claims = [replace(c, sentence=plain_sentence(c.sentence, numbers)) for c in chapter.claims]
         for claim in chapter.claims:
             if not claim.holds:
                 diag.warn("claim", f"claim no longer supported by the data: {claim.text} — “{claim.sentence}”",
@@ -177,7 +207,7 @@ class UpToDate:
 
 
 def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FORMATS, progress=None,
-          force: bool = False, tables: dict | None = None) -> BuildResult | UpToDate:
+          force: bool = False, params: ParamSet | None = None, tables: dict | None = None) -> BuildResult | UpToDate:
     """Build the project's outputs; on any error nothing in `out_dir` is replaced. `tables` (id → DataFrame)
     replace those tables' data files (builder.api is the documented way in)."""
     from builder import uptodate
@@ -185,11 +215,12 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FO
     root = Path(root).resolve()
     out_dir = (Path(out_dir) if out_dir else root / "build").resolve()
     with OutputLock(out_dir, progress):  # one build at a time writes into a folder
-        key = uptodate.fingerprint(root, formats) if (root / "report.yaml").exists() and not tables else ""
+        given = tuple(f"{k}={v}" for k, v in params.values.items()) if params else ()
+        key = uptodate.fingerprint(root, formats + given) if (root / "report.yaml").exists() and not tables else ""
         state = None if force or not key else uptodate.up_to_date(out_dir, key)
         if state is not None:
             return UpToDate({k: Path(v) for k, v in state["outputs"].items()}, state["pages"])
-        result = _build(root, out_dir, formats, progress, tables)
+        result = _build(root, out_dir, formats, progress, params, tables)
         try:
             if key:
                 uptodate.record(out_dir, key, result.outputs, result.pages)
@@ -200,8 +231,9 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FO
         return result
 
 
-def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, tables: dict | None = None) -> BuildResult:
-    result = prepare(root, progress, background=True, raster="docx" in formats, tables=tables)
+def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, params: ParamSet | None = None,
+           tables: dict | None = None) -> BuildResult:
+    result = prepare(root, progress, background=True, raster="docx" in formats, params=params, tables=tables)
     try:
         return _write_outputs(result, out_dir, formats, progress)
     finally:

@@ -85,7 +85,7 @@ def window(spec: ChartSpec, table: DataTable) -> tuple[int, int] | None:
     if not spec.years and not spec.last:
         return None
     years = sorted({y for row in table.rows if (y := _year(row.get(spec.x))) is not None
-                    and any(row.get(s) is not None for s in spec.series)})
+                    and any(row.get(s) is not None for s in spec.series) and _selected(spec, row)})
     if not years:
         return None
     lo, hi = spec.years or ("first", "latest")
@@ -102,7 +102,7 @@ def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
     span = window(spec, table)
     for row in table.rows:
         x = row[spec.x]
-        if str(x) in spec.exclude:
+        if str(x) in spec.exclude or not _selected(spec, row):
             continue
         if span:
             year = _year(x)
@@ -112,6 +112,15 @@ def _rows(spec: ChartSpec, table: DataTable) -> list[tuple]:
     return rows
 
 
+def _selected(spec: ChartSpec, row: dict) -> bool:
+    """The row passes the spec's `where:` filter (values compared as text: 2023 matches "2023")."""
+    for column, wanted in spec.where.items():
+        allowed = wanted if isinstance(wanted, list) else [wanted]
+        if str(row[column]) not in {str(v) for v in allowed}:
+            return False
+    return True
+
+
 def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Source, node=None) -> None:
     """Every column the chart names is in its table; a missing one is reported at its own line, with the nearest
     column name as a suggestion."""
@@ -119,6 +128,7 @@ def _check_columns(chart_id: str, spec: ChartSpec, table: DataTable, where: Sour
     from builder.yamlfile import node_line
     names = [c.name for c in table.meta.columns]
     fields = [(("x",), spec.x)] + [(("series", i), s) for i, s in enumerate(spec.series)]
+    fields += [(("where", c), c) for c in spec.where]
     bad = [(loc, c) for loc, c in fields if c not in names]
     if bad:
         line = node_line(node, bad[0][0]) if node is not None else where.line
@@ -140,7 +150,8 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
     chart = style.spec.chart
     fonts = {"name": style.heading.name, "files": style.heading.files}
     size = (float(chart.get("width_in", 6.0)), float(spec.height_in or chart.get("height_in", 3.0)))
-    key_data = json.dumps([spec.model_dump(mode="json"), rows, labels, fonts, chart.model_dump(), locale,
+    spec_data = spec.model_dump(mode="json", exclude=set() if spec.where else {"where"})  # keys as before filters
+    key_data = json.dumps([spec_data, rows, labels, fonts, chart.model_dump(), locale,
                            version("matplotlib"), CHART_CACHE_VERSION], sort_keys=True, default=str)
     key = hashlib.sha256(key_data.encode()).hexdigest()[:12]
     base = cache / f"{chart_id}-{key}"
@@ -150,12 +161,12 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
 
 
 def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, locale: str,
-                  diag: Diagnostics, draw: bool = True, background: bool = False, raster: bool = True
-                  ) -> tuple[dict[str, Chart | None], ChartStats]:
+                  diag: Diagnostics, draw: bool = True, background: bool = False, raster: bool = True,
+                  shared: bool = False) -> tuple[dict[str, Chart | None], ChartStats]:
     """Charts for the figure ids placed in the chapters; cached ones are not rendered again.
     With draw=False the specs are only checked against their tables (for `dossier check`); with
     background=True the caller waits for them (`stats.wait`) before a writer needs them; raster=False skips the
-    PNGs (a PDF-only build)."""
+    PNGs (a PDF-only build); shared=True is a cache that concurrent builds (a batch's rows) use at once."""
     import time
     start = time.perf_counter()
     stats, result = ChartStats(), {}
@@ -180,6 +191,8 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
     if not draw:
         return result, stats
     cache.mkdir(parents=True, exist_ok=True)
+    if shared:
+        return result, _render_shared(vector, pngs, stats, start)
     _prune(cache, {Path(c.svg_path).stem for c in result.values() if c})
     from builder.staging import sweep
     sweep(cache)  # temporary files of builds that were killed
@@ -195,6 +208,29 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
             render_job(job, "raster")
     stats.seconds = time.perf_counter() - start
     return result, stats
+
+
+def _render_shared(vector: list[Job], raster: list[Job], stats: ChartStats, start: float) -> ChartStats:
+    """Render in this process, each chart under a file lock: of several builds that need the same chart at once,
+    one draws it and the others find it in the cache. Nothing is pruned (the batch prunes at its end)."""
+    import fcntl
+    import time
+    wanted = {"vector": {j.svg for j in vector}, "raster": {j.svg for j in raster}}
+    for job in {j.svg: j for j in vector + raster}.values():
+        with open(job.svg[:-4] + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            parts = [part for part in ("vector", "raster") if job.svg in wanted[part]
+                     and not all(os.path.exists(p) for p in _files(job, part))]
+            for part in parts:
+                render_job(job, part)
+        stats.rendered += bool(parts)
+        stats.cached += not parts
+    stats.seconds = time.perf_counter() - start
+    return stats
+
+
+def _files(job: Job, part: str) -> tuple[str, ...]:
+    return (job.svg, job.svg[:-4] + ".rlg") if part == "vector" else (job.png,)
 
 
 def _alt(spec: ChartSpec, rows: list[tuple] = ()) -> str:
@@ -213,7 +249,7 @@ def describe(text: str, years: list[int]) -> str:
 
 def _prune(cache: Path, keep: set[str]) -> None:
     for path in cache.glob("*.*"):
-        if path.stem not in keep and path.suffix in (".svg", ".png", ".rlg"):
+        if path.stem not in keep and path.suffix in (".svg", ".png", ".rlg", ".lock"):
             path.unlink(missing_ok=True)
 
 

@@ -163,6 +163,7 @@ def forecast(table: Any, column: str, year: int, about: float | None = None, wit
     return Check(ok, f"{column} {year}: {_num(v)}")
 
 
-VOCABULARY = {"about": about, "level": level, "between": between, "rising": rising, "falling": falling, "fallen_for": fallen_for,
+VOCABULARY = {"about": about, "level": level, "between": between, "rising": rising, "falling": falling,
+              "fallen_for": fallen_for,
               "risen_for": risen_for, "ratio_about": ratio_about, "at_least_times": at_least_times, "order": order,
               "peak": peak, "forecast": forecast, "window": window}

@@ -7,14 +7,22 @@ from pathlib import Path
 
 import click
 
-from builder.cli_options import formats_of, output_options
+from builder.cli_options import formats_of, output_options, param_options
 
 EXIT_STRICT = 1       # --strict: a failure that accepted.yaml does not accept, or an accepted one that is gone
 EXIT_USER_ERROR = 2   # the project has an error (printed as path:line:col: error: …)
 
 
 def _run(debug: bool, fn):
+    import signal
+
     from builder.errors import BuildError
+
+    def terminated(signum, _frame):  # SIGTERM ends the command the way Ctrl-C does: temporary files removed
+        sys.exit(128 + signum)
+    import threading
+    main = threading.current_thread() is threading.main_thread()  # signals can be set in the main thread only
+    previous = signal.signal(signal.SIGTERM, terminated) if main else None
     try:
         return fn()
     except BuildError as e:
@@ -22,6 +30,9 @@ def _run(debug: bool, fn):
             raise
         click.echo(str(e), err=True)
         sys.exit(EXIT_USER_ERROR)
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @click.group()
@@ -32,17 +43,20 @@ def cli() -> None:
 
 @cli.command()
 @output_options
+@param_options
 @click.option("--strict", is_flag=True, help="Exit 1 when a claim fails or a warning is reported that "
               "accepted.yaml does not accept, or an accepted failure no longer occurs.")
 @click.option("--force", is_flag=True, help="Rebuild even when no input changed.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def build(project: Path, out_dir: Path | None, fmt: str, strict: bool, force: bool, debug: bool) -> None:
+def build(project: Path, out_dir: Path | None, fmt: str, param_items: tuple[str, ...], params_file: Path | None,
+          strict: bool, force: bool, debug: bool) -> None:
     """Build the report in PROJECT into PDF and DOCX."""
     from builder import api
+    from builder.params import given_params
     formats = formats_of(fmt)
     start = time.perf_counter()
     built = _run(debug, lambda: api.build(project, out=out_dir, formats=formats, progress=_progress,
-                                          force=force or strict))
+                                          force=force or strict, params=given_params(param_items, params_file)))
     if built.up_to_date:
         click.echo(f"up to date: {', '.join(str(p) for p in built.outputs.values())} "
                    f"({time.perf_counter() - start:.2f} s; --force rebuilds)")
@@ -75,20 +89,24 @@ def _summary(result, seconds: float) -> None:
         click.echo(f"wrote {path}{pages}")
     c = result.charts
     click.echo(f"charts: {c.rendered} rendered, {c.cached} from cache, {c.missing} left out (data missing)")
-    click.echo(f"claims: {len(result.claims)} checked, {len(result.failed_claims)} failed; "
+    pending = sum(1 for c in result.claims if c.pending)
+    click.echo(f"claims: {len(result.claims)} checked, {len(result.failed_claims)} failed"
+               f"{f', {pending} pending (forecasts)' if pending else ''}; "
                f"warnings: {len(result.diagnostics.warnings)}; {seconds:.2f} s")
 
 
 @cli.command()
 @click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@param_options
 @click.option("--strict", is_flag=True, help="Exit 1 as `build --strict` does.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def check(project: Path, strict: bool, debug: bool) -> None:
+def check(project: Path, param_items: tuple[str, ...], params_file: Path | None, strict: bool, debug: bool) -> None:
     """Validate data, templates and chapters of PROJECT; write nothing. Lists typed numbers in the prose that
     restate table data (warnings of kind stale-number, which --strict does not count)."""
     from builder import api
+    from builder.params import given_params
     from builder.report import stale_tables
-    result = _run(debug, lambda: api.check(project)).details
+    result = _run(debug, lambda: api.check(project, params=given_params(param_items, params_file))).details
     for w in result.diagnostics.sorted():
         click.echo(str(w), err=True)
     from builder.lint import lint
@@ -119,10 +137,11 @@ def dump(project: Path, debug: bool) -> None:
     import builder.build as pipeline
     from builder.writers.native import dump as native
     result = _run(debug, lambda: pipeline.prepare(project))
-    click.echo(native(result.document))
+    click.echo(native(result.document), nl=False)
 
 
 # The re-issue workflow's commands live in their own modules.
+from builder.batch import batch_command  # noqa: E402
 from builder.brief import brief_command  # noqa: E402
 from builder.diff import diff_command  # noqa: E402
 from builder.editions import new_edition_command  # noqa: E402
@@ -130,5 +149,6 @@ from builder.scaffold import new_command  # noqa: E402
 from builder.watch import watch_command  # noqa: E402
 from builder.writers.docx_template import template_command  # noqa: E402
 
-for _command in (brief_command, new_edition_command, diff_command, watch_command, template_command, new_command):
+for _command in (brief_command, new_edition_command, diff_command, watch_command, template_command, new_command,
+                 batch_command):
     cli.add_command(_command)

@@ -20,3 +20,11 @@ def output_options(command):
 def formats_of(fmt: str) -> tuple[str, ...]:
     """The --format choice as the formats to write."""
     return FORMATS if fmt == "all" else (fmt,)
+
+
+def param_options(command):
+    """`--param name=value` (repeated) and `--params FILE`, for the commands that build one edition."""
+    command = click.option("--params", "params_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                           help="A params file (CSV or YAML) holding one parameter set.")(command)
+    return click.option("--param", "param_items", multiple=True, metavar="NAME=VALUE",
+                        help="A parameter declared in report.yaml's params: block (repeatable).")(command)

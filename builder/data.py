@@ -89,6 +89,8 @@ class TableMeta(_Schema):
     columns: list[ColumnSpec] = Field(min_length=1)
     header_groups: list[list[HeaderGroup]] = Field(default_factory=list)
     row_group: str = ""
+    partition: str = Field("", description="A column splitting the table into parts that a parameter selects "
+                                           "(one region each): keys need to be unique only within a part.")
     checks: list[CheckSpec] = Field(default_factory=list)
     sheet: str = Field("", description="For XLSX data: the sheet name.")
 
@@ -124,6 +126,8 @@ class ChartSpec(_Schema):
     description: str = ""
     source: str = Field("", description="Source line under the figure; defaults to the table's source.")
     missing_data: str = ""
+    where: dict[str, Value | list[Value]] = Field(default_factory=dict, description="Only the rows whose column "
+                                                  "has this value (or one of these); values may use {{ params.x }}.")
 
     @property
     def pinned(self) -> bool:
@@ -271,11 +275,34 @@ def _load_lists(root: Path, diagnostics: Diagnostics, errors: list[BuildError]) 
         try:
             project_file(root, path, f"data/lists/{path.name}")
             lists[path.stem] = load_model(ListSpec, path, f"data/lists/{path.name}", diagnostics)
+            _check_list_depth(lists[path.stem], path, f"data/lists/{path.name}")
         except BuildErrors as e:
             errors.extend(e.errors)
         except BuildError as e:
             errors.append(e)
     return lists
+
+
+MAX_LIST_DEPTH = 9  # as for lists in chapters: Word's list levels end at 9, and so does the page width
+
+
+def _check_list_depth(spec: ListSpec, path: Path, rel: str) -> None:
+    """A list nested deeper than MAX_LIST_DEPTH is an error at the first item past it."""
+    from builder.yamlfile import node_line, read_yaml
+
+    def too_deep(items, loc: tuple, depth: int) -> tuple | None:
+        for i, item in enumerate(items):
+            if depth > MAX_LIST_DEPTH:
+                return loc + (i,)
+            if isinstance(item, ListItemSpec) and item.items:
+                found = too_deep(item.items, loc + (i, "items"), depth + 1)
+                if found:
+                    return found
+        return None
+    found = too_deep(spec.items, ("items",), 1)
+    if found:
+        raise BuildError(f"the list is nested more than {MAX_LIST_DEPTH} levels deep", Source(
+            rel, node_line(read_yaml(path, rel)[1], found)), "flatten the list: move the deepest items up a level")
 
 
 class _Charts(BaseModel):
@@ -372,7 +399,7 @@ def load_table(root: Path, meta_path: Path, diagnostics: Diagnostics, files: dic
 def _check_meta(meta: TableMeta, rel: str) -> None:
     names = [c.name for c in meta.columns]
     known = set(names)
-    wanted = [meta.key, meta.row_group] + [c.uncertain for c in meta.columns]
+    wanted = [meta.key, meta.row_group, meta.partition] + [c.uncertain for c in meta.columns]
     wanted += [n for row in meta.header_groups for g in row for n in g.columns]
     wanted += [n for c in meta.checks for n in (c.share, c.part, c.total, *c.parts, c.growth, c.of)]
     missing = sorted({n for n in wanted if n and n not in known})
@@ -431,8 +458,15 @@ def _check_header(header: list[str], meta: TableMeta, rel: str, meta_rel: str) -
     declared = [c.name for c in meta.columns]
     found = [h.strip() for h in header]
     if found != declared:
-        raise BuildError(f"header {found} does not match the declared columns {declared}", Source(rel, 1),
+        shown = (f"header {found} does not match the declared columns {declared}" if len(found) + len(declared) <= 40
+                 else f"header of {len(found):,} columns does not match the {len(declared)} declared columns "
+                      f"(first difference: column {_first_difference(found, declared) + 1})")
+        raise BuildError(shown, Source(rel, 1),
                          f"make the first row of {rel} and the columns in {meta_rel} agree, in the same order")
+
+
+def _first_difference(a: list[str], b: list[str]) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
 
 
 def _typed_rows(raw: list[list[str]], lines: list[int], meta: TableMeta, rel: str) -> list[dict[str, Value]]:
@@ -452,10 +486,10 @@ def _typed_rows(raw: list[list[str]], lines: list[int], meta: TableMeta, rel: st
                 errors.append(BuildError(f"column '{col.name}': {e}", Source(rel, line, i),
                                          f"write a plain {col.type} such as 1234.5 (no spaces, no thousands separators), "
                                          "or leave the field empty for a missing value"))
-        key = row.get(meta.key)
+        key = (row.get(meta.partition), row.get(meta.key)) if meta.partition else row.get(meta.key)
         if meta.key in row and key in seen:
-            errors.append(BuildError(f"duplicate key {key!r} in column '{meta.key}' (first on line {seen[key]})",
-                                     Source(rel, line), "each row needs a unique key"))
+            errors.append(BuildError(f"duplicate key {row.get(meta.key)!r} in column '{meta.key}' "
+                                     f"(first on line {seen[key]})", Source(rel, line), "each row needs a unique key"))
         seen.setdefault(key, line)
         rows.append(row)
     if errors:

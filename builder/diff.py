@@ -86,7 +86,8 @@ def load_side(root: Path, numbered: bool = False) -> Side:
     from builder.project import load_project
     diag = Diagnostics()
     project = load_project(root, diag)
-    dataset = load_dataset(project.root, diag)
+    from builder.params import apply_params
+    project, dataset = apply_params(project, load_dataset(project.root, diag), None)  # the parameters' defaults
     chapters = render_all(project, dataset)
     numbers = {}
     if numbered:

@@ -32,6 +32,7 @@ class Checklist:
     charts_fixed: list[dict] = field(default_factory=list)     # {chart, years}
     pinned: list[dict] = field(default_factory=list)           # {location, year}: fixed years in chapter code
     todo: list[str] = field(default_factory=list)              # other things to do by hand
+    revisions: Path | None = None                              # the first revisions record of the new edition
     error: str = ""                                            # the project does not build (after the bump)
 
     def text(self) -> str:
@@ -56,6 +57,8 @@ class Checklist:
         out += [f"[ ] {item}" for item in self.todo]
         if len(out) == 4:
             out.append("nothing to do")
+        if self.revisions:
+            out.append(f"\nrevisions record: {self.revisions} (rewritten by every build)")
         return "\n".join(out)
 
 
@@ -170,10 +173,19 @@ def new_edition(root: Path, new_id: str, date: dt.date | None = None, data_year:
     except ValueError as e:
         raise BuildError(str(e), Source(REPORT_FILE), "write the edition as `edition:` followed by indented "
                          "`id:`, `number:`, `label:`, `date:`, `data_year:` lines") from e
-    archive = archive_edition(root, old.id)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(new_text, encoding="utf-8")
-    tmp.replace(path)
+    archive = None
+    try:
+        archive = archive_edition(root, old.id)
+        from builder.staging import write_atomic
+        write_atomic(path, new_text)
+    except OSError as e:  # nothing half-done stays: no partial archive, no archive without the bump
+        for folder in (root / ARCHIVE_DIR / f".{old.id}.tmp", archive):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        where = Path(e.filename).relative_to(root).as_posix() if e.filename and Path(e.filename).is_relative_to(
+            root) else str(e.filename or root)
+        raise BuildError(f"cannot write {where}: {e.strerror}", Source(where),
+                         "make the project folder writable (editions/ and report.yaml are written)") from None
     checklist = Checklist(old.id, new_id, archive, year, todo=todo)
     _check(root, checklist)
     return checklist
@@ -204,6 +216,12 @@ def _check(root: Path, checklist: Checklist) -> None:
                                 "accepted": (c.source.path, c.text) in accepted} for c in result.failed_claims]
     checklist.pinned = [{"location": str(src), "year": y}
                         for src, y in pinned_years(root, result.project.spec.chapters, result.dataset.tables)]
+    from builder import revisions
+    record = revisions.for_build(result)
+    if record is not None:
+        (root / "build").mkdir(exist_ok=True)
+        name = f"{result.project.spec.output_name}.revisions.json"
+        checklist.revisions = revisions.write(record, root / "build" / name)
     year_keyed = {t.id for t in result.dataset.tables.values() if t.column(t.meta.key).type == "year"}
     checklist.stale = [s for s in stale_tables(result) if s["table"] in year_keyed]  # a row number is no year
     for chart_id, spec in result.dataset.charts.items():

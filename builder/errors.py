@@ -28,8 +28,12 @@ class BuildErrors(BuildError):
         super().__init__(errors[0].message, errors[0].source, errors[0].hint)
         self.errors = errors
 
+    SHOWN = 50  # a file with a wrong row on each of 100,000 lines says so in a screenful
+
     def __str__(self) -> str:
-        return "\n".join(str(e) for e in self.errors)
+        shown = "\n".join(str(e) for e in self.errors[:self.SHOWN])
+        more = len(self.errors) - self.SHOWN
+        return f"{shown}\n… and {more:,} more errors" if more > 0 else shown
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,15 +1,19 @@
 """The stale-number lint of `dossier check`: typed numbers in a chapter's prose that restate data of a table the
-chapter uses, so they go stale when the data change. A line is about the tables named in its section (`table("id")`, a
-table directive, a `[table](#id)` reference, a chart's table), from one heading to the next. A number is reported when it equals, or rounds at its typed
+chapter uses, so they go stale when the data change.
+
+A line is about the tables named in its section (`table("id")`, a table directive, a `[table](#id)` reference, a
+chart's table), from one heading to the next. A number is reported when it equals, or rounds at its typed
 precision to, a value of such a table (also read in thousands or millions: "11.4 billion" for 11 419.6 million),
 or when it is a year inside such a table's years ("in 2017") in a sentence that neither computes nor checks
 anything; in a sentence that does, only a year that is the latest of one of the table's columns is reported
-("only {{ … }}% in 2016": the year the computed value should follow). The warning names the helper that
-would compute it. Text inside {{ }}, {% %} and {# #}, headings, fenced blocks, footnote definitions and link
-targets is not prose. A number followed by a claim within its clause (60 characters: "30-40% is a lot{{ claim(...) }}")
-is checked, and one directly followed by a `{# fact #}` comment is a fact that no table holds; neither is
-reported. Skipped as too common to tell apart from data: whole numbers below 10, ratios ("2.5 times"),
-and numbers read in thousands or millions unless a unit word follows them ("billion", "thousand", …).
+("only {{ … }}% in 2016": the year the computed value should follow). The warning names the helper that would
+compute it.
+
+Not prose: text inside {{ }}, {% %} and {# #}, headings, fenced blocks, tables, footnote definitions and link
+targets. Not reported: a number followed by a claim within its clause (60 characters: "30-40% is a
+lot{{ claim(...) }}"), which the claim checks; a number directly followed by a `{# fact #}` comment, a fact that
+no table holds; whole numbers below 10 and ratios ("2.5 times"), too common to tell apart from data; numbers read
+in thousands or millions unless a unit word follows them ("billion", "thousand", …).
 """
 from __future__ import annotations
 
@@ -196,7 +200,8 @@ def _find(number: float, decimals: int, typed: str, used: list[Any], scaled: boo
             how = _matches(number, decimals, value, scaled)
             if how is not None:
                 expr = f'value_in("{t.id}", "{column}", {_key(key)})'
-                return t.id, f"{{{{ ({expr}{how}) | num({decimals}) }}}}" if how else f"{{{{ {expr} | num({decimals}) }}}}"
+                shown = f"({expr}{how})" if how else expr
+                return t.id, f"{{{{ {shown} | num({decimals}) }}}}"
     return None
 
 

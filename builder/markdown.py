@@ -123,7 +123,7 @@ class _Reader:
                 if node.markup == "autolink":  # print the address as written, not percent-decoded
                     return [Link(href, (Text(_display_url(href)),))]
                 if href.startswith("#"):  # [table](#trade-2017) → "table 6.1.2", numbered by transforms
-                    return [CrossRef(href[1:], _plain(self.inlines(node)))]
+                    return [CrossRef(href[1:], _plain(self.inlines(node)), self.where(parent))]
                 return [Link(href, self.inlines(node))]
             case "image":
                 return [Text(node.content)]
@@ -260,6 +260,8 @@ def _plain(inlines: tuple[Inline, ...]) -> str:
 def _merge_text(inlines: list[Inline]) -> list[Inline]:
     out: list[Inline] = []
     for node in inlines:
+        if node == Text(""):
+            continue  # markdown-it leaves empty text around nested emphasis ("***both***")
         if isinstance(node, Text) and out and isinstance(out[-1], Text):
             out[-1] = Text(out[-1].text + node.text)
         else:

@@ -4,9 +4,12 @@ Plain frozen dataclasses, no I/O. Both writers walk the same Document, which kee
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date
+from functools import cache
+from typing import get_args
 
 from builder.labels import Labels
 
@@ -81,6 +84,7 @@ class CrossRef:
 
     target: str
     text: str = ""
+    source: Source | None = _src()
 
 
 Inline = Text | Strong | Emphasis | Superscript | Code | LineBreak | Link | FootnoteRef | CrossRef
@@ -206,6 +210,19 @@ class TableOfContents:
 
 
 @dataclass(frozen=True, slots=True)
+class ListOfCaptions:
+    """The list of tables (kind "Table") or of figures (kind "Figure") with their pages, after the contents."""
+
+    kind: str
+    title: str
+
+
+def caption_key(kind: str, block_id: str) -> str:
+    """The key of a table's or figure's caption in page maps and bookmarks ("table-trade-kz")."""
+    return f"{kind.lower()}-{block_id}"
+
+
+@dataclass(frozen=True, slots=True)
 class PageBreak:
     pass
 
@@ -242,7 +259,7 @@ class TitlePage:
 
 
 Block = (Heading | Paragraph | BulletList | OrderedList | Definitions | Quote | Table | Figure
-         | TableOfContents | PageBreak | TitlePage)
+         | TableOfContents | ListOfCaptions | PageBreak | TitlePage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,3 +300,90 @@ def inline_text(inlines: tuple[Inline, ...]) -> str:
             case LineBreak():
                 out.append(" ")
     return "".join(out)
+
+
+# ---- traversal ----------------------------------------------------------------------------
+
+
+def map_document(doc: Document, block: Callable[[Block], Block] | None = None,
+                 inline: Callable[[Inline, Source | None], Inline] | None = None) -> Document:
+    """The document rebuilt with `block` applied to every block at every depth (a block before the blocks inside
+    it, in reading order) and `inline` to every inline of the blocks, captions, table cells and then the footnotes
+    (an inline after the inlines inside it). `inline` is also given where its node is: the location of the nearest
+    block around it, or the chapter of its footnote. Every field that can hold a node is visited (found from the
+    classes' annotations), so a new node kind or field is mapped without changes here."""
+    mapper = _Mapper(block, inline)
+    blocks = mapper.seq(doc.blocks, None)
+    notes = {note_id: mapper.seq(body, note_source(note_id)) for note_id, body in doc.footnotes.items()}
+    return replace(doc, blocks=blocks, footnotes=notes)
+
+
+def note_source(note_id: str) -> Source:
+    """A footnote's chapter file: ids are `<chapter file stem>:<label>`."""
+    return Source(f"chapters/{note_id.split(':', 1)[0]}.md")
+
+
+def block_kinds() -> tuple[type, ...]:
+    return get_args(Block)
+
+
+def inline_kinds() -> tuple[type, ...]:
+    return get_args(Inline)
+
+
+_LEAVES = (Source, Chart, Author, DocMeta, Document)  # data about nodes; they hold no nodes
+
+
+@cache
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class whose annotation names a node class (or the Inline/Block unions)."""
+    names = {c.__name__ for c in (*block_kinds(), *inline_kinds(), ListItem, TableRow, Cell)} | {"Inline", "Block"}
+    words = re.compile(r"\b(" + "|".join(sorted(names)) + r")\b")
+    return tuple(f.name for f in fields(cls) if isinstance(f.type, str) and words.search(f.type))
+
+
+def location(block) -> Source | None:
+    """Where a block came from (`source` on most blocks, `origin` where `source` is a citation)."""
+    found = getattr(block, "source", None)
+    return found if isinstance(found, Source) else getattr(block, "origin", None)
+
+
+class _Mapper:
+    def __init__(self, block, inline):
+        self.block_fn, self.inline_fn = block, inline
+
+    def seq(self, values: tuple, where: Source | None) -> tuple:
+        out = tuple(self.node(v, where) for v in values)
+        return values if all(a is b for a, b in zip(out, values)) else out
+
+    def node(self, value, where: Source | None):
+        if isinstance(value, tuple):
+            return self.seq(value, where)
+        plan = _plan(type(value))
+        if plan is None:
+            return value
+        is_block, is_inline, children = plan
+        if is_block:
+            value = self.block_fn(value) if self.block_fn else value
+            where = location(value) or where
+        changes = {}
+        for name in children:
+            old = getattr(value, name)
+            if old is None:
+                continue
+            new = self.node(old, where)
+            if new is not old:
+                changes[name] = new
+        if changes:
+            value = replace(value, **changes)
+        if is_inline and self.inline_fn is not None:
+            value = self.inline_fn(value, where)
+        return value
+
+
+@cache
+def _plan(cls: type) -> tuple[bool, bool, tuple[str, ...]] | None:
+    """How to visit an instance of `cls`: (is a block, is an inline, fields holding nodes); None if no node."""
+    if not is_dataclass(cls) or issubclass(cls, _LEAVES):
+        return None
+    return issubclass(cls, block_kinds()), issubclass(cls, inline_kinds()), _child_fields(cls)

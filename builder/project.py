@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -11,6 +11,7 @@ from builder.errors import BuildError, Diagnostics
 from builder.labels import labels_for
 from builder.model import Author, DocMeta, Source
 from builder.paths import project_file
+from builder.params import ParamSpec
 from builder.yamlfile import load_model
 
 REPORT_FILE = "report.yaml"
@@ -60,6 +61,8 @@ class ReportSpec(_Schema):
     output_name: str = Field("report", description="Stem of the output files in the build folder.")
     chapters: list[str] = Field(min_length=1, description="Chapter files in chapters/, in order.")
     stale_after_years: int = Field(2, description="Tables whose data ends more than this before data_year are stale.")
+    params: dict[str, ParamSpec] = Field(default_factory=dict, description="Parameters: name → type, default, "
+                                         "choices and the tables they filter (builder/params.py).")
     labels: dict[str, str] = Field(default_factory=dict, description=(
         "Words the builder prints, overriding the language's catalogue: keys contents, table, figure, source, "
         "notes, continued, see, page, chapter, section, the_report, briefing, briefing_pack, list_of_tables, "
@@ -98,6 +101,7 @@ class ReportSpec(_Schema):
 class Project:
     root: Path
     spec: ReportSpec
+    params: dict = field(default_factory=dict)  # the parameter values of this edition (builder/params.py)
 
     def rel(self, path: Path) -> str:
         try:

@@ -24,12 +24,13 @@ def report_data(result: BuildResult) -> dict:
                      for w in diag.sorted()],
         "warnings_by_kind": diag.by_kind(),
         "claims": {"total": len(result.claims), "failed": [
-            {"text": c.text, "location": str(c.source), "sentence": c.sentence} for c in result.failed_claims]},
+            {"text": c.text, "location": str(c.source), "sentence": c.sentence[:2000]} for c in result.failed_claims]},
         "computed_statements": result.statements,
         "stale_tables": stale_tables(result),
         "charts": {"rendered": result.charts.rendered, "cached": result.charts.cached,
                    "missing_data": result.charts.missing},
         "timings": result.timings,
+        "params": result.project.params,
     }
 
 

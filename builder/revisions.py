@@ -47,14 +47,28 @@ def table_numbers(document: Any) -> dict[str, str]:
     return {b.id: b.number for b in walk(document.blocks) if isinstance(b, Table) and b.number}
 
 
-def record(changes: Changes, numbers: dict[str, str], tables: dict[str, Any]) -> dict:
-    """The revisions record of a diff: every changed cell with its table's number and title and its row and
-    column labels; sentences changed; claims flipped; charts redrawn; lists; report.yaml values."""
+def figure_numbers(document: Any) -> dict[str, str]:
+    """Chart id → its printed figure number, from a numbered document."""
+    from builder.model import Figure, walk
+    return {b.id: b.number for b in walk(document.blocks) if isinstance(b, Figure) and b.number}
+
+
+def record(changes: Changes, numbers: dict[str, str], tables: dict[str, Any], figures: dict[str, str] | None = None,
+           locale: str = "en_GB") -> dict:
+    """The revisions record of a diff: every changed cell with its table's number and title, its row and column
+    labels and its values as printed; sentences changed; claims flipped; charts redrawn (with their figure
+    numbers); lists; report.yaml values."""
     from builder.diff import labelled_cells
+    cells = sorted(labelled_cells(changes, numbers, tables), key=lambda c: _number_key(c["table_number"]))
+    for c in cells:
+        col = _column(tables.get(c["table"]), c["column"])
+        c["old_text"], c["new_text"] = _printed(c["old"], col, locale), _printed(c["new"], col, locale)
     return {
         "version": REVISIONS_VERSION,
         "from": changes.old, "to": changes.new,
-        "cells": labelled_cells(changes, numbers, tables),
+        "cells": cells,
+        "figures": sorted(({"chart": c, "number": (figures or {}).get(c, "")} for c in changes.charts),
+                          key=lambda f: _number_key(f["number"])),
         "tables": [{k: t[k] for k in ("table", "status", "rows_added", "rows_removed", "columns_added",
                                       "columns_removed")} | {"number": numbers.get(t["table"], "")}
                    for t in changes.tables],
@@ -66,34 +80,104 @@ def record(changes: Changes, numbers: dict[str, str], tables: dict[str, Any]) ->
     }
 
 
+def _number_key(number: str) -> tuple:
+    """"6.10.1" after "6.2.1"; unnumbered last."""
+    parts = [int(p) for p in number.split(".") if p.isdigit()] if number else []
+    return (not parts, parts)
+
+
+def _column(table: Any, name: str) -> Any:
+    try:
+        return table.column(name) if table is not None else None
+    except KeyError:
+        return None
+
+
+def _printed(value: Any, col: Any, locale: str) -> str:
+    """A cell value as the table prints it (the column's decimals, the report's locale); "–" when empty."""
+    from builder.formatting import format_number
+    if value is None:
+        return "–"
+    if col is not None and col.numeric and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(float(value), 0 if col.type == "year" else col.decimals, locale)
+    return str(value)
+
+
 def for_build(result: BuildResult) -> dict | None:
-    """The record of a build against the previous archived edition, or None when there is none."""
-    from builder.diff import Side, compare, load_side
+    """The record of a build against the previous archived edition, or None when there is none. Chapters that
+    print the record itself (the appendix) are left out of the comparison."""
+    from builder.diff import Side, compare
     root = result.project.root
     previous = previous_edition(root, result.project.spec.edition.id)
     if previous is None or result.dataset is None:
         return None
-    rendered = {r.path.rsplit("/", 1)[-1]: r for r in getattr(result, "rendered", [])}
+    cached = _CACHE.pop(_key(result.project, result.dataset), None)
+    if cached is not None:
+        return cached
+    rendered = {r.path.rsplit("/", 1)[-1]: r for r in getattr(result, "rendered", [])
+                if not _prints_revisions(root / r.path)}
     new = Side(root, result.project.spec.edition.id, result.dataset, rendered,
                result.project.spec.model_dump(mode="json"))
-    return record(compare(load_side(previous), new), table_numbers(result.document), result.dataset.tables)
+    old = _load_previous(previous, result.diagnostics)
+    if old is None:
+        return None
+    return record(compare(old, new), table_numbers(result.document), result.dataset.tables,
+                  figure_numbers(result.document), result.project.spec.locale)
+
+
+def _load_previous(previous: Path, diagnostics: Any = None, numbered: bool = False) -> Any:
+    """The archived edition, rendered; None (with a warning) when it no longer loads, so that an old edition
+    never stops the current one from building."""
+    from builder.diff import load_side
+    from builder.errors import BuildError
+    try:
+        return _without_appendix(load_side(previous, numbered=numbered))
+    except BuildError as e:
+        if diagnostics is not None:
+            from builder.model import Source
+            diagnostics.warn("revisions", f"no revisions record: the previous edition does not load ({e.message})",
+                             Source(str(previous.relative_to(previous.parent.parent)) + "/report.yaml"))
+        return None
+
+
+_CACHE: dict[tuple, dict] = {}  # the record computed for a chapter that prints it, reused by the same build
+
+
+def _key(project: Any, dataset: Any) -> tuple:
+    return (str(project.root), project.spec.edition.id, id(dataset))
+
+
+def _prints_revisions(path: Path) -> bool:
+    from builder.build import _uses_revisions
+    return _uses_revisions(path)
+
+
+def _without_appendix(side: Any) -> Any:
+    side.rendered = {name: r for name, r in side.rendered.items()
+                     if not _prints_revisions(side.root / "chapters" / name)}
+    return side
 
 
 def template_names(project: Any, dataset: Any, rendered: list) -> dict:
     """`revisions` (the record, or None without a previous edition) and `what_changed()` (the appendix's
     Markdown) for the chapters that print them."""
-    from builder.diff import Side, compare, load_side
-    data = None
+    from builder.diff import Side, compare
+    data, numbers = None, {}
     previous = previous_edition(project.root, project.spec.edition.id)
     if previous is not None:
         from builder.build import assemble
         from builder.errors import Diagnostics
         from builder.transforms import number_document
-        numbers = table_numbers(number_document(assemble(project, rendered, dataset), Diagnostics()))
+        document = number_document(assemble(project, rendered, dataset), Diagnostics())
+        numbers = table_numbers(document)
         new = Side(project.root, project.spec.edition.id, dataset, {r.path.rsplit("/", 1)[-1]: r for r in rendered},
                    project.spec.model_dump(mode="json"), numbers)
-        data = record(compare(load_side(previous, numbered=True), new), numbers, dataset.tables)
-    return {"revisions": data, "what_changed": lambda: appendix_markdown(data)}
+        old = _load_previous(previous, numbered=True)
+        if old is not None:
+            data = record(compare(old, new), numbers, dataset.tables, figure_numbers(document), project.spec.locale)
+            _CACHE.clear()
+            _CACHE[_key(project, dataset)] = data
+    return {"revisions": data, "what_changed": lambda: appendix_markdown(data, numbers)}
 
 
 def write(data: dict, path: Path) -> Path:
@@ -103,32 +187,36 @@ def write(data: dict, path: Path) -> Path:
     return path
 
 
-def appendix_markdown(data: dict | None) -> str:
-    """The "What changed in this edition" appendix as Markdown (empty without a previous edition)."""
+def appendix_markdown(data: dict | None, numbers: dict[str, str] | None = None) -> str:
+    """The "What changed in this edition" appendix as Markdown (empty without a previous edition): a summary, the
+    statements whose check flipped, the sentences that changed, the figures redrawn, then every changed cell."""
     if not data:
         return ""
-    out = ["# What changed in this edition {-}", "",
-           f"Changes from edition {data['from']['edition']} to edition {data['to']['edition']}."]
     cells = data["cells"]
-    if cells:
-        out += ["", "## Data {-}", "", "| Table | Row | Column | Was | Now |", "|---|---|---|---|---|"]
-        for c in cells:
-            out.append(f"| {_md(c['table_label'])} | {_md(c['row'])} | {_md(c['column_label'])} | "
-                       f"{_md(_v(c['old']))} | {_md(_v(c['new']))} |")
+    counts = {k: sum(1 for c in cells if c["status"] == k) for k in ("added", "changed", "removed")}
+    tables = {c["table"] for c in cells}
+    out = ["# What changed in this edition {-}", "",
+           f"Changes from edition {data['from']['edition']} to edition {data['to']['edition']}: "
+           f"{counts['added']} values added, {counts['changed']} changed and {counts['removed']} removed in "
+           f"{len(tables)} {'table' if len(tables) == 1 else 'tables'}."]
     if data["claims"]:
         out += ["", "## Statements checked against the data {-}", ""]
         out += [f"- {'Now holds' if c['new'] else 'No longer holds'}: {c['text']}." for c in data["claims"]]
     if data["sentences"]:
-        from builder.templates import _plain
+        from builder.templates import plain_sentence
         out += ["", "## Sentences that changed {-}", ""]
-        out += [f"- {_plain(s['new'])}" for s in data["sentences"] if s["new"] and not s["new"].startswith(("#", "|"))]
-    if data["charts"]:
-        out += ["", f"Charts redrawn with the new data: {len(data['charts'])}."]
+        out += [f"- {plain_sentence(s['new'], numbers)}" for s in data["sentences"]
+                if s["new"] and not s["new"].startswith(("#", "|"))]
+    if data["figures"]:
+        named = [f"Figure {f['number']}" for f in data["figures"] if f["number"]]
+        out += ["", "Figures drawn from changed data: " + (", ".join(named) if named else str(len(data["figures"])))
+                + "."]
+    if cells:
+        out += ["", "## Data {-}", "", "| Table | Row | Column | Was | Now |", "|---|---|---|---|---|"]
+        for c in cells:
+            out.append(f"| {_md(c['table_label'])} | {_md(c['row'])} | {_md(c['column_label'])} | "
+                       f"{_md(c['old_text'])} | {_md(c['new_text'])} |")
     return "\n".join(out) + "\n"
-
-
-def _v(value: Any) -> str:
-    return "–" if value is None else str(value)
 
 
 def _md(text: Any) -> str:

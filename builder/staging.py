@@ -92,16 +92,19 @@ class OutputLock:
             _held[key][1] += 1
             return self
         _create(self.folder)
-        fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as e:
+            raise _folder_error(self.folder, e, "cannot open the output folder") from None
         try:
             self._acquire(fd)
+            sweep(self.folder, legacy=True)
+            sweep(self.folder / ".cache")
+            _probe(self.folder)
         except BaseException:
-            os.close(fd)
+            os.close(fd)  # releases the lock
             raise
         _held[key] = [fd, 1]
-        sweep(self.folder, legacy=True)
-        sweep(self.folder / ".cache")
-        _probe(self.folder)
         return self
 
     def _acquire(self, fd: int) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from builder.errors import BuildError, Diagnostics
+from builder.errors import BuildError, BuildErrors, Diagnostics
 from builder.model import Source
 from builder.yamlfile import load_model, node_line, read_yaml
 
@@ -222,15 +222,52 @@ def load_style(root: Path, name: str, diagnostics: Diagnostics) -> Style:
     from builder.paths import project_file
     path = root / "styles" / f"{name}.yaml"
     rel = f"styles/{name}.yaml"
+    if Path(name).name != name or name.startswith("."):
+        raise BuildError(f"style '{name}' is not a name in styles/", _style_line(root),
+                         "write `style: NAME` for styles/NAME.yaml")
     if not path.exists():
+        if name != "default":
+            diagnostics.warn("style", f"{rel} not found: the built-in default style is used", _style_line(root))
         path, rel = Path(__file__).parent / "default_style.yaml", "builder/default_style.yaml"
     else:
         project_file(root, path, rel)
     style = Style(load_model(StyleSpec, path, rel, diagnostics), root, rel)
     node = read_yaml(path, rel)[1]  # colours were checked by the schema (Colour): '#' and six hex digits
-    _check_fonts(style, root, rel, node, diagnostics)
+    errors = []
+    for check in (_check_fonts, _check_word_template):
+        try:
+            check(style, root, rel, node, diagnostics)
+        except BuildError as e:
+            errors.append(e)
+    if errors:
+        raise BuildErrors(errors)
     _check_logo(style, path, rel, diagnostics)
     return style
+
+
+def _check_word_template(style: Style, root: Path, rel: str, node, _diagnostics: Diagnostics) -> None:
+    """The Word template the DOCX is built on (`docx_template:`, styles/<style>.docx, styles/reference.docx) is a
+    file of the project."""
+    from builder.paths import OUTSIDE_HINT, OutsideProject, resolve_inside
+    named = getattr(style.spec, "docx_template", "") or ""
+    candidates = [named] if named else [f"{Path(rel).stem}.docx", "reference.docx"]
+    for name in candidates:
+        path = root / "styles" / name
+        if named or path.is_symlink() or path.exists():
+            try:
+                resolve_inside(root, path, f"styles/{name}")
+            except OutsideProject as e:
+                line = node_line(node, ("docx_template",)) if named else None
+                raise BuildError(f"docx_template: {e}" if named else str(e),
+                                 Source(rel, line) if named else Source(f"styles/{name}"), OUTSIDE_HINT) from None
+
+
+def _style_line(root: Path) -> Source:
+    """Where report.yaml names the style."""
+    try:
+        return Source("report.yaml", node_line(read_yaml(root / "report.yaml", "report.yaml")[1], ("style",)))
+    except BuildError:
+        return Source("report.yaml")
 
 
 def _check_logo(style: Style, path: Path, rel: str, diagnostics: Diagnostics) -> None:
@@ -242,6 +279,11 @@ def _check_logo(style: Style, path: Path, rel: str, diagnostics: Diagnostics) ->
     file = style.root / "styles" / logo
     if Path(logo).suffix.lower() not in (".svg", ".png"):
         raise BuildError(f"cover.logo: '{logo}' is not an SVG or PNG file", where, "give a .svg or .png file")
+    from builder.paths import OUTSIDE_HINT, OutsideProject, resolve_inside
+    try:
+        resolve_inside(style.root, file, f"styles/{logo}")
+    except OutsideProject as e:
+        raise BuildError(f"cover.logo: {e}", where, OUTSIDE_HINT) from None
     if not file.is_file():
         raise BuildError(f"cover.logo: '{logo}' not found in styles/", where,
                          "put the logo file in styles/ (or give its path relative to styles/)")
@@ -251,7 +293,6 @@ def _check_logo(style: Style, path: Path, rel: str, diagnostics: Diagnostics) ->
 
 
 def _check_fonts(style: Style, root: Path, rel: str, node, diagnostics: Diagnostics) -> None:
-    from builder.fonts import check_font_file
     from builder.paths import OUTSIDE_HINT, OutsideProject, relative, resolve_inside
     for role, spec in style.spec.fonts.items():
         where = Source(rel, node_line(node, ("fonts", role, "package" if spec.package else "files")))
@@ -263,8 +304,9 @@ def _check_fonts(style: Style, root: Path, rel: str, node, diagnostics: Diagnost
                 resolve_inside(root, root / "styles" / file, f"styles/{file}")
             except OutsideProject as e:
                 raise BuildError(f"fonts.{role}.files.{face}: {e}", where, OUTSIDE_HINT) from None
-    for role in ("body", "heading"):
-        if role in style.spec.fonts:
+    for role in ("body", "heading"):  # the files a style names; a font package's own files are trusted
+        if role in style.spec.fonts and style.spec.fonts[role].files:
+            from builder.fonts import check_font_file  # imports ReportLab: only when a style names font files
             for face, file in getattr(style, role).files.items():
                 where = Source(rel, node_line(node, ("fonts", role)))
                 check_font_file(file, where, relative(root.resolve(), Path(file)))

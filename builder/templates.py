@@ -210,8 +210,19 @@ def _split_sentences(line: str) -> list[str]:
     return [line[a:b].strip() for a, b in zip(cuts, cuts[1:]) if line[a:b].strip()]
 
 
+def plain_sentence(markdown: str, numbers: dict[str, str] | None = None) -> str:
+    """A rendered sentence as a reader sees it: a cross-reference with the number of its table or figure
+    (`numbers`: id → "6.1.2"; without it the reference keeps its Markdown), no footnote marks or emphasis marks."""
+    import re
+    if numbers is None:
+        return " ".join(markdown.split())
+    text = re.sub(r"\[([^\]]*)\]\(#([^)]*)\)",
+                  lambda m: f"{m.group(1)} {numbers[m.group(2)]}" if m.group(2) in numbers else m.group(0), markdown)
+    return _plain(text)
+
+
 def _plain(markdown: str) -> str:
-    """A rendered sentence as a reader sees it: no footnote marks, link targets or emphasis marks."""
+    """Markdown as plain text: no footnote marks, link targets or emphasis marks."""
     import re
     text = re.sub(r"\[\^[^\]]+\]", "", markdown)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
@@ -247,7 +258,7 @@ class _Recorder:
                 continue
             for sentence in _split_sentences(" ".join(paragraph.split())):
                 for n in re.findall(f"{MARK}(\\d+){MARK}", sentence):
-                    found[int(n)] = _plain(re.sub(f"{MARK}\\d+{MARK}", "", sentence))
+                    found[int(n)] = plain_sentence(re.sub(f"{MARK}\\d+{MARK}", "", sentence))
         self.claims = [replace(c, sentence=found.get(i, "")) for i, c in enumerate(self.claims)]
         return re.sub(f"{MARK}\\d+{MARK}", "", text)
 
@@ -260,11 +271,29 @@ class _Recorder:
         return None
 
 
+_COMPILED: dict[str, bytes] = {}  # compiled chapter templates, kept for the process (checked against the source)
+
+
+def _bytecode_cache() -> Any:
+    """Jinja's bytecode cache in memory: a batch (or a brief, which also renders the report) compiles each chapter
+    once, not once per edition; an edited chapter no longer matches its checksum and is compiled again."""
+    from jinja2 import BytecodeCache
+
+    class MemoryCache(BytecodeCache):
+        def load_bytecode(self, bucket: Any) -> None:
+            if bucket.key in _COMPILED:
+                bucket.bytecode_from_string(_COMPILED[bucket.key])
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            _COMPILED[bucket.key] = bucket.bytecode_to_string()
+    return MemoryCache()
+
+
 def make_environment(root: Path, locale: str) -> Any:
     from jinja2 import StrictUndefined
     from builder.sandbox import confined_loader, limit_filters, sandbox
     env = sandbox()(loader=confined_loader(root), undefined=StrictUndefined, autoescape=False,
-                    keep_trailing_newline=True)
+                    keep_trailing_newline=True, bytecode_cache=_bytecode_cache())
     limit_filters(env)
     env.filters.update(helpers(locale)[0])
     return env
@@ -323,14 +352,14 @@ def _runtime_error(e: Exception, rel: str, filename: str) -> BuildError:
     kind = type(e).__name__
     if kind in ("TemplateError", "TemplateRuntimeError", "TemplateNotFound", "RecursionError", "MemoryError"):
         return _limit_or_include_error(e, kind, message, rel, line)
-    hint = "define the name or fix its spelling; chapters see: table, lists, report and the helpers" \
+    hint = "define the name or fix its spelling; chapters see: table, lists, report, params and the helpers" \
         if kind == "UndefinedError" else "see docs/template-helpers.md"
     return BuildError(f"{kind}: {message}", Source(rel, line), hint)
 
 
 def _limit_or_include_error(e: Exception, kind: str, message: str, rel: str, line: int | None) -> BuildError:
     if kind == "RecursionError":
-        message = "template limit: a macro calls itself without end"
+        message = "template limit: a macro or an include calls itself without end"
     elif kind == "MemoryError":
         message = "template limit: the template ran out of memory"
     elif kind == "TemplateNotFound":
@@ -341,6 +370,9 @@ def _limit_or_include_error(e: Exception, kind: str, message: str, rel: str, lin
 def _line_map(source: str, output: str) -> list[int]:
     """For each output line, the source line it most likely came from (1-based)."""
     src, out = source.splitlines(), output.splitlines()
+    if len(src) * len(out) > 4_000_000:  # difflib is quadratic: a long chapter takes the linear way
+        from builder.sandbox import line_map_linear
+        return line_map_linear(src, out)
     mapping = [0] * len(out)
     matcher = difflib.SequenceMatcher(a=src, b=out, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -83,22 +83,27 @@ def _check_ranges(table: DataTable, diag: Diagnostics) -> None:
 
 
 def _check_year_order(table: DataTable, diag: Diagnostics) -> None:
-    """Year keys must be strictly ascending: a year not after the one before it, or repeated, warns."""
+    """Year keys must be strictly ascending (within each part of a partitioned table): a year not after the one
+    before it, or repeated, warns."""
     key = table.column(table.meta.key)
     if key.type != "year":
         return
-    seen: dict[int, int] = {}
+    seen: dict[tuple, int] = {}
     previous: int | None = None
+    part = object()
     for index, year in enumerate(table.keys()):
+        if table.meta.partition and table.rows[index][table.meta.partition] != part:
+            part, previous = table.rows[index][table.meta.partition], None
         if year is None:
             continue
         where = _cell(table, index, key.name)
-        if year in seen:
-            diag.warn("order", f"table '{table.id}': year {year} appears twice (first on line {seen[year]})", where)
+        if (part, year) in seen:
+            diag.warn("order", f"table '{table.id}': year {year} appears twice (first on line {seen[part, year]})",
+                      where)
         elif previous is not None and year < previous:
             diag.warn("order", f"table '{table.id}': year {year} comes after {previous} "
                       "(years must be in strictly ascending order)", where)
-        seen.setdefault(year, where.line or 0)
+        seen.setdefault((part, year), where.line or 0)
         previous = year if previous is None else max(previous, year)
 
 

@@ -84,40 +84,43 @@ def watch(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ("
     root = Path(root).resolve()
     report = root / "report.yaml"
     echo(f"watching report.yaml, {', '.join(WATCHED)} in {root} (Ctrl-C to stop)")
-    seen = None
+    seen, pending = None, []
     while stop_event is None or not stop_event.is_set():
         # a watched folder created (or removed) after the start: the watcher starts again with the new set
-        seen = _watch_folders(root, report, _folders(root), seen, out_dir, formats, brief, stop_event, echo)
+        seen, pending = _watch_folders(root, report, _folders(root), seen, pending, out_dir, formats, brief,
+                                       stop_event, echo)
 
 
 def _folders(root: Path) -> list[Path]:
     return [root / d for d in WATCHED if (root / d).is_dir()]
 
 
-def _watch_folders(root: Path, report: Path, folders: list[Path], seen, out_dir, formats, brief, stop_event,
-                   echo):
-    """Watch `folders` until they are no longer the watched folders that exist; returns report.yaml's stamp."""
+def _watch_folders(root: Path, report: Path, folders: list[Path], seen, pending: list[str], out_dir, formats, brief,
+                   stop_event, echo) -> tuple:
+    """Watch `folders` until they are no longer the watched folders that exist. Returns report.yaml's stamp and
+    the changes that still need a build (made while the folders changed: built once the next watcher runs)."""
     from watchfiles import watch as watch_paths
     # report.yaml is checked on each wake-up rather than watched: editors replace the file on save.
-    # The first build runs on the first wake-up, once the watcher is running: an edit made during it is not lost.
+    # A build runs on a wake-up, so the watcher is already running: an edit made during the build is not lost.
     # With no watched folder yet, the project folder itself is watched (not recursively) for one to appear.
     paths, recursive = (folders, True) if folders else ([root], False)
     for changes in watch_paths(*paths, watch_filter=_relevant(root), stop_event=stop_event, rust_timeout=500,
                                yield_on_timeout=True, debounce=400, raise_interrupt=True, recursive=recursive):
         now = _stamp(report)
         current = _folders(root)
+        names = {Path(p).relative_to(root).as_posix() for _c, p in changes}
+        if current != folders:
+            added = {f"{p.name}/" for p in current if p not in folders}
+            return now if seen is not None else None, sorted(set(pending) | names | added)
         if seen is None:
             seen = now
             build_once(root, out_dir, formats, brief, echo)
-        elif changes or now != seen or current != folders:
+        elif pending or changes or now != seen:
             seen = now
-            added = [f"{p.name}/" for p in current if p not in folders]
-            names = sorted({Path(p).relative_to(root).as_posix() for _c, p in changes} | set(added)) or ["report.yaml"]
-            echo(f"changed: {', '.join(names)}")
+            echo(f"changed: {', '.join(sorted(set(pending) | names) or ['report.yaml'])}")
+            pending = []
             build_once(root, out_dir, formats, brief, echo)
-        if current != folders:
-            return seen
-    return seen
+    return seen, pending
 
 
 @click.command("watch")

@@ -22,7 +22,9 @@ def read_yaml(path: Path, rel: str) -> tuple[Any, yaml.Node | None]:
     except OSError as e:
         raise BuildError(f"cannot read: {e.strerror}", Source(rel), "check that the file exists") from e
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        node = yaml.compose(text)
+        _check_expansion(node, rel)
+        return yaml.safe_load(text), node
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -30,6 +32,30 @@ def read_yaml(path: Path, rel: str) -> tuple[Any, yaml.Node | None]:
         problem = getattr(e, "problem", None) or str(e)
         raise BuildError(f"invalid YAML: {problem}", Source(rel, line, col),
                          "check indentation and quote text containing ':' or '#'") from e
+    except RecursionError:
+        raise BuildError("invalid YAML: values nested too deeply to read", Source(rel),
+                         "a project file nests lists and mappings a few levels deep, not hundreds") from None
+
+
+MAX_NODES = 1_000_000  # values in a YAML file once its aliases (*name) are expanded
+
+
+def _check_expansion(root: yaml.Node | None, rel: str) -> None:
+    """Refuse a file whose aliases expand to more than MAX_NODES values (a "billion laughs" file would never load)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) not in sizes:
+            sizes[id(node)] = 1  # a cycle counts once
+            children = node.value if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) else []
+            total = 1
+            for child in children:
+                total += sum(size(n) for n in child) if isinstance(child, tuple) else size(child)
+            sizes[id(node)] = total
+        return sizes[id(node)]
+    if root is not None and size(root) > MAX_NODES:
+        raise BuildError(f"the file's aliases (*name) expand to {size(root):,} values; at most {MAX_NODES:,} are read",
+                         Source(rel), "write the values out, or use fewer nested aliases")
 
 
 def node_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

@@ -24,6 +24,20 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def every_docx_the_tests_build_is_valid(tmp_path_factory):
+    """At the end of the session, every DOCX the tests wrote passes Microsoft's Open XML SDK validator (a file
+    named invalid-on-purpose*.docx is the validator's own test)."""
+    yield
+    from concurrent.futures import ThreadPoolExecutor
+    from tests.docx_checks import assert_valid_docx
+    import zipfile
+    paths = [p for p in sorted(tmp_path_factory.getbasetemp().rglob("*.docx"))  # not the stand-ins of old outputs
+             if not p.name.startswith("invalid-on-purpose") and zipfile.is_zipfile(p)]
+    with ThreadPoolExecutor(max_workers=3) as pool:  # each run is a separate validator process
+        list(pool.map(assert_valid_docx, paths))
+
+
 @pytest.fixture()
 def minimal(tmp_path: Path) -> Path:
     return copy_project(MINIMAL, tmp_path / "minimal")
@@ -82,3 +96,11 @@ def pdf_outline(reader) -> list[tuple[str, int]]:
                 out.append((item.title, reader.get_destination_page_number(item) + 1))
     flatten(reader.outline)
     return out
+
+
+@pytest.fixture(scope="session")
+def flagship_html(flagship_build) -> Path:
+    """The flagship's HTML edition, built from the same project copy as `flagship_build` (charts cached)."""
+    from builder.build import build
+    result = build(flagship_build.project.root, flagship_build.project.root / "build-html", ("html",))
+    return result.outputs["html"]

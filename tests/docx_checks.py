@@ -25,7 +25,7 @@ def validator() -> str:
     if not shutil.which("node"):
         pytest.fail("node is not installed: the Open XML SDK validator needs it (see .ci/run)")
     if not os.access(exe, os.X_OK):
-        pytest.fail(f"Open XML SDK validator not found at {exe}: run `npm ci --prefix .ci` (as .ci/run does) "
+        pytest.fail(f"Open XML SDK validator not found at {exe}: run `npm install --prefix .ci` (as .ci/run does) "
                     f"or set {VALIDATOR_ENV}")
     return exe
 

@@ -59,8 +59,8 @@ def test_dataframe_without_metadata_is_an_error(minimal: Path) -> None:
 
 def test_unknown_format_is_refused(minimal: Path) -> None:
     from builder import build
-    with pytest.raises(ValueError, match="formats are pdf, docx"):
-        build(minimal, formats=("html",))
+    with pytest.raises(ValueError, match="formats are pdf, docx, html"):
+        build(minimal, formats=("odt",))
 
 
 def test_import_dossier_is_the_same_api(minimal: Path) -> None:

@@ -1,14 +1,16 @@
 """The bad-input corpus (tests/bad/<case>/): each case breaks a copy of a built project and runs the CLI on it.
 
-A case is a folder with `case.yaml` (the issue row it covers, why, the expected first line of the message, and
-optionally `exit`, `args`, `command`, `env`, `remove` and a named `setup` below) and `files/`, copied over the
-project. Every case must end with its exit status and message at `file:line`, no traceback, the previous outputs
+A case is a folder with `case.yaml` and `files/` (copied over the project). `case.yaml` holds the issue row it
+covers, why, `expect` (the start of the first error line; `{line}` stands for a line number that may vary) and
+optionally `also` (more text the message must hold), `exit`, `args`, `command`, `env`, `remove` and a named `setup`
+below. Every case must end with its exit status and message at `file:line`, no traceback, the previous outputs
 byte-identical and no temporary file left behind.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,9 +62,14 @@ def test_bad_input(name: str, built_minimal: Path, tmp_path: Path) -> None:
         done = _cli(command, env, run.prefix)
         output = done.stdout + done.stderr
         assert "Traceback" not in output, output
+        assert len(done.stderr) < 20_000, "a message a person can read"
         assert done.returncode == case.get("exit", 2), output
-        assert run.fill(case["expect"]) in done.stderr, done.stderr
+        expected = re.escape(run.fill(case["expect"])).replace(re.escape("{line}"), r"\d+")
+        assert re.search(expected, done.stderr), done.stderr
+        assert all(text in done.stderr for text in case.get("also", [])), done.stderr
         if case.get("exit", 2) != 0:
+            first = next(line for line in done.stderr.splitlines() if " error: " in line or "error:" in line)
+            assert re.match(expected, first), f"first error line: {first!r}, expected: {case['expect']!r}"
             assert "hint:" in done.stderr
             assert _outputs(run.out) == before, "the previous outputs changed"
             assert (run.project / "report.yaml").read_bytes() == report
@@ -129,6 +136,13 @@ def _out_not_writable(run: Run) -> None:
     run.out.chmod(0o555)
     run.cleanups.append(lambda: run.out.chmod(0o755))
     if os.geteuid() == 0:  # root writes anywhere: drop the capabilities that allow it for the build
+        run.prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def _project_not_writable(run: Run) -> None:
+    run.project.chmod(0o555)
+    run.cleanups.append(lambda: run.project.chmod(0o755))
+    if os.geteuid() == 0:
         run.prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 
 
@@ -206,11 +220,28 @@ def _megabyte_cell(run: Run) -> None:
         f.write("Somewhere,1," + "a" * (1 << 20) + "\n")
 
 
+def _font_outside(run: Run) -> None:
+    font = _outside(run, "font.ttf", "")
+    shutil.copy(_dejavu(), font)
+    files = ", ".join(f"{face}: {font}" for face in ("regular", "bold", "italic", "bold_italic"))
+    style = (ROOT / "styles" / "default.yaml").read_text(encoding="utf-8").replace(
+        "body: {package: fontpkg_pt_serif, prefix: PT_Serif-Web, name: PT Serif, fallback: DejaVuSerif}",
+        f"body: {{name: Outside, files: {{{files}}}}}")
+    (run.project / "styles").mkdir()
+    (run.project / "styles" / "default.yaml").write_text(style, encoding="utf-8")
+
+
+def _dejavu() -> str:
+    from builder.style import dejavu
+    return dejavu("DejaVuSans").files["regular"]
+
+
 SECRET = "# Secret\n\nSECRET-MARKER root:x:0:0\n"
 SETUPS: dict[str, Callable[[Run], None]] = {
     "header-only-arms": _header_only_arms,
     "out-not-writable": _out_not_writable,
     "hold-lock": _hold_lock,
+    "project-not-writable": _project_not_writable,
     "disk-full": _disk_full,
     "xlsx-plain": lambda run: _workbook(run),
     "xlsx-formula": lambda run: _workbook(run, formula=("B4", "=B3*2")),
@@ -221,8 +252,20 @@ SETUPS: dict[str, Callable[[Run], None]] = {
         run, "trade.csv", (run.project / "data" / "trade.csv").read_text(encoding="utf-8"))),
     "link-include-outside": lambda run: _link(run, "chapters/notes.md", _outside(run, "secret.md", SECRET)),
     "chapter-name-outside": _chapter_name_outside,
+    "link-chapter-to-passwd": lambda run: _link(run, "chapters/08-military.md", Path("/etc/passwd")),
     "archived-edition": _archived_edition,
     "megabyte-cell": _megabyte_cell,
+    "link-style-outside": lambda run: ((run.project / "styles").mkdir(), _link(run, "styles/default.yaml", _outside(
+        run, "style.yaml", (ROOT / "styles" / "default.yaml").read_text(encoding="utf-8")))),
+    "font-outside": _font_outside,
+    "link-word-template-outside": lambda run: ((run.project / "styles").mkdir(),
+                                               _link(run, "styles/reference.docx", _outside(run, "t.docx", SECRET))),
+    "wide-header": lambda run: (run.project / "data" / "trade.csv").write_text(
+        ",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n", encoding="utf-8"),
+    "every-row-wrong": lambda run: (run.project / "data" / "trade.csv").write_text(
+        "year,exports,imports,share\n" + "".join(f"{1000 + i},1,1\n" for i in range(100_000)), encoding="utf-8"),
+    "style-name-outside": lambda run: (run.project / "report.yaml").write_text(
+        (run.project / "report.yaml").read_text(encoding="utf-8") + "style: ../../etc/passwd\n", encoding="utf-8"),
     "fifo-csv": lambda run: ((run.project / "data" / "trade.csv").unlink(),
                              os.mkfifo(run.project / "data" / "trade.csv")),
     "output-name-outside": lambda run: (run.project / "report.yaml").write_text(

@@ -58,7 +58,7 @@ def test_strict_fails_on_failed_claim(minimal: Path) -> None:
     assert "exports grew 2021-2023" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["build", "check", "dump", "brief", "new-edition", "diff", "watch"])
+@pytest.mark.parametrize("command", ["build", "check", "dump", "brief", "new-edition", "diff", "watch", "batch"])
 def test_every_command_has_help(command: str) -> None:
     result = run_cli(command, "--help")
     assert result.returncode == 0 and "Usage:" in result.stdout and len(result.stdout.splitlines()) > 4

@@ -80,14 +80,18 @@ def toc_entries(pages: list[str]) -> list[tuple[str, int]]:
     """(title, page) of the TOC lines of a PDF's text; an entry that wraps is joined with its next line."""
     start = next(i for i, text in enumerate(pages) if "Table of contents" in text)
     entries, pending = [], ""
+    first = pages[start].splitlines()[0]
+    running_head = first[:20] if first.strip() != "Table of contents" else None  # the DOCX's header line
     for page in pages[start:]:
-        lines = page.splitlines()
+        lines = [ln for ln in page.splitlines() if not (running_head and ln.startswith(running_head))]
         if entries and not any(re.search(r"\.{3,}\s*\d+$", ln) for ln in lines):
             break  # past the TOC
         for ln in lines:
             if ln.strip() == "Table of contents":
                 continue
-            m = re.match(r"(.*?)[ .]*\.{3,}\s*(\d+)$", ln)
+            if ln.strip() in ("List of tables", "List of figures"):
+                return entries  # the lists of captions that follow the contents
+            m = re.match(r"(.*?)[ .]*\.+\s*(\d+)$", ln)  # a line that fills the width keeps one leader dot
             if m:
                 entries.append(((pending + " " + m.group(1)).strip(), int(m.group(2))))
                 pending = ""
@@ -159,6 +163,7 @@ def check_toc_xml(docx: Path) -> dict[str, int]:
     assert re.search(r"<w:instrText[^>]*> ?TOC \\o", document)
     refs = re.findall(r"<w:instrText[^>]*> ?PAGEREF (\S+) \\h ?</w:instrText>.*?"
                       r"<w:fldChar w:fldCharType=\"separate\"/>.*?<w:t[^>]*>([^<]*)</w:t>", document, flags=re.S)
+    refs = [(bm, page) for bm, page in refs if bm.startswith("_Toc_sec")]  # the headings' (not the captions')
     assert refs, "no PAGEREF fields"
     assert all(re.fullmatch(r"[1-9]\d*", page) for _bm, page in refs), refs
     assert all(f'w:name="{bm}"' in document for bm, _page in refs)  # each PAGEREF points at a heading bookmark

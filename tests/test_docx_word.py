@@ -27,7 +27,7 @@ def test_brief_docx_is_valid(tmp_path) -> None:
 def test_the_validator_reports_an_invalid_docx(minimal_build, tmp_path) -> None:
     import zipfile
     import pytest
-    bad = tmp_path / "bad.docx"
+    bad = tmp_path / "invalid-on-purpose.docx"
     with zipfile.ZipFile(minimal_build / "minimal.docx") as src, zipfile.ZipFile(bad, "w") as dst:
         for name in src.namelist():
             data = src.read(name)
@@ -188,9 +188,8 @@ def _rel_targets(path, kind: str) -> list[str]:
 
 # running heads and embedded fonts --------------------------------------------------------------------------------
 
-def test_flagship_running_heads_name_each_chapter_and_skip_the_title_page(flagship_build) -> None:
+def test_flagship_running_head_and_page_number_skip_the_title_page(flagship_build) -> None:
     import re
-    from builder.model import Heading, inline_text
     out = flagship_build.outputs["docx"]
     document = _part(out, "word/document.xml")
     rels = _part(out, "word/_rels/document.xml.rels")
@@ -198,20 +197,18 @@ def test_flagship_running_heads_name_each_chapter_and_skip_the_title_page(flagsh
         {rid: t for t, rid in re.findall(r'Target="([^"]+)"[^>]*Id="(rId\d+)"', rels)}
     sections = re.findall(r"<w:sectPr\b.*?</w:sectPr>", document, flags=re.S)
     assert "<w:titlePg/>" in sections[0] and not any("<w:titlePg/>" in s for s in sections[1:])
-    first = re.search(r'<w:headerReference w:type="first" r:id="(rId\d+)"', sections[0]).group(1)
-    assert "instrText" not in _part(out, f"word/{rid_target[first]}")  # the title page: no running head
-    results = []
-    for target in _rel_targets(out, "header"):
-        xml = _part(out, f"word/{target}")
-        found = re.search(r'STYLEREF "Heading 1".*?separate"/>.*?<w:t[^>]*>([^<]*)</w:t>', xml, flags=re.S)
-        if found:
-            assert "Kazakhstan–Russia Relations in Modern Era" in xml  # the short title
-            results.append(found.group(1))
-    chapters = [inline_text(b.inlines) for b in flagship_build.document.blocks
-                if isinstance(b, Heading) and b.level == 1]
-    assert set(chapters) <= set(results) and len(chapters) >= 16
+    firsts = re.findall(r'<w:(?:header|footer)Reference w:type="first" r:id="(rId\d+)"', sections[0])
+    assert len(firsts) == 2
+    for rid in firsts:  # the title page: no running head, no page number
+        assert "instrText" not in _part(out, f"word/{rid_target[rid]}")
+    heads = [_part(out, f"word/{t}") for t in _rel_targets(out, "header")]
+    head = next(h for h in heads if "STYLEREF" in h)
+    assert "Kazakhstan–Russia Relations in Modern Era" in head  # the short title, then the current chapter
+    assert re.search(r'<w:instrText[^>]*> STYLEREF "Heading 1" </w:instrText>.*fldCharType="end"', head, flags=re.S)
     footers = [_part(out, f"word/{t}") for t in _rel_targets(out, "footer")]
     assert any(re.search(r"<w:instrText[^>]*> PAGE </w:instrText>", f) for f in footers)
+    assert len(sections) > 1  # landscape sections for wide tables keep the head and the page number (linked)
+    assert not any("headerReference" in s for s in sections[1:-1] if "landscape" in s)
 
 
 def test_flagship_fonts_are_embedded_obfuscated(flagship_build) -> None:
@@ -308,3 +305,65 @@ def test_cyrillic_text_language() -> None:
     assert text_language("Экспорт России") == "ru-RU"
     assert text_language("Қазақстан Республикасы") == "kk-KZ"
     assert text_language("Exports of Russia") == ""
+
+
+# fields with results ---------------------------------------------------------------------------------------------
+
+def test_flagship_lists_of_tables_and_figures_in_both_formats(flagship_build) -> None:
+    import re
+    from pypdf import PdfReader
+    from builder.model import Figure, ListOfCaptions, Table, inline_text, walk
+    from builder.writers.docx import caption_bookmark
+    from builder.writers.native import dump
+    doc = flagship_build.document
+    lists = [b for b in doc.blocks if isinstance(b, ListOfCaptions)]
+    assert [b.kind for b in lists] == ["Table", "Figure"]
+    captioned = {k: [b for b in walk(doc.blocks) if isinstance(b, cls) and b.id]
+                 for k, cls in (("Table", Table), ("Figure", Figure))}
+    document = _part(flagship_build.outputs["docx"], "word/document.xml")
+    pdf_pages = [p.extract_text() or "" for p in PdfReader(str(flagship_build.outputs["pdf"])).pages]
+    for kind, blocks in captioned.items():
+        assert len(blocks) == {"Table": 34, "Figure": 16}[kind]
+        assert f'TOC \\h \\z \\c "{kind}"' in document
+        for b in blocks:
+            bm = caption_bookmark(kind, b.id)
+            assert f'w:name="{bm}"' in document  # the caption carries the bookmark the entry points at
+            entry = re.search(rf'<w:hyperlink w:anchor="{bm}"[^>]*>.*?<w:t[^>]*>([^<]*)</w:t>.*?'
+                              rf'PAGEREF {bm} \\h.*?separate"/>.*?<w:t[^>]*>(\d+)</w:t>', document, flags=re.S)
+            label = f"{kind} {b.number}. {inline_text(b.caption)}"
+            assert entry and entry.group(1).replace("&amp;", "&") == label, label
+            assert int(entry.group(2)) >= 1
+    import pdfplumber
+    with pdfplumber.open(str(flagship_build.outputs["pdf"])) as pdf:
+        front = [ln for p in pdf.pages[:12] for ln in (p.extract_text() or "").splitlines()]
+    for b in captioned["Table"][:5] + captioned["Figure"][:5]:  # the PDF's list names the page of the caption
+        kind = type(b).__name__
+        line = next(ln for ln in front if ln.startswith(f"{kind} {b.number}. ") and re.search(r"\d+$", ln))
+        page = int(re.search(r"(\d+)$", line).group(1))
+        assert any(p.startswith(f"{kind} {b.number}. ") for p in pdf_pages[page - 1].splitlines()), (b.id, page, line)
+    text = dump(doc)
+    assert "ListOfCaptions('Table', 'List of tables')" in text and "ListOfCaptions('Figure', " in text
+
+
+def test_flagship_cross_references_are_ref_fields(flagship_build) -> None:
+    import re
+    from builder.model import CrossRef, Paragraph, walk
+    from builder.writers.docx import _ref_bookmark
+    doc = flagship_build.document
+    refs = []
+
+    def collect(inlines):
+        for node in inlines:
+            if isinstance(node, CrossRef):
+                refs.append(node)
+            for child in getattr(node, "children", ()):
+                collect((child,))
+    for b in walk(doc.blocks):
+        if isinstance(b, Paragraph):
+            collect(b.inlines)
+    assert len(refs) >= 4
+    document = _part(flagship_build.outputs["docx"], "word/document.xml")
+    fields = re.findall(r"<w:instrText[^>]*> REF (\S+) \\h", document)
+    assert len(fields) == len(refs)
+    assert all(f'w:name="{name}"' in document for name in set(fields))
+    assert {_ref_bookmark(r.target) for r in refs} == set(fields)

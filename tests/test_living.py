@@ -33,7 +33,8 @@ NEW_DATA = {
     "labour-entering-kz": (2018, "2018,30000,21000"),
     "labour-entering-ru": (2018, "2018,95000"),
 }
-DERIVED = {("trade-ru-exports-kz", "share_kz_in_ru_exports"): 2.4, ("trade-ru-exports-kz", "share_ru_in_kz_imports"): 39.5,
+DERIVED = {("trade-ru-exports-kz", "share_kz_in_ru_exports"): 2.4,
+           ("trade-ru-exports-kz", "share_ru_in_kz_imports"): 39.5,
            ("ruble-cash", "balance"): 108890, ("ruble-cash", "turnover"): 211350,
            ("invest-ru-kz-nbk", "share_ru_cis"): 88.7, ("migration-kz-stat", "share_dep_ru"): 85.7}
 
@@ -75,8 +76,7 @@ def living(tmp_path_factory):
     """The flagship before and after its next year of data: strict builds, checks, rendered chapters."""
     from builder.diff import load_side
     project = copy_project(ROOT, tmp_path_factory.mktemp("living") / "flagship")
-    run = {"build_before": run_cli("build", str(project), "--strict", "--format", "pdf"),
-           "check_before": run_cli("check", str(project), "--strict")}
+    run = {"check_before": run_cli("check", str(project), "--strict")}
     before = load_side(project)
     run["new_edition"] = run_cli("new-edition", "2020-01", str(project), "--date", "2020-01-15", "--data-year", "2018")
     add_rows(project)
@@ -85,11 +85,13 @@ def living(tmp_path_factory):
     return project, run, before, load_side(project)
 
 
-def test_strict_passes_on_the_published_edition_and_fails_on_new_contradictions(living) -> None:
+def test_strict_passes_on_the_published_edition_and_fails_on_new_contradictions(living, flagship_build) -> None:
+    from builder.accepted import gate
     _project, run, _before, _after = living
-    assert run["build_before"].returncode == 0, run["build_before"].stderr[-3000:]
+    published = gate(flagship_build)  # the gate of `build --strict` on the published flagship's full build
+    assert published.passed and published.accepted == 15 and published.pending == 2, published.lines()
     assert run["check_before"].returncode == 0, run["check_before"].stderr[-3000:]
-    assert "strict: passed: 0 new" in run["build_before"].stderr
+    assert "strict: passed: 0 new" in run["check_before"].stderr
     assert run["new_edition"].returncode == 0, run["new_edition"].stderr
     assert run["build_after"].returncode == 1 and run["check_after"].returncode == 1
     for name in ("build_after", "check_after"):
@@ -194,6 +196,7 @@ def test_new_edition_reports_pinned_years(living) -> None:
     assert "chapters/07a-economic.md:18: pinned to 2017" in out
     assert "(accepted in accepted.yaml)" in out
     assert "data/charts.yaml: chart" not in out  # every chart of the flagship follows the data
+    assert "revisions record: " in out and "kazakhstan-russia-relations.revisions.json" in out
 
 
 # ---- the gate and its baseline -----------------------------------------------------------------------------------
@@ -207,7 +210,8 @@ def test_an_accepted_failure_that_starts_to_hold_fails_the_gate(tmp_path) -> Non
     assert run.returncode == 1
     entry = next(i for i, line in enumerate((project / "accepted.yaml").read_text(encoding="utf-8").splitlines(), 1)
                  if "NSU tuition" in line)
-    assert f"accepted.yaml:{entry}: accepted failure no longer occurs: claim “NSU tuition is 20–35% cheaper" in run.stderr
+    assert f"accepted.yaml:{entry}: accepted failure no longer occurs: claim “NSU tuition is 20–35% cheaper" \
+        in run.stderr
 
 
 def test_baseline_entries_need_a_reason_and_who_accepted_them(tmp_path) -> None:
@@ -353,8 +357,35 @@ def test_what_changed_appendix_in_both_formats(tmp_path) -> None:
     for text in (pdf_text(result.outputs["pdf"]), docx_text(result.outputs["docx"])):
         squashed = re.sub(r"\s+", " ", text)
         assert "What changed in this edition" in squashed
-        assert "Changes from edition 2024-01 to edition 2025-01." in squashed
-        assert re.search(r"Table \d+(\.\d+)* 2024 Exports – 1900\.5", squashed), squashed[-1500:]
+        assert "Changes from edition 2024-01 to edition 2025-01: 3 values added, 0 changed and 0 removed in 1 " \
+               "table." in squashed
+        assert re.search(r"Table \d+(\.\d+)* 2024 Exports – 1,900\.5", squashed), squashed[-1500:]
+        assert re.search(r"Share of exports, % – 63\.0", squashed)
+        assert re.search(r"Figures drawn from changed data: Figure \d+\.", squashed)
     data = json.loads(result.outputs["revisions"].read_text(encoding="utf-8"))
     assert {(c["row"], c["column"]) for c in data["cells"]} == {(2024, "exports"), (2024, "imports"),
                                                                (2024, "share")}
+
+
+def test_the_flagship_prints_what_changed_in_the_new_edition(living) -> None:
+    project, _run, before, _after = living
+    assert before.rendered["15-changes.md"].markdown.strip() == ""  # no previous edition: no appendix
+    text = re.sub(r"\s+", " ", pdf_text(project / "build" / "kazakhstan-russia-relations.pdf"))
+    appendix = text[text.index("What changed in this edition Changes from edition"):]
+    cells = sum(len(t.meta.columns) - 1 for t in _after.dataset.tables.values() if t.id in NEW_DATA)
+    assert f"Changes from edition 2019-01 to edition 2020-01: {cells} values added, 0 changed and 0 removed in " \
+           f"{len(NEW_DATA)} tables." in appendix
+    assert "Table 6.2.1 2016 Investments from Russia to Kazakhstan – 910" in appendix
+    assert "No longer holds: Russian investments in Kazakhstan in the last three years are about USD 650" in appendix
+
+
+def test_an_archived_edition_that_no_longer_loads_does_not_stop_the_build(tmp_path) -> None:
+    from builder import revisions
+    from builder.build import prepare
+    project = copy_project(MINIMAL, tmp_path / "m")
+    assert run_cli("new-edition", "2025-01", str(project), "--date", "2025-01-10").returncode == 0
+    (project / "editions" / "2024-01" / "data" / "trade.csv").write_text("year,exports\n2021,1,2\n", encoding="utf-8")
+    result = prepare(project, draw=False)
+    assert revisions.for_build(result) is None
+    assert [str(w.source) for w in result.diagnostics.warnings if w.kind == "revisions"] == \
+        ["editions/2024-01/report.yaml"]

@@ -75,8 +75,11 @@ def test_schema_rejects_a_wrong_report(report: dict, change) -> None:
 def test_failed_claim_has_chapter_line_and_sentence(report: dict) -> None:
     assert report["claims"]["total"] == 2
     assert report["claims"]["failed"] == [
-        {"text": "share above 60", "location": "chapters/01-overview.md:7", "sentence": CLAIM_LINE}]
-    assert {"kind": "claim", "message": "claim no longer supported by the data: share above 60",
+        {"text": "share above 60", "location": "chapters/01-overview.md:7",
+         "sentence": "Share stays above 60% in every year."}]  # the rendered sentence, not the template line
+    assert {"kind": "claim",
+            "message": "claim no longer supported by the data: share above 60 — “Share stays above 60% in every "
+                       "year.”",
             "location": "chapters/01-overview.md:7"} in report["warnings"]
 
 

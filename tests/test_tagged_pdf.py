@@ -13,8 +13,9 @@ import pytest
 
 from builder.errors import Diagnostics
 from builder.model import (Author, BulletList, Cell, Chart, CrossRef, Definitions, DocMeta, Document, Emphasis,
-                           Figure, FootnoteRef, Heading, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote,
-                           Strong, Table, TableOfContents, TableRow, Text, TitlePage, inline_text, walk)
+                           Figure, FootnoteRef, Heading, Link, ListItem, ListOfCaptions, OrderedList, PageBreak,
+                           Paragraph, Quote, Strong, Table, TableOfContents, TableRow, Text, TitlePage, inline_text,
+                           walk)
 from builder.style import load_style
 from tests.conftest import MINIMAL, copy_project, run_cli
 
@@ -33,6 +34,7 @@ class Structure:
         self.page_of = {p.objgen: i for i, p in enumerate(self.pdf.pages)}
         self.untagged: Counter = Counter()
         self.drawn = Counter()
+        self.crossed = 0
         for i, page in enumerate(self.pdf.pages):
             self._scan(i, page)
         self.refs: Counter = Counter()
@@ -44,8 +46,13 @@ class Structure:
 
     def _scan(self, i: int, page) -> None:
         stack: list[bool] = []
+        in_text = False
         for operands, op in pikepdf.parse_content_stream(page):
             op = str(op)
+            if op in ("BT", "ET"):
+                in_text = op == "BT"
+            if op in ("BDC", "BMC", "EMC"):
+                self.crossed += in_text  # marked content and text objects must nest properly
             if op in ("BDC", "BMC"):
                 props = operands[1] if op == "BDC" else None
                 mcid = props.get("/MCID") if isinstance(props, pikepdf.Dictionary) else None
@@ -61,7 +68,7 @@ class Structure:
     @staticmethod
     def _kids(elem) -> list:
         k = elem.get("/K")
-        return [] if k is None else list(k) if isinstance(k, pikepdf.Array) else [k]
+        return [] if k is None else list(k) if isinstance(k, pikepdf.Array) else [int(k) if isinstance(k, int) else k]
 
     def _walk(self, elem, depth: int) -> None:
         self.elements.append((str(elem.S)[1:], elem, depth))
@@ -80,6 +87,11 @@ class Structure:
         self.refs[(page, mcid)] += 1
         self.owner[(page, mcid)] = elem
 
+    def marks(self, elem) -> list[tuple[int, int]]:
+        """(page, MCID) of the element's own marked content."""
+        return [(self.page_of[elem.Pg.objgen], k) if isinstance(k, int) else (self.page_of[k.Pg.objgen], int(k.MCID))
+                for k in self._kids(elem) if isinstance(k, int) or k.get("/Type") == "/MCR"]
+
     def of_type(self, *types: str) -> list:
         return [e for t, e, _d in self.elements if t in types]
 
@@ -87,14 +99,17 @@ class Structure:
         return str(self.pdf.open_metadata().get(key, ""))
 
     def struct_text(self) -> str:
-        return subprocess.run(["pdfinfo", "-struct-text", str(self.path)], capture_output=True, text=True,
+        """poppler's reading of the tree; the space that ends each line of text is dropped before a closing quote."""
+        text = subprocess.run(["pdfinfo", "-struct-text", str(self.path)], capture_output=True, text=True,
                               check=True).stdout
+        return re.sub(r' +"$', '"', text, flags=re.M)
 
 
 def assert_complete(s: Structure) -> None:
     """The PDF/UA checks of the issue; each can fail."""
     assert not s.untagged, f"content outside marked content or artifacts: {dict(list(s.untagged.items())[:5])}"
     assert sum(s.drawn.values()) > 0
+    assert s.crossed == 0, "marked content begins or ends inside a text object"
     assert [k for k, n in s.drawn.items() if n > 1] == [], "an MCID used twice on a page"
     assert [k for k in s.drawn if s.refs[k] != 1] == [], "an MCID not referenced exactly once from the tree"
     assert [k for k in s.refs if k not in s.drawn] == [], "the tree references marked content that is not there"
@@ -108,6 +123,7 @@ def assert_complete(s: Structure) -> None:
         first = [str(c.S)[1:] for c in Structure._kids(rows[0]) if isinstance(c, pikepdf.Dictionary)]
         assert first and set(first) == {"TH"}, f"a table whose first row is {first}"
     _links(s)
+    _note_ids(s)
     root = s.pdf.Root
     assert root.MarkInfo.Marked is True
     assert str(root.Lang)
@@ -134,6 +150,16 @@ def _parent_tree(s: Structure) -> None:
         for (p, mcid), elem in s.owner.items():
             if p == i:
                 assert marks[mcid].objgen == elem.objgen, f"parent tree: page {i + 1} MCID {mcid}"
+
+
+def _note_ids(s: Structure) -> None:
+    """Every Note has an ID (PDF/UA-1 7.9), unique, found through the ID tree."""
+    notes = s.of_type("Note")
+    ids = [str(n.ID) for n in notes]
+    assert len(set(ids)) == len(notes)
+    names = list(s.pdf.Root.StructTreeRoot.IDTree.Names)
+    tree = {str(k): v for k, v in zip(names[::2], names[1::2])}
+    assert all(tree[str(n.ID)].objgen == n.objgen for n in notes)
 
 
 def _headings_nest(s: Structure) -> None:
@@ -183,7 +209,10 @@ def test_flagship_structure_is_complete(flagship_build, flagship) -> None:
     assert types["Table"] == sum(isinstance(b, Table) for b in blocks) == 34
     assert types["Figure"] == len(charts) == 15
     assert types["Note"] == len(flagship_build.document.footnotes) == 60
-    assert types["TOC"] == 1 and types["TOCI"] == len(headings_of(flagship))
+    lists = [b for b in flagship_build.document.blocks if isinstance(b, ListOfCaptions)]  # of tables, of figures
+    captions = sum(1 for b in blocks if isinstance(b, (Table, Figure)) and b.id)
+    assert types["TOC"] == 1 + len(lists) == 3
+    assert types["TOCI"] == len(headings_of(flagship)) - len(lists) + captions  # the lists' titles are headings too
 
 
 def headings_of(s: Structure) -> list:
@@ -233,17 +262,19 @@ def _refs(inlines):
 
 
 def test_flagship_table_cells_read_row_by_row(flagship_build, flagship) -> None:
+    """A table's cells are read row by row, each cell its own TH or TD, within the table's element."""
     text = flagship.struct_text()
     table = next(b for b in walk(flagship_build.document.blocks) if isinstance(b, Table) and len(b.body_rows) > 5)
-    block = text[text.find(inline_text(table.caption)[:30]):]
+    start = text.find(inline_text(table.caption)[:30])
+    block = text[start:text.find("Source", start)]
     from builder.formatting import format_cell
     locale = flagship_build.document.meta.locale
-    cells = [format_cell(c, locale) for r in table.header_rows + table.body_rows[:4] for c in r.cells if c.colspan]
-    pos, at = [], 0
-    for cell in cells:
+    rows = [[format_cell(c, locale) for c in r.cells if c.colspan] for r in table.header_rows + table.body_rows[:4]]
+    at = 0
+    for cell in [c for row in rows for c in row if c]:
         at = block.find(f'"{cell}"', at)
-        pos.append(at)
-    assert -1 not in pos, "a cell's text is missing from the table's structure"
+        assert at != -1, f"cell {cell!r} is missing from the table's structure, or out of order"
+    assert block.count("TR\n") == len(table.header_rows) + len(table.body_rows)
 
 
 def test_flagship_repeated_header_rows_are_artifacts(flagship) -> None:
@@ -252,8 +283,7 @@ def test_flagship_repeated_header_rows_are_artifacts(flagship) -> None:
     for head in heads:
         for tr in Structure._kids(head):
             for th in Structure._kids(tr):
-                marks = [k for k in Structure._kids(th) if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/MCR"]
-                assert len(marks) <= 1
+                assert len(flagship.marks(th)) == 1
 
 
 # ---- a hand-built document with every block kind -------------------------------------------------------------
@@ -334,6 +364,8 @@ def test_every_block_struct_text_order(hand_built) -> None:
              "Data", "Trade by year", '"Year"', '"Exports"', '"Goods"', '"2000"', '"2089"', "Source: Example",
              "Exports rose from 10 to 20", "Conclusion", "The end", "The last note."]
     assert "A chart whose data is missing" not in text  # left out: not placed, not tagged
+    entry = re.search(r'TOCI\n\s+"1\. Introduction"\n\s+Link \(inline\)\n\s+Object.*\n\s+"(\d+)"', text)
+    assert entry and entry.group(1) == "3", "a contents entry reads its title, then its page (the dots are artifacts)"
     start = text.rfind("TOCI")
     at = [text.find(order[1], start)]
     for t in order[2:]:
@@ -345,10 +377,10 @@ def test_headers_repeat_on_pages_but_once_in_the_tree(hand_built) -> None:
     _doc, s, _plain = hand_built
     th = s.of_type("TH")
     year = [e for e in th if e.A.Scope == "/Column"]
-    assert len(year) == 3
+    assert len(year) == 3 and all(len(s.marks(e)) == 1 for e in year), "a repeated header row is not an artifact"
     row = [e for e in th if e.A.Scope == "/Row"]
     assert len(row) == 1 and row[0].A.ColSpan == 3
-    pages = {s.page_of[k.Pg.objgen] for e in s.of_type("TD") for k in Structure._kids(e) if isinstance(k, pikepdf.Dictionary)}
+    pages = {page for e in s.of_type("TD") for page, _mcid in s.marks(e)}
     assert len(pages) >= 2, "the test table should run over two pages"
 
 
@@ -393,6 +425,8 @@ def test_pdf_a_2b_on_request(tmp_path) -> None:
     profile = ImageCms.ImageCmsProfile(BytesIO(intent.DestOutputProfile.read_bytes()))
     assert "sRGB" in ImageCms.getProfileDescription(profile)
     assert (s.xmp("pdfaid:part"), s.xmp("pdfaid:conformance")) == ("2", "B")
+    xml = s.pdf.Root.Metadata.read_bytes().decode()
+    assert "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in xml, "PDF/A: the pdfuaid schema is not declared"
     assert "/Encrypt" not in s.pdf.trailer
     for page in s.pdf.pages:
         for annot in page.get("/Annots", []):

@@ -59,3 +59,54 @@ def test_footnotes_numbered_in_order_of_marks() -> None:
     assert doc.blocks[0].inlines == (FootnoteRef("c:b", 1), FootnoteRef("c:a", 2))
     assert list(doc.footnotes) == ["c:b", "c:a"]
     assert [w.kind for w in diag.warnings] == ["footnote"]
+
+
+def _chapter_doc(minimal, text: str) -> Document:
+    """The minimal project with its chapter replaced by `text`, read and numbered as a build does."""
+    from builder.build import assemble, render_all
+    from builder.data import load_dataset
+    from builder.project import load_project
+    (minimal / "chapters" / "01-overview.md").write_text(text, encoding="utf-8")
+    diag = Diagnostics()
+    project = load_project(minimal, diag)
+    dataset = load_dataset(project.root, diag)
+    return number_document(assemble(project, render_all(project, dataset), dataset), diag)
+
+
+def test_cross_reference_in_a_footnote_resolves(minimal) -> None:
+    doc = _chapter_doc(minimal, "# One\n\nText.[^n]\n\n```{table} trade\n```\n\n[^n]: As [table](#trade) shows.\n")
+    (note,) = doc.footnotes.values()
+    assert note == (Text("As "), CrossRef("trade", "table 1.1"), Text(" shows."))
+
+
+def test_unknown_cross_reference_in_a_footnote_is_an_error_at_its_line(minimal) -> None:
+    with pytest.raises(BuildError) as e:
+        _chapter_doc(minimal, "# One\n\nText.[^n]\n\n```{table} trade\n```\n\n[^n]: As [table](#nope) shows.\n")
+    assert "unknown table or figure '#nope'" in e.value.message
+    assert (e.value.source.path, e.value.source.line) == ("chapters/01-overview.md", 8)
+
+
+def test_unknown_cross_reference_is_an_error_at_its_paragraph(minimal) -> None:
+    with pytest.raises(BuildError) as e:
+        _chapter_doc(minimal, "# One\n\nFirst.\n\nSee\n[the table](#nope).\n")
+    assert (e.value.source.path, e.value.source.line) == ("chapters/01-overview.md", 5)
+
+
+def test_blocks_inside_lists_and_quotes_are_numbered() -> None:
+    from builder.model import BulletList, ListItem, Quote
+    doc = number_document(_doc(
+        Heading(1, (Text("One"),)), BulletList((ListItem((_table("a"), Figure("f", (Text("fig"),), None))),)),
+        Quote((_table("b"), Paragraph((CrossRef("b"),)))), Figure("g", (Text("fig"),), None)), Diagnostics())
+    listed, quoted = doc.blocks[1].items[0].blocks, doc.blocks[2].blocks
+    assert (listed[0].number, listed[1].number, quoted[0].number, doc.blocks[3].number) == ("1.1", "1", "1.2", "2")
+    assert quoted[1].inlines == (CrossRef("b", "Table 1.2"),)
+
+
+def test_footnote_marks_in_table_cells_and_notes_are_numbered() -> None:
+    from builder.model import Cell, TableRow
+    table = Table("t", (Text("cap"), FootnoteRef("c:b")), (TableRow((Cell("h", note=FootnoteRef("c:c")),)),), ())
+    doc = number_document(_doc(Paragraph((FootnoteRef("c:a"),)), table,
+                               footnotes={"c:a": (Text("A"), FootnoteRef("c:d")), "c:b": (Text("B"),),
+                                          "c:c": (Text("C"),), "c:d": (Text("D"),)}), Diagnostics())
+    assert doc.blocks[1].caption[1].number == 2 and doc.blocks[1].header_rows[0].cells[0].note.number == 3
+    assert doc.footnotes["c:a"][1].number == 4 and list(doc.footnotes) == ["c:a", "c:b", "c:c", "c:d"]

@@ -122,14 +122,16 @@ def hyperlink(paragraph, url: str, text: str, style: str = "Hyperlink", part=Non
     paragraph._p.append(el)
 
 
-def toc_paragraphs(document, entries, title_style: str = "TOC Heading"):
+def toc_paragraphs(document, entries, title_style: str = "TOC Heading", instr: str = 'TOC \\o "1-3" \\h \\z \\u',
+                   style: str = ""):
     """A TOC field whose result is already written in: one paragraph per entry with a hyperlink,
-    a dot-leader tab and a PAGEREF field holding the page number. `entries`: (level, text, bookmark, page)."""
+    a dot-leader tab and a PAGEREF field holding the page number. `entries`: (level, text, bookmark, page).
+    `style`: one paragraph style for every entry (a list of tables), else "TOC <level>"."""
     paras = []
     for i, (level, text, bm, page) in enumerate(entries):
-        p = document.add_paragraph(style=f"TOC {level + 1}")
+        p = document.add_paragraph(style=style or f"TOC {level + 1}")
         if i == 0:
-            for r in field_runs('TOC \\o "1-3" \\h \\z \\u', "")[:3]:
+            for r in field_runs(instr, "")[:3]:
                 p._p.append(r)
         safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         link = parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{bm}" w:history="1"><w:r>'

@@ -7,7 +7,6 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
@@ -17,6 +16,7 @@ from builder.formatting import display_url
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
                            Heading, LineBreak, Link, OrderedList, PageBreak, Paragraph, Quote, Strong,
                            Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
+from builder.model import ListOfCaptions, caption_key, walk
 from builder.style import Style
 from builder.writers import _ooxml, docx_fonts, docx_numbering, docx_template
 
@@ -29,7 +29,6 @@ class _Writer:
         self.seq = {"Table": 0, "Figure": 0}
         self.ids = {st.name: st.style_id for st in docx.styles}
         self.landscape = False
-        self.own_heads = True
         self.link_part = None  # the part that owns the relationships of the links being written
         self.numbering = docx_numbering.Numbering(docx)
         self.headings = docx_numbering.HeadingNumbers(self.numbering, docx.styles, doc.blocks)
@@ -116,6 +115,8 @@ class _Writer:
                 self.figure(b)
             case TableOfContents(title=title):
                 self.toc(title)
+            case ListOfCaptions():
+                self.caption_list(b)
             case PageBreak():
                 self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
             case _:
@@ -147,24 +148,15 @@ class _Writer:
         _ooxml.bookmark(p, _toc_bookmark(h.id), self.bookmarks)
 
     def chapter(self, title: str) -> None:
-        """A chapter starts a page; with the house's running heads it starts a section whose header holds the
-        chapter's title as the STYLEREF field's result (Word recomputes it; other readers show it as written)."""
-        if not self.own_heads:
-            self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-            return
+        """A chapter starts a page. The running head's STYLEREF field names it in Word, which computes the field
+        on every page; a section per chapter (to write each chapter's name in as the field's result for readers
+        that do not compute it) made LibreOffice lay the document out differently when reading the TOC's pages
+        and when printing, so the chapters share one section and the result stays empty."""
         body = self.docx.element.body
         last = body[-2] if len(body) > 1 else None  # the element before the final sectPr
-        fresh = last is not None and last.tag == qn("w:p") and last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") \
-            is not None
-        section = self.docx.sections[-1] if fresh else self.docx.add_section(WD_SECTION.NEW_PAGE)
-        header = section.header
-        header.is_linked_to_previous = False
-        p = header.paragraphs[0]
-        for child in list(p._p):
-            if child.tag != qn("w:pPr"):
-                p._p.remove(child)
-        docx_template.running_head(p, self.doc.meta.short_title or self.doc.meta.title, title,
-                                   docx_template.text_width(section))
+        if last is not None and last.tag == qn("w:p") and last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
+            return  # a section (a landscape table's end) has just begun on a new page: no empty page
+        self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     def keep_with_next(self) -> None:
         """The paragraph just written stays on the page of what follows (a list's head with its first item)."""
@@ -231,6 +223,9 @@ class _Writer:
         self.runs(p, inlines)
         self.bookmarks += 1
         _ooxml.bookmark(p, bookmark, self.bookmarks)
+        if target:  # what the list of tables or figures points its PAGEREF at
+            self.bookmarks += 1
+            _ooxml.bookmark(p, caption_bookmark(kind, target), self.bookmarks)
 
     def source_line(self, source: str, url: str = "", notes: str = "") -> None:
         if notes:
@@ -259,6 +254,16 @@ class _Writer:
         doc_pr.set("title", inline_text(f.caption))
         self.source_line(f.source)
 
+    def caption_list(self, b: ListOfCaptions) -> None:
+        """A list of tables or figures: a TOC field over the captions' SEQ identifier, its result written in."""
+        self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.para("TOC Heading", b.title)
+        label = self.doc.labels[b.kind.lower()]
+        entries = [(0, f"{label} {x.number}. {inline_text(x.caption)}", caption_bookmark(b.kind, x.id),
+                    self.pages.get(caption_key(b.kind, x.id), 0))
+                   for x in walk(self.doc.blocks) if type(x).__name__ == b.kind and x.id]
+        _ooxml.toc_paragraphs(self.docx, entries, instr=f'TOC \\h \\z \\c "{b.kind}"', style="Table of Figures")
+
     def toc(self, title: str) -> None:
         self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         self.para("TOC Heading", title)
@@ -274,6 +279,15 @@ def _ref_bookmark(target: str) -> str:
 
 def _toc_bookmark(heading_id: str) -> str:
     return ("_Toc_" + heading_id.replace("-", "_"))[:40]
+
+
+def caption_bookmark(kind: str, block_id: str) -> str:
+    """A hidden bookmark on a caption ("_Toc_T_trade_kz"); a long id is cut and given a hash to stay unique."""
+    name = f"_Toc_{kind[0]}_" + block_id.replace("-", "_")
+    if len(name) > 40:
+        import hashlib
+        name = name[:31] + "_" + hashlib.sha1(block_id.encode()).hexdigest()[:8]
+    return name
 
 
 def _settings(docx, language: str) -> None:
@@ -336,9 +350,8 @@ def _language(docx, tag: str) -> None:
 
 def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:
     """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result."""
-    docx, own_heads = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
+    docx = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
     writer = _Writer(docx, doc, style, pages or {})
-    writer.own_heads = own_heads
     for block in doc.blocks:
         writer.block(block)
     _ooxml.mark_languages(docx.element.body)

@@ -102,9 +102,11 @@ def _prepare_styles(docx, style: Style) -> None:
         toc = styles[f"TOC {lvl}"]
         toc.paragraph_format.left_indent = Mm(5 * (lvl - 1))
         toc.paragraph_format.space_after = Pt(2)
+        toc.paragraph_format.line_spacing = 1.0  # single: the contents of a long report fit their pages
         toc.paragraph_format.tab_stops.add_tab_stop(Mm(160), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
     tof = styles["Table of Figures"].paragraph_format
     tof.space_after = Pt(2)
+    tof.line_spacing = 1.0
     tof.tab_stops.add_tab_stop(Mm(160), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
     styles["Title"].font.color.rgb = accent
     styles["Caption"].font.color.rgb = RGBColor(0x1A, 0x1A, 0x1A)
@@ -160,26 +162,27 @@ def text_width(section):
 
 def template_path(style: Style) -> Path | None:
     """`docx_template:` of the style YAML (relative to styles/), else styles/<style>.docx or styles/reference.docx."""
+    from builder.paths import project_file
     folder = style.root / "styles"
     if style.spec.docx_template:
         path = folder / style.spec.docx_template
         if not path.is_file():
             raise BuildError(f"docx_template not found: {path}", Source(style.path),
                              "give a .docx path relative to styles/, or remove the key to use the house template")
-        return path
-    for name in (f"{Path(style.path).stem}.docx", "reference.docx"):
+        return project_file(style.root, path, style.path)
+    stem = Path(style.path).stem if style.path.startswith("styles/") else "default"  # else the built-in style
+    for name in (f"{stem}.docx", "reference.docx"):
         if (folder / name).is_file():
-            return folder / name
+            return project_file(style.root, folder / name, f"styles/{name}")
     return None
 
 
 def base_document(style: Style, short_title: str):
-    """(document, True when the running heads are the house's own) with an empty body and the final section's
-    page setup, headers and footers."""
+    """The base document with an empty body, keeping its final section's page setup, headers and footers."""
     path = template_path(style)
     house = house_template(style, short_title)
     if path is None:
-        docx, own = house, True
+        docx = house
     else:
         try:
             docx = new_docx(str(path))
@@ -187,12 +190,12 @@ def base_document(style: Style, short_title: str):
             raise BuildError(f"not a readable Word document: {path} ({e})", Source(style.path),
                              "save the template from Word as .docx") from None
         _adopt_styles(docx, house)
-        own = _adopt_page_furniture(docx, house)
+        _adopt_page_furniture(docx, house)
     body = docx.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
-    return docx, own
+    return docx
 
 
 def _adopt_styles(docx, house) -> None:
@@ -224,11 +227,11 @@ def _adopt_styles(docx, house) -> None:
             root.append(el)
 
 
-def _adopt_page_furniture(docx, house) -> bool:
+def _adopt_page_furniture(docx, house) -> None:
     """The template's headers and footers win; a template without any gets the house's running heads."""
     sect = docx.sections[-1]
     if sect._sectPr.find(qn("w:headerReference")) is not None or sect._sectPr.find(qn("w:footerReference")) is not None:
-        return False
+        return
     sect.different_first_page_header_footer = True
     sect.first_page_header.is_linked_to_previous = False
     sect.first_page_footer.is_linked_to_previous = False
@@ -239,7 +242,6 @@ def _adopt_page_furniture(docx, house) -> bool:
             target.remove(child)
         for child in theirs._element:
             target.append(copy.deepcopy(child))
-    return True
 
 
 # the command ---------------------------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from builder.formatting import display_url, format_cell
 from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
-                           Heading, Inline, LineBreak, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote, Strong,
-                           Superscript, Table, TableOfContents, TableRow, Text, TitlePage, inline_text, walk)
+                           Heading, Inline, LineBreak, Link, ListItem, ListOfCaptions, OrderedList, PageBreak,
+                           Paragraph, Quote, Strong, Superscript, Table, TableOfContents, TableRow, Text, TitlePage,
+                           inline_text, walk)
 from builder.style import Style
 
 # faces embedded: the body family whole, the heading family upright (headings, tables, captions and charts)
@@ -26,6 +27,23 @@ def _e(text: str) -> str:
     return escape(text, quote=True)
 
 
+_CYRILLIC_RUN = re.compile(r"[\u0400-\u04ff](?:[\u0400-\u04ff\s,.;:!?()«»\"'’–—-]*[\u0400-\u04ff])?»?")
+_KAZAKH = set("ӘәҒғҚқҢңӨөҰұҮүҺһІі")
+
+
+def _marked(text: str, language: str) -> str:
+    """Escaped text whose Cyrillic runs say they are Russian or Kazakh (`lang`), so a screen reader speaks them
+    in their language; nothing is marked in a Russian or Kazakh document."""
+    if language[:2] in ("ru", "kk") or not _CYRILLIC_RUN.search(text):
+        return _e(text)
+    out, at = [], 0
+    for run in _CYRILLIC_RUN.finditer(text):
+        lang = "kk" if _KAZAKH & set(run.group()) else "ru"
+        out += [_e(text[at:run.start()]), f'<span lang="{lang}">{_e(run.group())}</span>']
+        at = run.end()
+    return "".join(out) + _e(text[at:])
+
+
 class _Writer:
     """Walks the Document: one clause per block kind, one per inline kind."""
 
@@ -34,7 +52,7 @@ class _Writer:
         self.locale = doc.meta.locale
         self.numbers = {note_id: n for n, note_id in enumerate(doc.footnotes, start=1)}
         self.marks: dict[int, int] = {}  # footnote number → marks placed so far (each mark gets its own id)
-        self.ids: set[str] = set()
+        self.ids: set[str] = {"toc-title", "notes-title"}  # the writer's own
         self.anchors = self._anchors()
         self.svgs = 0
 
@@ -69,14 +87,14 @@ class _Writer:
         out = []
         for k, node in enumerate(nodes):
             if isinstance(node, FootnoteRef) and k and isinstance(nodes[k - 1], FootnoteRef):
-                out.append("<sup>,</sup>")  # adjacent marks: "44,45", not "4445"
+                out.append('<sup class="note-sep">,</sup>')  # adjacent marks: "44,45", not "4445"
             out.append(self.inline(node))
         return "".join(out)
 
     def inline(self, node: Inline) -> str:
         match node:
             case Text(text=t):
-                return _e(t)
+                return _marked(t, self.doc.meta.language)
             case Strong(children=c):
                 return f"<strong>{self.inlines(c)}</strong>"
             case Emphasis(children=c):
@@ -128,6 +146,8 @@ class _Writer:
                 return self.figure(b)
             case TableOfContents(title=title):
                 return self.toc(title)
+            case ListOfCaptions(kind=kind, title=title):
+                return self.caption_list(kind, title)
             case PageBreak():
                 return '<div class="page-break"></div>\n'
         raise TypeError(f"unhandled block {b!r}")
@@ -173,6 +193,15 @@ class _Writer:
         return (f'<nav class="toc" aria-labelledby="toc-title">\n<h2 id="toc-title" class="aux">{_e(title)}</h2>\n'
                 f"{self.toc_list(tree)}</nav>\n")
 
+    def caption_list(self, kind: str, title: str) -> str:
+        """The list of tables or of figures: links to their captions."""
+        cls, label = (Table, self.doc.labels["table"]) if kind == "Table" else (Figure, self.doc.labels["figure"])
+        items = [f'<li><a href="#{self.anchors[id(b)]}">{_e(f"{label} {b.number}. {inline_text(b.caption)}")}'
+                 "</a></li>\n" for b in walk(self.doc.blocks) if isinstance(b, cls) and b.id]
+        title_id = self.unique(f"list-of-{kind.lower()}s")
+        return (f'<nav class="toc" aria-labelledby="{title_id}">\n<h2 id="{title_id}" class="aux">{_e(title)}</h2>\n'
+                f'<ol>\n{"".join(items)}</ol>\n</nav>\n')
+
     def toc_list(self, nodes) -> str:
         out = []
         for h, children in nodes:
@@ -186,8 +215,9 @@ class _Writer:
         anchor = f' id="{self.anchors[id(t)]}"' if id(t) in self.anchors else ""
         caption = ""
         if t.id:
+            headnote = f'<span class="headnote">{_e(t.headnote)}</span>' if t.headnote else ""
             caption = (f'<caption><span class="label">{_e(self.doc.labels["table"])} {_e(t.number)}.</span> '
-                       f'{self.inlines(t.caption)}</caption>\n')
+                       f'{self.inlines(t.caption)}{headnote}</caption>\n')
         ncols = max((sum(max(c.colspan, 1) if c.colspan else 0 for c in r.cells) for r in t.body_rows + t.header_rows),
                     default=1)
         head = "".join(self.row(r, header=True) for r in t.header_rows)
@@ -216,21 +246,22 @@ class _Writer:
             if cell.colspan == 0:
                 continue  # covered by the span of a cell before it
             cells.append(self.cell(cell, header, row_head=not header and c == 0 and cell.kind in ("text", "year")))
-        return "<tr>" + "".join(cells) + "</tr>\n"
+        if row.level and cells:  # a sub-row: its stub indented, one em a level
+            cells[0] = cells[0].replace(">", f' style="padding-left: {0.35 + row.level:g}em">', 1)
+        return ('<tr class="total">' if row.total else "<tr>") + "".join(cells) + "</tr>\n"
 
     def cell(self, cell: Cell, header: bool, row_head: bool) -> str:
         attrs = "".join(f' {name}="{n}"' for name, n in (("colspan", cell.colspan), ("rowspan", cell.rowspan))
                         if n > 1)
-        if cell.kind in ("number", "year") and not header:
-            attrs += ' class="num"'
-        text = _e(format_cell(cell, self.locale))
+        text = _marked(format_cell(cell, self.locale), self.doc.meta.language)
         if header and cell.note is not None:
             text += self.note_mark(cell.note)
-        if header:
-            return f'<th scope="col"{attrs}>{text}</th>'
-        if row_head:
-            return f'<th scope="row"{attrs}>{text}</th>'
-        return f"<td{attrs}>{text}</td>"
+        if header and not text:
+            return f"<td{attrs}></td>"  # an empty corner is no header
+        if header or row_head:
+            return f'<th scope="{"col" if header else "row"}"{attrs}>{text}</th>'
+        number = ' class="num"' if cell.kind in ("number", "year") else ""
+        return f"<td{attrs}{number}>{text}</td>"
 
     def source(self, notes: str, source: str, url: str = "") -> str:
         out = f'<p class="source">{_e(notes)}</p>\n' if notes else ""
@@ -330,6 +361,7 @@ h1 {{ font-size: {s("h1")}pt; margin-top: 2.5em; }} h2 {{ font-size: {s("h2")}pt
 h3 {{ font-size: {s("h3")}pt; margin-top: 1.4em; }}
 p {{ text-align: justify; hyphens: auto; margin: 0 0 0.5em; }}
 a {{ color: {c("accent")}; }}
+sup {{ line-height: 0; }}
 .title-page {{ text-align: center; margin: 3em 0 4em; }}
 .title-page p {{ text-align: center; }}
 .report-title {{ font-size: 26pt; font-weight: bold; color: {c("accent")}; line-height: 1.2; margin: 1em 0 0.6em; }}
@@ -342,7 +374,7 @@ ol.labelled .label, ul.labelled .label {{ font-weight: normal; }}
 blockquote {{ margin: 0.8em 2em; }}
 dl {{ display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1.2em; }} dd {{ margin: 0; }}
 .table-wrap {{ overflow-x: auto; margin: 1.2em 0; }}
-table.data {{ border-collapse: collapse; font-size: {s("table")}pt; }}
+table.data {{ border-collapse: collapse; width: 100%; font-size: {s("table")}pt; }}
 table.data caption {{ caption-side: top; text-align: left; font-size: {s("caption")}pt; font-weight: bold;
   margin-bottom: 0.4em; }}
 caption .label, figcaption .label {{ font-weight: bold; }}
@@ -350,18 +382,23 @@ table.data th, table.data td {{ border: 0.5pt solid {c("rule")}; padding: 0.15em
 table.data thead th {{ background: {c("table_header")}; text-align: center; vertical-align: middle; }}
 table.data tbody th {{ font-weight: normal; text-align: left; }}
 table.data tr.group th {{ background: {c("table_group")}; font-weight: bold; }}
+table.data tr.total > * {{ font-weight: bold; border-top: 1pt solid {c("text")}; }}
+caption .headnote {{ display: block; font-weight: normal; font-style: italic; font-size: {s("note")}pt; }}
 table.data td.num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
-.source {{ font-style: italic; font-size: {s("note")}pt; text-align: left; }}
+.source {{ font-style: italic; font-size: {s("note")}pt; text-align: left; overflow-wrap: break-word; }}
 figure {{ margin: 1.5em 0; }}
 figcaption {{ font-size: {s("caption")}pt; font-weight: bold; margin-bottom: 0.4em; }}
 figure svg {{ display: block; width: 100%; height: auto; }}
 figure svg * {{ stroke-linejoin: round; stroke-linecap: butt; }}
 .missing {{ font-style: italic; }}
 a.noteref {{ text-decoration: none; }}
-section.endnotes {{ font-size: {s("note")}pt; border-top: 0.5pt solid {c("rule")}; margin-top: 3em; }}
+section.endnotes {{ font-size: {s("note")}pt; border-top: 0.5pt solid {c("rule")}; margin-top: 3em;
+  overflow-wrap: break-word; }}
 section.endnotes p {{ text-align: left; }}
 @media print {{
   body {{ max-width: none; padding: 0; }}
+  .table-wrap {{ overflow: visible; }}
+  table.data thead th, table.data tr.group th {{ -webkit-print-color-adjust: exact; }}
   h1, .page-break {{ break-before: page; }}
   .title-page {{ break-after: page; }}
   figure, table.data tr {{ break-inside: avoid; }}
@@ -407,6 +444,8 @@ def _subset(path: str, chars: str, cache: Path | None) -> bytes:
     data = out.getvalue()
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
+        for old in cached.parent.glob(f"{Path(path).stem}-*.woff"):
+            old.unlink(missing_ok=True)  # the subset for other text: only the latest is kept
         tmp = cached.with_suffix(".tmp")
         tmp.write_bytes(data)
         tmp.replace(cached)

@@ -26,11 +26,12 @@ from builder.formatting import display_url  # noqa: E402
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
                            FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
                            Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
+from builder.model import ListOfCaptions, caption_key, walk  # noqa: E402
 from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
                                            FootnoteStore, mark_markup)
-from builder.writers import pdf_tagging as tagging  # noqa: E402
+from builder.writers import pdf_structure, pdf_tagging as tagging  # noqa: E402
 
 PAGE = A4
 
@@ -163,14 +164,46 @@ class _TOC(RLTOC):
         reserve = pdfmetrics.stringWidth(self.RESERVE, style.fontName, style.fontSize)
         dot = " . "
         dots = int((width - reserve - x) / pdfmetrics.stringWidth(dot, style.fontName, style.fontSize))
-        canv.setFont(style.fontName, style.fontSize)
-        canv.setFillColor(style.textColor)
-        canv.drawRightString(width - reserve, y, dot * max(dots, 0))
-        canv.saveState()
-        canv.translate(width, y)
-        canv.doForm(_form_name(key))
-        canv.restoreState()
-        canv.linkRect("", key, (width - reserve, y, width, y + style.leading), relative=1)
+
+        def draw() -> None:
+            tags = tagging.tagger(canv)
+            with tags.outside(canv) if tags else nullcontext():  # the leader dots are decoration
+                canv.setFont(style.fontName, style.fontSize)
+                canv.setFillColor(style.textColor)
+                canv.drawRightString(width - reserve, y, dot * max(dots, 0))
+            canv.saveState()
+            canv.translate(width, y)
+            canv.doForm(_form_name(key))
+            canv.restoreState()
+            canv.linkRect("", key, (width - reserve, y, width, y + style.leading), relative=1)
+        # after the entry's text, so that it reads "title, page"
+        canv.after_text(draw) if hasattr(canv, "after_text") else draw()
+
+
+class _CaptionList(_TOC):
+    """A list of tables or of figures: takes the caption entries of its kind, not the headings."""
+
+    def __init__(self, kind: str, **kw):
+        super().__init__(**kw)
+        self.kind = kind
+
+    def notify(self, kind, stuff):
+        if kind == f"CaptionEntry{self.kind}":
+            self.addEntry(*stuff)
+
+
+def _tag_caption(flows: list, kind: str, block, label: str) -> list:
+    """Mark the caption paragraph of a table or figure, so its page is recorded for the lists of captions;
+    `label` is the document's word for the kind ("Table", "Tabelle")."""
+    pending = list(flows)
+    while pending and block.id:
+        f = pending.pop(0)
+        if isinstance(f, Paragraph):
+            f.caption_entry = (kind, f"{label} {block.number}. {inline_text(block.caption)}",
+                               caption_key(kind, block.id))
+            break
+        pending[:0] = list(getattr(f, "_content", []))
+    return flows
 
 
 def _form_name(key: str) -> str:
@@ -246,6 +279,13 @@ class _Doc(FootnoteDocTemplate):
         super().afterFlowable(flowable)
         if getattr(flowable, "running_head", None):
             self.chapter = flowable.running_head
+        caption = getattr(flowable, "caption_entry", None)
+        if caption is not None:
+            kind, text, key = caption
+            self.heading_pages[key] = self.page
+            self._page_number_form(key, 0)
+            self.canv.bookmarkPage(key)
+            self.notify(f"CaptionEntry{kind}", (0, escape(text), self.page, key))
         entry = getattr(flowable, "toc_entry", None)
         if entry is None:
             return
@@ -292,7 +332,7 @@ class _Writer:
 
     def block(self, b) -> list[Flowable]:
         """The block's flowables, under its structure element (tables, figures and the TOC make their own)."""
-        if isinstance(b, (Table, Figure, TableOfContents, PB)):
+        if isinstance(b, (Table, Figure, TableOfContents, ListOfCaptions, PB)):
             return self._block(b)
         text = inline_text(b.inlines) if isinstance(b, (P, Heading)) else ""
         with self.tags.element(tagging.role(b), lang=tagging.language(text)):
@@ -316,11 +356,13 @@ class _Writer:
             case Quote(blocks=inner):
                 return [f for x in inner for f in self.block(x)]
             case Table():
-                return self.table(b)
+                return _tag_caption(self.table(b), "Table", b, self.doc.labels["table"])
             case Figure():
-                return self.figure(b)
+                return _tag_caption(self.figure(b), "Figure", b, self.doc.labels["figure"])
             case TableOfContents(title=title):
                 return self.toc(title)
+            case ListOfCaptions():
+                return self.caption_list(b)
             case PB():
                 return [PageBreak()]
             case _:
@@ -419,6 +461,20 @@ class _Writer:
             toc.items = [self.tags.current.add(tagging.PARTS["entry"]) for _ in toc._entries]
         return [PageBreak(), heading, toc]
 
+    def caption_list(self, b: ListOfCaptions) -> list[Flowable]:
+        """The list of tables or figures: TOC-like entries whose page numbers are forms drawn when the captions
+        are placed (seeded, so one layout pass suffices)."""
+        entry = ParagraphStyle(f"list-{b.kind}", parent=self.s.toc[1], leftIndent=0, rightIndent=24, spaceBefore=2)
+        lst = _CaptionList(b.kind, levelStyles=[entry], dotsMinLevel=0)
+        label = self.doc.labels[b.kind.lower()]
+        lst._entries = [(0, escape(f"{label} {x.number}. {inline_text(x.caption)}"), 0, caption_key(b.kind, x.id))
+                        for x in walk(self.doc.blocks) if type(x).__name__ == b.kind and x.id]
+        heading = self.tags.leaf(Paragraph(escape(b.title), self.s.h[1]), "H1", b.title)
+        with self.tags.element(tagging.role(TableOfContents())):
+            lst.tags = self.tags
+            lst.items = [self.tags.current.add(tagging.PARTS["entry"]) for _ in lst._entries]
+        return [PageBreak(), heading, lst]
+
     def figure(self, f: Figure) -> list[Flowable]:
         if f.chart is None:
             return []  # left out for missing data (reported in the build report)
@@ -441,8 +497,9 @@ class _Writer:
         flow = build_table(self, t)
         paged = next(f for f in flow if isinstance(f, PagedTable))
         with self.tags.element(tagging.role(t)):
-            for f in flow[:flow.index(paged)]:
-                self.tags.leaf(f, tagging.PARTS["caption"] if f is flow[0] else "P", inline_text(t.caption))
+            caption = self.tags.current.add(tagging.PARTS["caption"], lang=tagging.language(inline_text(t.caption)))
+            for f in flow[:flow.index(paged)]:  # the caption and the headnote under it
+                f._struct = caption
             paged.tag(self.tags, t)
         for f in paged.tail:
             self.tags.leaf(f, tagging.PARTS["source"], t.source)
@@ -460,7 +517,7 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     styles = _Styles(style, body, head, doc.meta.language)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
-    tags = tagging.Tagging(doc.meta.language)
+    tags = tagging.Tagging(doc.meta.language, {i: inline_text(n) for i, n in doc.footnotes.items()})
     pdf = _Doc(str(out), store, doc.meta, styles, style, tags if tagged else None)
     writer = _Writer(doc, style, styles, pdf.width)
     writer.store, writer.tags = store, tags
@@ -469,7 +526,7 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     with _timestamp(doc.meta.date):
         pdf.multiBuild(story, maxPasses=6, **({"canvasmaker": tagging.TaggedCanvas} if tagged else {}))
         if tagged:
-            tagging.finish(str(out), tags, doc.meta, style.pdf_standard)
+            pdf_structure.finish(str(out), tags, doc.meta, style.pdf_standard)
     return pdf.page, dict(pdf.heading_pages)
 
 

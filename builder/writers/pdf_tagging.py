@@ -6,14 +6,14 @@
 * While flowables draw, page content goes into marked content (``/P <</MCID n>> BDC … EMC``) that names its
   structure element; what is only decoration (running heads, page numbers, rules, table backgrounds, the
   footnote separator, header rows repeated on a continuation page) is an ``/Artifact``.
-* When the file is saved, ``finish`` writes the structure tree, parent tree, role map, ``/MarkInfo``, the link
+* When the file is saved, ``pdf_structure.finish`` writes the structure tree, parent tree, role map, ``/MarkInfo``, the link
   annotations' ``OBJR`` and ``/Contents``, ``/Tabs /S``, and XMP metadata with the PDF/UA identifier (and, on
   request, PDF/A-2b's identifier and an sRGB output intent).
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
@@ -48,6 +48,8 @@ def role(block) -> str:
 
 def language(text: str) -> str:
     """'ru' or 'kk' for text mostly in Cyrillic letters, else '' (the document's language)."""
+    if text.isascii():
+        return ""
     letters = [c for c in text if c.isalpha()]
     cyrillic = sum(1 for c in letters if ord(c) in _CYRILLIC)
     if not letters or cyrillic * 2 <= len(letters):
@@ -71,8 +73,7 @@ class Node:
         return node
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     """One marked-content sequence: page index, MCID, and the page's annotations made while it was open."""
 
     page: int
@@ -94,8 +95,9 @@ def footnote_labels(inlines: tuple[Inline, ...]) -> list[str]:
 class Tagging:
     """The structure tree of one document, and the marked content of the current build pass."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, notes: dict[str, str] | None = None):
         self.root = Node("Document", lang=lang)
+        self.note_texts = notes or {}  # footnote label → its text (for the Note's language)
         self.stack = [self.root]
         self.notes: dict[str, Node] = {}
         self.contents: dict[str, str] = {}  # link target (URL or '#name') → its description
@@ -125,12 +127,13 @@ class Tagging:
         """A Note element for each footnote first referenced here, after the element that references it."""
         for label in labels:
             if label not in self.notes:
-                self.notes[label] = self.current.add(PARTS["note"])
+                self.notes[label] = self.current.add(PARTS["note"], attrs={"ID": f"note-{len(self.notes) + 1}"},
+                                                     lang=language(self.note_texts.get(label, "")))
 
     def note(self, label: str) -> Node:
         """The Note element of a footnote (at the end when nothing references it)."""
         if label not in self.notes:
-            self.notes[label] = self.root.add(PARTS["note"])
+            self.notes[label] = self.root.add(PARTS["note"], attrs={"ID": f"note-{len(self.notes) + 1}"})
         return self.notes[label]
 
     def link(self, target: str, description: str) -> None:
@@ -154,7 +157,7 @@ class Tagging:
 
     def begin(self, canv, node: Node) -> int:
         """Open marked content for `node`; return the canvas position to roll back to."""
-        page = canv.getPageNumber() - 1
+        page = canv._pageNumber - 1
         mcid = self.mcids.get(page, 0)
         self.mcids[page] = mcid + 1
         mark = len(canv._code)
@@ -185,6 +188,17 @@ class Tagging:
             self.begin(canv, node)
 
     @contextmanager
+    def outside(self, canv, kind: str = "Layout"):
+        """An artifact in the middle of an element's content: its marked content ends and begins again after."""
+        node = self.open[0] if self.open is not None else None
+        if node is not None:
+            self.end(canv)
+        with self.artifact(canv, kind):
+            yield
+        if node is not None:
+            self.begin(canv, node)
+
+    @contextmanager
     def artifact(self, canv, kind: str = "Pagination"):
         canv._code.append(f"/Artifact <</Type /{kind}>> BDC")
         try:
@@ -208,6 +222,18 @@ class TaggedCanvas(Canvas):
 
     def beginText(self, x=0, y=0, direction=None):
         return _Lines(self, x, y, direction=direction)
+
+    def after_text(self, draw) -> None:
+        """Draw something once the text being set is drawn (a callback inside a paragraph runs before it)."""
+        self.__dict__.setdefault("_after", []).append(draw)
+
+    def drawText(self, text) -> None:
+        super().drawText(text)
+        pending = self.__dict__.get("_after")
+        if pending:
+            self._after = []
+            for draw in pending:
+                draw()
 
     def linkRect(self, contents, destinationname, *args, **kw):
         tags = tagger(self)
@@ -273,6 +299,9 @@ class _Cells(TableRenderCB):
     def __init__(self, tags: Tagging, grid: dict[int, list]):
         self.tags, self.grid = tags, grid
 
+    def __call__(self, T, cmd, *args):
+        getattr(self, cmd)(T, *args)
+
     def _row(self, T, row_no: int):
         rows = T._cellvalues
         if id(rows[row_no]) in self.grid:
@@ -305,7 +334,7 @@ class _Cells(TableRenderCB):
         pass
 
     def startCell(self, T, row_no, col_no, cellval, cellstyle, pos, size):
-        cells = self._row(T, row_no)
+        cells = self.grid.get(id(T._cellvalues[row_no])) or self._row(T, row_no)
         node = cells[col_no] if cells is not None and col_no < len(cells) else None
         if node is None or (node.drawn and node.role == PARTS["header"]):
             T.canv._code.append("/Artifact <</Type /Pagination>> BDC")
@@ -321,29 +350,6 @@ class _Cells(TableRenderCB):
 
     def endTable(self, T):
         pass
-
-
-def table_grid(tags: Tagging, rows: list, table: Table) -> dict[int, list]:
-    """THead/TBody → TR → TH/TD elements for a model table whose ReportLab rows are `rows`."""
-    grid: dict[int, list] = {}
-    nh = len(table.header_rows)
-    head = tags.current.add(PARTS["head"]) if nh else None
-    body = tags.current.add(PARTS["rows"])
-    for r, (row, cells) in enumerate(zip(table.header_rows + table.body_rows, rows)):
-        tr = (head if r < nh else body).add(PARTS["row"])
-        nodes = []
-        for cell in row.cells:
-            if not cell.colspan:
-                nodes.append(None)
-                continue
-            kind = PARTS["header"] if r < nh or row.group else PARTS["cell"]
-            attrs = {"Scope": "Row" if row.group else "Column"} if kind == PARTS["header"] else {}
-            span = len(cells) if row.group else cell.colspan
-            if span > 1:
-                attrs["ColSpan"] = span
-            nodes.append(tr.add(kind, attrs=attrs, lang=language(str(cell.value or ""))))
-        grid[id(cells)] = nodes
-    return grid
 
 
 def describe_links(tags: Tagging, doc) -> None:
@@ -380,163 +386,24 @@ def describe_links(tags: Tagging, doc) -> None:
         tags.link(doc.meta.publisher_url, f"{doc.meta.publisher or 'Publisher'} website")
 
 
-# -- at save time ------------------------------------------------------------------------------------------------
-
-STANDARDS = ("ua-1", "a-2b")
-
-
-def finish(path: str, tags: Tagging, meta, standard: str = "ua-1") -> None:
-    """Write the structure tree and the catalogue entries of PDF/UA-1 (and PDF/A-2b) into the saved file."""
-    import pikepdf
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        _Assembly(pdf, tags).run()
-        _metadata(pdf, meta, standard)
-        if standard == "a-2b":
-            _output_intent(pdf)
-        pikepdf.settings.set_flate_compression_level(1)  # the tree packs into object streams: fast beats small
-        try:
-            pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        finally:
-            pikepdf.settings.set_flate_compression_level(-1)
-
-
-class _Assembly:
-    """The structure tree as PDF objects, with its parent tree."""
-
-    def __init__(self, pdf, tags: Tagging):
-        import pikepdf
-        self.pk, self.pdf, self.tags = pikepdf, pdf, tags
-        self.pages = [p.obj for p in pdf.pages]
-        self.parents: dict[int, dict[int, object]] = {}
-        self.objr: list = []  # parent-tree entries of annotations, keyed from len(pages)
-        self.names: dict[str, object] = {}
-        self.drawn: set[int] = set()
-        _mark_drawn(tags.root, self.drawn)
-
-    def run(self) -> None:
-        pk, pdf = self.pk, self.pdf
-        root = pdf.make_indirect(pk.Dictionary(Type=pk.Name.StructTreeRoot))
-        doc = self.element(self.tags.root, root)
-        root.K = pk.Array([doc]) if doc is not None else pk.Array()
-        root.RoleMap = pk.Dictionary({f"/{k}": pk.Name(f"/{v}") for k, v in ROLE_MAP.items()})
-        nums = pk.Array()
-        for i, page in enumerate(self.pages):
-            page.StructParents = i
-            page.Tabs = pk.Name.S
-            marks = self.parents.get(i, {})
-            nums.extend([i, pdf.make_indirect(pk.Array([marks[m] for m in sorted(marks)]))])
-        for k, elem in enumerate(self.objr):
-            nums.extend([len(self.pages) + k, elem])
-        root.ParentTree = pdf.make_indirect(pk.Dictionary(Nums=nums))
-        root.ParentTreeNextKey = len(self.pages) + len(self.objr)
-        pdf.Root.StructTreeRoot = root
-        pdf.Root.MarkInfo = pk.Dictionary(Marked=True)
-
-    def element(self, node: Node, parent):
-        """The StructElem of `node`, or None when nothing of it was drawn."""
-        if id(node) not in self.drawn:
-            return None
-        pk = self.pk
-        first = next((k for k in node.kids if isinstance(k, Mark)), None)
-        page = self.pages[first.page] if first is not None else None
-        if node.role not in self.names:
-            self.names[node.role] = pk.Name("/" + node.role)
-        entries = {"/Type": self.names.setdefault("StructElem", pk.Name.StructElem), "/S": self.names[node.role],
-                   "/P": parent, **self.attributes(node)}
-        if page is not None:
-            entries["/Pg"] = page
-        elem = self.pdf.make_indirect(pk.Dictionary(entries))
-        kids = []
-        for kid in node.kids:
-            if isinstance(kid, Node):
-                child = self.element(kid, elem)
-                if child is not None:
-                    kids.append(child)
-            else:
-                kids.extend(self.marked(kid, elem, first.page))
-        elem.K = pk.Array(kids)
-        return elem
-
-    def marked(self, mark: Mark, elem, elem_page: int) -> list:
-        """The MCID (a number on the element's own page, else a marked-content reference) and its links."""
-        pk = self.pk
-        page = self.pages[mark.page]
-        self.parents.setdefault(mark.page, {})[mark.mcid] = elem
-        out = [mark.mcid if mark.page == elem_page else pk.Dictionary(Type=pk.Name.MCR, Pg=page, MCID=mark.mcid)]
-        if mark.annots[0] < mark.annots[1]:
-            annots = page.Annots
-            out.extend(self.link(annots[i], page, elem) for i in range(*mark.annots))
-        return out
-
-    def link(self, annot, page, parent):
-        """A Link element holding the annotation (OBJR), which points back through the parent tree."""
-        pk = self.pk
-        link = self.pdf.make_indirect(pk.Dictionary(Type=pk.Name.StructElem, S=pk.Name.Link, P=parent, Pg=page))
-        link.K = pk.Array([pk.Dictionary(Type=pk.Name.OBJR, Obj=annot, Pg=page)])
-        annot.StructParent = len(self.pages) + len(self.objr)
-        if not str(annot.get("/Contents", "")):
-            annot.Contents = pk.String(self.description(annot))
-        annot.F = 4  # printed (PDF/A)
-        self.objr.append(link)
-        return link
-
-    def description(self, annot) -> str:
-        action = annot.get("/A")
-        if action is not None and "/URI" in action:
-            url = str(action.URI)
-            return self.tags.contents.get(url, url)
-        dest = annot.get("/Dest")
-        if isinstance(dest, (self.pk.String, self.pk.Name)):
-            name = str(dest).lstrip("/")
-            return self.tags.contents.get("#" + name, "Go to " + name)
-        return "Go to another place in this document"
-
-    def attributes(self, node: Node) -> dict:
-        pk, out = self.pk, {}
-        if node.alt:
-            out["/Alt"] = pk.String(node.alt)
-        if node.lang:
-            out["/Lang"] = pk.String(node.lang)
-        if node.role in (PARTS["header"], PARTS["cell"]) and node.attrs:
-            table = {f"/{k}": pk.Name("/" + v) if isinstance(v, str) else v for k, v in node.attrs.items()}
-            out["/A"] = pk.Dictionary({"/O": pk.Name.Table, **table})
-        elif "BBox" in node.attrs and node.role == STRUCTURE[Figure]:
-            out["/A"] = pk.Dictionary(O=pk.Name.Layout, BBox=pk.Array(node.attrs["BBox"]), Placement=pk.Name.Block)
-        return out
-
-
-def _mark_drawn(node: Node, drawn: set[int]) -> bool:
-    """Collect the ids of the nodes that have marked content, their own or their descendants'."""
-    found = node.drawn
-    for kid in node.kids:
-        if isinstance(kid, Node) and _mark_drawn(kid, drawn):
-            found = True
-    if found:
-        drawn.add(id(node))
-    return found
-
-
-def _metadata(pdf, meta, standard: str) -> None:
-    """XMP from the document information, with the PDF/UA (and PDF/A) identifiers."""
-    if "/Trapped" in pdf.docinfo:
-        del pdf.docinfo["/Trapped"]  # XMP has no place for it; PDF/A wants the two to agree
-    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
-        xmp.load_from_docinfo(pdf.docinfo, raise_failure=False)
-        xmp["dc:title"] = meta.title
-        xmp["dc:language"] = [meta.language] if meta.language else []
-        xmp["pdfuaid:part"] = "1"
-        if standard == "a-2b":
-            xmp["pdfaid:part"] = "2"
-            xmp["pdfaid:conformance"] = "B"
-
-
-def _output_intent(pdf) -> None:
-    """An sRGB output intent (PDF/A): the ICC profile is made by Pillow, so nothing is downloaded."""
-    import pikepdf
-    from PIL import ImageCms
-    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    profile = pdf.make_stream(icc, N=3)
-    intent = pikepdf.Dictionary(Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1,
-                                OutputConditionIdentifier=pikepdf.String("sRGB IEC61966-2.1"),
-                                Info=pikepdf.String("sRGB IEC61966-2.1"), DestOutputProfile=profile)
-    pdf.Root.OutputIntents = pikepdf.Array([intent])
+def table_grid(tags: Tagging, rows: list, table: Table) -> dict[int, list]:
+    """THead/TBody → TR → TH/TD elements for a model table whose ReportLab rows are `rows`."""
+    grid: dict[int, list] = {}
+    nh = len(table.header_rows)
+    head = tags.current.add(PARTS["head"]) if nh else None
+    body = tags.current.add(PARTS["rows"])
+    for r, (row, cells) in enumerate(zip(table.header_rows + table.body_rows, rows)):
+        tr = (head if r < nh else body).add(PARTS["row"])
+        nodes = []
+        for cell in row.cells:
+            if not cell.colspan:
+                nodes.append(None)
+                continue
+            kind = PARTS["header"] if r < nh or row.group else PARTS["cell"]
+            attrs = {"Scope": "Row" if row.group else "Column"} if kind == PARTS["header"] else {}
+            span = len(cells) if row.group else cell.colspan
+            if span > 1:
+                attrs["ColSpan"] = span
+            nodes.append(tr.add(kind, attrs=attrs, lang=language(str(cell.value or ""))))
+        grid[id(cells)] = nodes
+    return grid

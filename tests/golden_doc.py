@@ -1,0 +1,40 @@
+"""A small Document that holds every node kind of the model, each inline with a word of its own ("w01" …)."""
+from __future__ import annotations
+
+from builder.errors import Diagnostics
+from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, DocMeta, Document, Emphasis, Figure,
+                           FootnoteRef, Heading, LineBreak, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote,
+                           Strong, Superscript, Table, TableOfContents, TableRow, Text, TitlePage)
+from builder.transforms import number_document
+
+
+def _t(n: int) -> Text:
+    return Text(f"w{n:02d}")
+
+
+def every_kind() -> Document:
+    meta = DocMeta("Every kind", authors=())
+    blocks = (
+        TitlePage(meta),
+        TableOfContents(),
+        Heading(1, (_t(1), FootnoteRef("c:a"))),
+        Paragraph((_t(2), Strong((_t(3),)), Emphasis((_t(4),)), Superscript((_t(5),)), Code("w06"), LineBreak(),
+                   Link("https://example.org/?a=1&b=2", (_t(7),)), Text(" "), CrossRef("tab", "table"),
+                   FootnoteRef("c:b"))),
+        BulletList((ListItem((Paragraph((_t(8),)),
+                              OrderedList((ListItem((Paragraph((_t(9),)),), label="1.1."),), start=3))),)),
+        Definitions((("w10", "w11"),)),
+        Quote((Paragraph((_t(12),)),)),
+        Table("tab", (_t(13),), (TableRow((Cell("w14"), Cell("w15", note=FootnoteRef("c:c")))),),
+              (TableRow((Cell("w16", colspan=2),), group=True),
+               TableRow((Cell(2017, "year"), Cell(1.5, "number", 1))),
+               TableRow((Cell("w24"), Cell(-2.5, "number", 1)), level=1, total=True)), source="w17", headnote="w25"),
+        Figure("fig", (_t(18),), None, missing_note="w19"),
+        PageBreak(),
+        Heading(2, (_t(20),)),
+    )
+    notes = {"c:a": (_t(21),), "c:b": (_t(22), Text(" "), CrossRef("fig")), "c:c": (_t(23),)}
+    return number_document(Document(meta, blocks, notes), Diagnostics())
+
+
+WORDS = [f"w{n:02d}" for n in range(1, 26)]
