@@ -217,8 +217,7 @@ def _smarten_block(block, language: str):
     dashes, by the same rules."""
     from dataclasses import replace
 
-    from builder.model import Definitions
-    from builder.transforms import map_block_inlines
+    from builder.model import Definitions, DocMeta, Document, map_document
     from builder.typography import smarten
 
     def text(node: Inline) -> Inline:
@@ -237,7 +236,7 @@ def _smarten_block(block, language: str):
                             headnote=smarten(block.headnote, language))
         case None | TableOfContents():
             return block
-    return map_block_inlines(block, text)
+    return map_document(Document(DocMeta(""), (block,)), inline=lambda node, _where: text(node)).blocks[0]
 
 
 def _display_url(href: str) -> str:
