@@ -57,7 +57,7 @@ def sweep(folder: Path, legacy: bool = False) -> list[Path]:
         return removed
     for path in entries:
         match = _TEMP.match(path.name)
-        stale = match is not None and not _running(int(match.group(1)))
+        stale = match is not None and not process_running(int(match.group(1)))
         if stale or (legacy and any(path.match(p) for p in _LEGACY)):
             try:
                 path.unlink()
@@ -67,7 +67,8 @@ def sweep(folder: Path, legacy: bool = False) -> list[Path]:
     return removed
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether a process with this id is alive (this process counts as alive)."""
     if pid == os.getpid():
         return True
     try:

@@ -183,15 +183,16 @@ def test_batch_draws_each_chart_once_and_reuses_it(batch_run, tmp_path: Path) ->
 
 
 def test_batch_on_a_dask_local_cluster_writes_the_same_bytes(batch_run) -> None:
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
 
     from builder.batch import run_batch
     base, project, local = batch_run
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    # the scheduler writes its scheduler file when it starts (Client.write_scheduler_file can fail once workers
+    # have reported metrics with tuple keys, which json cannot write)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs={"scheduler_file": str(base / "scheduler.json")}) as cluster:
         dask = run_batch(project, base / "rows.csv", base / "dask", "both", ("pdf", "docx"),
                          scheduler=cluster.scheduler_address)
-        with Client(cluster) as client:  # the same cluster reached through a scheduler file
-            client.write_scheduler_file(str(base / "scheduler.json"))
         (base / "one.csv").write_text("region\nWest\n", encoding="utf-8")
         by_file = run_batch(project, base / "one.csv", base / "by-file", "brief", ("pdf",),
                             scheduler=str(base / "scheduler.json"))

@@ -161,20 +161,12 @@ def sweep_profiles() -> None:
     import shutil
     import tempfile
     from pathlib import Path
+
+    from builder.staging import process_running
     for path in Path(tempfile.gettempdir()).glob(f"{PROFILE_PREFIX}*"):
         found = re.match(rf"{PROFILE_PREFIX}(\d+)-", path.name)
-        if found and path.is_dir() and not _alive(int(found.group(1))):
+        if found and path.is_dir() and not process_running(int(found.group(1))):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def prestart() -> "Office | None":
