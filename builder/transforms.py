@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from builder.errors import BuildError, Diagnostics
 from builder.model import (Block, Cell, CrossRef, Document, Figure, FootnoteRef, Heading, Inline, ListOfCaptions,
-                           Source, Table, TableOfContents, inline_text, map_document, walk)
+                           Source, Table, TableOfContents, captioned, inline_text, map_document, walk)
 
 
 def number_document(doc: Document, diag: Diagnostics) -> Document:
@@ -22,8 +22,7 @@ def number_document(doc: Document, diag: Diagnostics) -> Document:
 
 def _caption_lists(blocks, labels) -> list:
     """A list of tables and a list of figures after the table of contents, when the report has any."""
-    present = {"Table": any(isinstance(b, Table) and b.id for b in walk(tuple(blocks))),
-               "Figure": any(isinstance(b, Figure) and b.id for b in walk(tuple(blocks)))}
+    present = {kind: bool(captioned(tuple(blocks), kind)) for kind in ("Table", "Figure")}
     out = []
     for block in blocks:
         out.append(block)

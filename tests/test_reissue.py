@@ -162,9 +162,9 @@ def test_brief_is_short_and_its_key_figures_read_back(brief_build, editions) -> 
     for text in (pdf, docx):
         assert squash("Kazakhstan Russia Relations in Modern Era: Briefing Pack") in text
         assert squash("Briefing: First Edition: January 2019") in text
-        assert squash("Russia's exports to Kazakhstan, USD m2018" + "".join(expected[0]) + "Table 6.1.2") in text
+        assert squash("Russia’s exports to Kazakhstan, USD m2018" + "".join(expected[0]) + "Table 6.1.2") in text
         assert squash("Investment, Russia to Kazakhstan, USD m2018" + "".join(expected[1]) + "Table 6.2.2") in text
-        assert squash("The report's conclusions (see “Abstracts”)") in text
+        assert squash("The report’s conclusions (see “Abstracts”)") in text
         assert squash("(see section 2.1)") in text and squash("(see chapter 11)") in text
         assert "Figure3." in text
 

@@ -16,7 +16,7 @@ from builder.formatting import display_url
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
                            Heading, LineBreak, Link, OrderedList, PageBreak, Paragraph, Quote, Strong,
                            Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
-from builder.model import ListOfCaptions, caption_key, walk
+from builder.model import ListOfCaptions, caption_key, captioned
 from builder.style import Style
 from builder.writers import _ooxml, docx_fonts, docx_numbering, docx_template
 
@@ -261,7 +261,7 @@ class _Writer:
         label = self.doc.labels[b.kind.lower()]
         entries = [(0, f"{label} {x.number}. {inline_text(x.caption)}", caption_bookmark(b.kind, x.id),
                     self.pages.get(caption_key(b.kind, x.id), 0))
-                   for x in walk(self.doc.blocks) if type(x).__name__ == b.kind and x.id]
+                   for x in captioned(self.doc.blocks, b.kind)]
         _ooxml.toc_paragraphs(self.docx, entries, instr=f'TOC \\h \\z \\c "{b.kind}"', style="Table of Figures")
 
     def toc(self, title: str) -> None:

@@ -26,7 +26,7 @@ from builder.formatting import display_url  # noqa: E402
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
                            FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
                            Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
-from builder.model import ListOfCaptions, caption_key, walk  # noqa: E402
+from builder.model import ListOfCaptions, caption_key, captioned  # noqa: E402
 from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
@@ -468,7 +468,7 @@ class _Writer:
         lst = _CaptionList(b.kind, levelStyles=[entry], dotsMinLevel=0)
         label = self.doc.labels[b.kind.lower()]
         lst._entries = [(0, escape(f"{label} {x.number}. {inline_text(x.caption)}"), 0, caption_key(b.kind, x.id))
-                        for x in walk(self.doc.blocks) if type(x).__name__ == b.kind and x.id]
+                        for x in captioned(self.doc.blocks, b.kind)]
         heading = self.tags.leaf(Paragraph(escape(b.title), self.s.h[1]), "H1", b.title)
         with self.tags.element(tagging.role(TableOfContents())):
             lst.tags = self.tags
