@@ -96,6 +96,9 @@ class _Writer:
     def block(self, b) -> None:
         self.orient(b)
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                from builder.writers.brief_layout import docx_masthead
+                docx_masthead(self, meta)
             case TitlePage(meta=meta):
                 self.title_page(meta)
             case Heading():
@@ -140,7 +143,8 @@ class _Writer:
             d.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def heading(self, h: Heading) -> None:
-        if h.level == 1:
+        from builder.writers.brief_layout import is_brief
+        if h.level == 1 and not is_brief(self.doc):  # a brief's sections follow its masthead on page 1
             self.chapter(inline_text(h.inlines))
         p = self.para(f"Heading {min(h.level, 3)}")
         typed = self.headings.place(p, h)
@@ -255,7 +259,7 @@ class _Writer:
         doc_pr = shape._inline.docPr
         doc_pr.set("descr", f.chart.alt)
         doc_pr.set("title", inline_text(f.caption))
-        self.source_line(f.source)
+        self.source_line(f.citation)
 
     def caption_list(self, b: ListOfCaptions) -> None:
         """A list of tables or figures: a TOC field over the captions' SEQ identifier, its result written in."""

@@ -430,6 +430,9 @@ class _Writer:
 
     def _block(self, b) -> list[Flowable]:
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                from builder.writers.brief_layout import pdf_masthead
+                return pdf_masthead(self, meta)
             case TitlePage(meta=meta):
                 return self.title_page(meta)
             case Heading():
@@ -482,7 +485,8 @@ class _Writer:
         para = self.tags.leaf(FootnoteParagraph(markup, self.s.h[min(h.level, 3)], self.store))
         para.toc_entry = (min(h.level, 3) - 1, label, h.id)
         flow: list[Flowable] = []
-        if h.level == 1:
+        from builder.writers.brief_layout import is_brief
+        if h.level == 1 and not is_brief(self.doc):  # a brief's sections follow its masthead on page 1
             flow.append(PageBreak())
         else:
             flow.append(CondPageBreak(60))
@@ -575,9 +579,9 @@ class _Writer:
         drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)
         parts: list[Flowable] = [cap, drawing]
-        if f.source:
-            parts.append(leaf(Paragraph(escape(f"{labels['source']}: {f.source}"), self.s.source),
-                              tagging.PARTS["source"], f.source))
+        if f.citation:
+            parts.append(leaf(Paragraph(escape(f"{labels['source']}: {f.citation}"), self.s.source),
+                              tagging.PARTS["source"], f.citation))
         return [KeepTogether(parts)]
 
     def table(self, t: Table) -> list[Flowable]:
@@ -591,7 +595,7 @@ class _Writer:
                 f._struct = caption
             paged.tag(self.tags, t)
         for f in paged.tail:
-            self.tags.leaf(f, tagging.PARTS["source"], t.source)
+            self.tags.leaf(f, tagging.PARTS["source"], t.citation)
         notes = tagging.footnote_labels(t.caption) + [c.note.id for r in t.header_rows for c in r.cells if c.note]
         self.tags.notes_after(notes)
         return flow
