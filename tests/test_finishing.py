@@ -151,7 +151,7 @@ def _wide_doc(before: int):
     head = (TableRow(tuple(Cell(f"Column number {i}") for i in range(16))),)
     body = tuple(TableRow(tuple(Cell(1234567.6 + i * j, "number", 1) for j in range(16))) for i in range(12))
     blocks = (Heading(1, (Text("One"),), "one", "1"), Paragraph((Text(WORDS * before),)),
-              Table("t", (Text("A wide table"),), head, body, number="1.1", source="Office"),
+              Table("t", (Text("A wide table"),), head, body, number="1.1", citation="Office"),
               Paragraph((Text("After the table. " + WORDS * 40),)),
               Heading(1, (Text("Two"),), "two", "2"), Paragraph((Text("Chapter two."),)))
     return Document(meta, blocks, {})
