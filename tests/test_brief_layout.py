@@ -102,7 +102,7 @@ def test_key_figures_are_decimal_aligned(brief, brief_docx_pdf, fmt: str) -> Non
 def test_key_figures_carry_unit_year_source_and_report_table(brief) -> None:
     from builder.brief_helpers import short_source
     text = _squash(docx_text(brief.outputs["docx"]))
-    assert _squash("Russia's exports to Kazakhstan11,472.9million US dollars2017"
+    assert _squash("Russia’s exports to Kazakhstan11,472.9million US dollars2017"
                    "International Trade CentreTable 6.1.2") in text
     assert _squash("Departures from Kazakhstan to Russia25,682people2015"
                    "Demographic Yearbook of KazakhstanTable 9.4.2") in text
