@@ -175,12 +175,17 @@ class _Reader:
                 spec = self.lookup(self.dataset.charts, arg, "chart", where, "data/charts.yaml")
                 self.out.figures.append(arg)
                 # a chart whose data is missing is left out: it takes no figure number (see transforms)
-                return Figure(arg, (Text(spec.title),), None, missing_note=spec.missing_data, origin=where)
+                return Figure(arg, (Text(spec.title),), None, missing_note=spec.missing_data, source=where)
             case "list":
                 return list_block(self.lookup(self.dataset.lists, arg, "list", where, "data/lists/*.yaml"), where)
             case "toc":
                 return TableOfContents()
-        raise BuildError(f"unknown directive '{{{kind}}}'", where, "directives are {table}, {figure}, {list}, {toc}")
+            case "keyfigures":  # the briefing pack's key figures (builder/brief_helpers.py)
+                from builder.brief_helpers import key_figures_table
+                from builder.labels import labels_for
+                return key_figures_table(node.content, where, labels_for(self.language))
+        raise BuildError(f"unknown directive '{{{kind}}}'", where,
+                         "directives are {table}, {figure}, {list}, {toc}, {keyfigures}")
 
     def lookup(self, known: dict, key: str, what: str, where: Source, files: str):
         if key not in known:
@@ -209,7 +214,7 @@ class _Reader:
                 rows.append(TableRow(tuple(Cell(_plain(self.inlines(td.children[0]) if td.children else ()))
                                            for td in tr.children)))
         head = tuple(rows[:1])
-        return Table(id="", caption=(), header_rows=head, body_rows=tuple(rows[1:]), origin=self.where(node))
+        return Table(id="", caption=(), header_rows=head, body_rows=tuple(rows[1:]), source=self.where(node))
 
 
 def _smarten_block(block, language: str):
@@ -232,7 +237,7 @@ def _smarten_block(block, language: str):
         case Table():
             block = replace(block, header_rows=tuple(row(r) for r in block.header_rows),
                             body_rows=tuple(row(r) for r in block.body_rows),
-                            source=smarten(block.source, language), notes=smarten(block.notes, language),
+                            citation=smarten(block.citation, language), notes=smarten(block.notes, language),
                             headnote=smarten(block.headnote, language))
         case None | TableOfContents():
             return block

@@ -105,3 +105,55 @@ def smarten(text: str, language: str = "en") -> str:
         if rule.__name__ not in ("normalize", "block", "inline", "text_join"):
             rule(state)
     return child.content
+
+
+def balanced_lines(text: str, width_of, measure: float) -> list[str]:
+    """A title broken into as few lines as fit `measure` (widths from `width_of(str)`), with the breaks placed so
+    the lines are as even as they can be: no single word left alone on the last line when the words allow it.
+    One line when the text fits."""
+    words = text.split()
+    if len(words) < 3 or width_of(text) <= measure:
+        return [text] if text else []
+    best: tuple | None = None
+    from itertools import combinations
+    for count in range(2, len(words) + 1):
+        for cuts in combinations(range(1, len(words)), count - 1):
+            bounds = (0, *cuts, len(words))
+            lines = [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:])]
+            widths = [width_of(line) for line in lines]
+            if max(widths) > measure:
+                continue
+            lone = len(words[bounds[-2]:]) == 1  # a single word on the last line
+            key = (lone, max(widths) - min(widths), -widths[0])
+            if best is None or key < best[0]:
+                best = (key, lines)
+        if best is not None:
+            return best[1]
+        if count >= 6:  # a title this long is set as it comes
+            break
+    return [text]
+
+
+URL_TEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.I)
+ZWSP = "\u200b"
+
+
+def url_breaks(text: str) -> list[int]:
+    """Where a web address may break at a line end: after a `/` or a `.` (never inside a percent-escape such as
+    `%D0`, never inside the `://` of the scheme, never before the last character). Empty for text that is not an
+    address."""
+    if not URL_TEXT.match(text):
+        return []
+    start = text.find("://") + 3 if "://" in text else 0
+    out = []
+    for i in range(start + 1, len(text)):
+        if text[i - 1] in "/." and text[i] not in "/." and i < len(text) - 1:
+            out.append(i)
+    return out
+
+
+def breakable_url(text: str) -> str:
+    """The address with a zero-width break opportunity at each `url_breaks` position: for displayed text only,
+    the link target stays the exact address."""
+    cuts = url_breaks(text)
+    return "".join(ZWSP + ch if i in cuts else ch for i, ch in enumerate(text)) if cuts else text

@@ -68,4 +68,4 @@ def test_data_text_placed_by_a_directive_is_smartened(tmp_path) -> None:
     table = blocks[1]
     assert inline_text(table.caption).startswith("Russia\u2019s \u201cpartners\u201d – by year")
     assert table.body_rows[0].cells[1].value == "the \u201cEurasian\u201d idea"
-    assert table.source == "Rosstat – estimates"
+    assert table.citation == "Rosstat – estimates"

@@ -18,6 +18,7 @@ from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Em
                            Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
 from builder.model import ListOfCaptions, caption_key, captioned
 from builder.style import Style
+from builder.typography import breakable_url
 from builder.writers import _ooxml, docx_fonts, docx_numbering, docx_template
 
 class _Writer:
@@ -58,8 +59,8 @@ class _Writer:
                     self.runs(p, c, bold, italic, True)
                 case LineBreak():
                     p.add_run().add_break()
-                case Link(url=url, children=c):
-                    _ooxml.hyperlink(p, url, inline_text(c), part=self.link_part)
+                case Link(url=url, children=c):  # an address shown may break after / and . (typography)
+                    _ooxml.hyperlink(p, url, breakable_url(inline_text(c)), part=self.link_part)
                 case FootnoteRef():
                     self.footnote(p, node)
                 case CrossRef(target=target, text=t):
@@ -75,7 +76,7 @@ class _Writer:
 
     def footnote_body(self, ref: FootnoteRef) -> None:
         self.noted.add(ref.number)
-        note_p = self.notes.add(ref.number)
+        note_p = self.notes.add(ref.number, self.style.spec.footnote_number == "superscript")
         from docx.text.paragraph import Paragraph as DocxParagraph
         outer, self.link_part = self.link_part, self.notes.part
         try:
@@ -95,6 +96,9 @@ class _Writer:
     def block(self, b) -> None:
         self.orient(b)
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                from builder.writers.brief_layout import docx_masthead
+                docx_masthead(self, meta)
             case TitlePage(meta=meta):
                 self.title_page(meta)
             case Heading():
@@ -129,7 +133,9 @@ class _Writer:
         d = self.docx
         for _ in range(4):
             d.add_paragraph()
-        d.add_paragraph(meta.title, style="Title").alignment = WD_ALIGN_PARAGRAPH.CENTER
+        title = d.add_paragraph(style="Title")
+        cover.docx_title(title, cover.title_lines(self.style, meta.title))
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
         d.add_paragraph(", ".join(a.name for a in meta.authors), style="Subtitle").alignment = \
             WD_ALIGN_PARAGRAPH.CENTER
         for line in ("", "", meta.publisher, meta.publisher_address, meta.series, meta.edition_label,
@@ -137,7 +143,8 @@ class _Writer:
             d.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def heading(self, h: Heading) -> None:
-        if h.level == 1:
+        from builder.writers.brief_layout import is_brief
+        if h.level == 1 and not is_brief(self.doc):  # a brief's sections follow its masthead on page 1
             self.chapter(inline_text(h.inlines))
         p = self.para(f"Heading {min(h.level, 3)}")
         typed = self.headings.place(p, h)
@@ -252,7 +259,7 @@ class _Writer:
         doc_pr = shape._inline.docPr
         doc_pr.set("descr", f.chart.alt)
         doc_pr.set("title", inline_text(f.caption))
-        self.source_line(f.source)
+        self.source_line(f.citation)
 
     def caption_list(self, b: ListOfCaptions) -> None:
         """A list of tables or figures: a TOC field over the captions' SEQ identifier, its result written in."""

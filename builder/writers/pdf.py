@@ -36,6 +36,20 @@ from builder.writers import pdf_structure, pdf_tagging as tagging  # noqa: E402
 PAGE = A4
 
 
+def _url_split_pairs(word):
+    """Where ReportLab may break a web address at a line end (its `_uri_split_pairs`, longest head first): after
+    a `/` or a `.`, never inside a percent-escape (typography.url_breaks). The text and the link stay whole."""
+    from builder.typography import url_breaks
+    word = word.decode("utf8") if isinstance(word, bytes) else word
+    cuts = url_breaks(word)
+    return [(word[:i], word[i:]) for i in reversed(cuts)] or None
+
+
+from reportlab.platypus import paragraph as _rl_paragraph  # noqa: E402
+
+_rl_paragraph._uri_split_pairs = _url_split_pairs
+
+
 def register_fonts(style: Style) -> tuple[str, str]:
     """Register the body and heading families; return their ReportLab names."""
     names = []
@@ -53,6 +67,9 @@ def register_fonts(style: Style) -> tuple[str, str]:
     tables.CellStyle.fontname = names[0]  # else Table cells leak an unembedded Helvetica
     shapes.STATE_DEFAULTS["fontName"] = names[1]
     return names[0], names[1]
+
+
+NOTE_HANG = 12  # points: the hang of a footnote's number (up to three digits at note size)
 
 
 class _Styles:
@@ -74,8 +91,16 @@ class _Styles:
                                       spaceBefore=6, spaceAfter=4, keepWithNext=1, textColor=ink)
         self.source = ParagraphStyle("source", fontName=body.replace("-regular", "-italic"),
                                      fontSize=style.size("note"), leading=style.size("note") * 1.3, spaceAfter=10)
-        self.note = ParagraphStyle("note", fontName=body, fontSize=style.size("note"),
-                                   leading=style.size("note") * 1.25, textColor=ink)
+        note = style.size("note")
+        sup = style.spec.footnote_number == "superscript"
+        # the number hangs in the note's margin, right-aligned in the hang; the note's lines align after it
+        self.note = ParagraphStyle("note", fontName=body, fontSize=note, leading=note * 1.25, textColor=ink,
+                                   leftIndent=NOTE_HANG, bulletAnchor="end", bulletFontName=body,
+                                   bulletFontSize=note * (0.7 if sup else 1),
+                                   # ReportLab keeps 0.6 × the number's size after it: the text starts at the hang
+                                   bulletIndent=NOTE_HANG - 0.6 * note * (0.7 if sup else 1),
+                                   uriWasteReduce=0.3)
+        self.note.bulletOffsetY = note * 0.35 if sup else 0
         self.cell = ParagraphStyle("cell", fontName=head, fontSize=style.size("table"),
                                    leading=style.size("table") * 1.2, textColor=ink)
         self.toc = [ParagraphStyle(f"toc{i}", fontName=body if i else head.replace("-regular", "-bold"),
@@ -99,6 +124,13 @@ def _hyphenation(language: str):
         return ""
     lang = pyphen.language_fallback((language or "").replace("-", "_"))
     return pyphen.Pyphen(lang=lang, left=3, right=3).iterate if lang else ""
+
+
+def title_markup(title: str, style: ParagraphStyle, width: float) -> str:
+    """The title in balanced lines (typography.balanced_lines) at the title's size."""
+    from builder.typography import balanced_lines
+    lines = balanced_lines(title, lambda text: pdfmetrics.stringWidth(text, style.fontName, style.fontSize), width)
+    return "<br/>".join(escape(line) for line in lines)
 
 
 def _markup(inlines: tuple[Inline, ...], accent: str = "#1f4e79") -> str:
@@ -206,6 +238,20 @@ def _tag_caption(flows: list, kind: str, block, label: str) -> list:
     return flows
 
 
+CHAPTER_TAIL_LINES = 3  # a chapter's last page carries at least this many lines of its last paragraph
+
+
+def _chapter_end(story: list) -> None:
+    """The last paragraph of a chapter, when it breaks over a page, leaves at least CHAPTER_TAIL_LINES lines for
+    the chapter's last page (not 1 or 2 lines alone under the running head)."""
+    for f in reversed(story):
+        if isinstance(f, (Spacer, NextPageTemplate, PageBreak)):
+            continue
+        if isinstance(f, FootnoteParagraph):
+            f.min_tail = CHAPTER_TAIL_LINES
+        return
+
+
 def _form_name(key: str) -> str:
     return "toc-" + key
 
@@ -227,6 +273,7 @@ class _Doc(FootnoteDocTemplate):
                          keywords=list(meta.keywords), creator="dossier", producer="dossier (ReportLab)",
                          lang=meta.language, displayDocTitle=1, invariant=1, initialFontName=styles.body_font)
         self.meta, self.styles = meta, styles
+        self.floats: list[Flowable] = []  # landscape tables waiting for the current page to end
         self.chapter = ""
         self.heading_pages: dict[str, int] = {}
         self.addPageTemplates([self._template("title", PAGE, False), self._template("portrait", PAGE, True),
@@ -264,6 +311,21 @@ class _Doc(FootnoteDocTemplate):
     def beforeDocument(self) -> None:
         super().beforeDocument()
         self.chapter = ""
+        self.floats: list[Flowable] = []
+
+    def handle_flowable(self, flowables):
+        self._story = flowables  # where floats waiting for their page are put when the current page ends
+        super().handle_flowable(flowables)
+        if not flowables and self.floats:  # the story ends while a landscape table waits: its pages follow
+            flowables.append(PageBreak())
+
+    def handle_pageEnd(self):
+        """Landscape tables met on the page just ended go on the next pages, then the text goes on in portrait."""
+        if self.floats:
+            floats, self.floats = self.floats, []
+            self._story[0:0] = [*floats, NextPageTemplate("portrait"), PageBreak()]
+            self.handle_nextPageTemplate("landscape")
+        super().handle_pageEnd()
 
     def _page_number_form(self, key: str, level: int) -> None:
         """The heading's page number as a form, drawn right-aligned at the TOC entry's end."""
@@ -299,6 +361,28 @@ class _Doc(FootnoteDocTemplate):
         self.notify("TOCEntry", (level, escape(text), self.page, key))
 
 
+class _Deferred(Flowable):
+    """A landscape table met in the text: it takes no room where it stands; placed there, it goes into the
+    document's queue, and the queue is set on landscape pages after the current page ends (`_Doc.handle_pageEnd`),
+    so the text that follows it in the source fills the current page first. Numbers stay in source order."""
+
+    def __init__(self, flowables: list):
+        super().__init__()
+        self.flowables = flowables
+        self.width = self.height = 0
+
+    def wrap(self, avail_width, avail_height):
+        return 0, 0
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        doc = getattr(canvas, "_doctemplate", None)
+        if doc is not None:
+            doc.floats.extend(self.flowables)
+
+    def draw(self):
+        pass
+
+
 class _Writer:
     """Walks the Document: one clause per block kind."""
 
@@ -313,19 +397,22 @@ class _Writer:
     def story(self) -> list[Flowable]:
         """The flowables of every block; consecutive wide tables share landscape pages."""
         out: list[Flowable] = []
-        landscape_now = False
         for block in self.doc.blocks:
+            if isinstance(block, Heading) and block.level == 1:
+                _chapter_end(out)
             self.want_landscape = False
             flow = self.block(block)
-            if self.want_landscape != landscape_now:
-                out += [NextPageTemplate("landscape" if self.want_landscape else "portrait"), PageBreak()]
-                landscape_now = self.want_landscape
+            if self.want_landscape:  # a float: the text after it fills this page, the table takes the next
+                out.append(_Deferred(flow))
+                continue
             if flow and isinstance(flow[0], PageBreak) and out and isinstance(out[-1], PageBreak):
                 flow = flow[1:]  # a new page has just begun: no empty page
             if isinstance(block, (BulletList, OrderedList)) and out and isinstance(out[-1], Paragraph):
                 out[-1].keepWithNext = True  # a list's head stays with its first item
             out.extend(flow)
+        _chapter_end(out)
         return out
+
 
     def para(self, inlines, style) -> Flowable:
         return FootnoteParagraph(_markup(inlines, self.accent), style, self.store)
@@ -343,6 +430,9 @@ class _Writer:
 
     def _block(self, b) -> list[Flowable]:
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                from builder.writers.brief_layout import pdf_masthead
+                return pdf_masthead(self, meta)
             case TitlePage(meta=meta):
                 return self.title_page(meta)
             case Heading():
@@ -373,7 +463,8 @@ class _Writer:
         if cover.wanted(self.style):  # logo, colour band or publisher block from the style
             return cover.pdf_title_page(self, meta)
         s, leaf = self.s, self.tags.leaf
-        out: list[Flowable] = [Spacer(1, 40 * mm), leaf(Paragraph(escape(meta.title), s.title), "Title", meta.title),
+        out: list[Flowable] = [Spacer(1, 40 * mm), leaf(Paragraph(title_markup(meta.title, s.title, self.width), s.title),
+                                                         "Title", meta.title),
                                leaf(Paragraph(escape(", ".join(a.name for a in meta.authors)), s.center), "P"),
                                Spacer(1, 60 * mm)]
         for line in (meta.publisher, meta.publisher_address, meta.series, meta.edition_label):
@@ -394,7 +485,8 @@ class _Writer:
         para = self.tags.leaf(FootnoteParagraph(markup, self.s.h[min(h.level, 3)], self.store))
         para.toc_entry = (min(h.level, 3) - 1, label, h.id)
         flow: list[Flowable] = []
-        if h.level == 1:
+        from builder.writers.brief_layout import is_brief
+        if h.level == 1 and not is_brief(self.doc):  # a brief's sections follow its masthead on page 1
             flow.append(PageBreak())
         else:
             flow.append(CondPageBreak(60))
@@ -470,6 +562,7 @@ class _Writer:
         lst._entries = [(0, escape(f"{label} {x.number}. {inline_text(x.caption)}"), 0, caption_key(b.kind, x.id))
                         for x in captioned(self.doc.blocks, b.kind)]
         heading = self.tags.leaf(Paragraph(escape(b.title), self.s.h[1]), "H1", b.title)
+        heading.running_head = b.title  # "List of tables" over its pages, not the contents' title
         with self.tags.element(tagging.role(TableOfContents())):
             lst.tags = self.tags
             lst.items = [self.tags.current.add(tagging.PARTS["entry"]) for _ in lst._entries]
@@ -486,9 +579,9 @@ class _Writer:
         drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)
         parts: list[Flowable] = [cap, drawing]
-        if f.source:
-            parts.append(leaf(Paragraph(escape(f"{labels['source']}: {f.source}"), self.s.source),
-                              tagging.PARTS["source"], f.source))
+        if f.citation:
+            parts.append(leaf(Paragraph(escape(f"{labels['source']}: {f.citation}"), self.s.source),
+                              tagging.PARTS["source"], f.citation))
         return [KeepTogether(parts)]
 
     def table(self, t: Table) -> list[Flowable]:
@@ -502,7 +595,7 @@ class _Writer:
                 f._struct = caption
             paged.tag(self.tags, t)
         for f in paged.tail:
-            self.tags.leaf(f, tagging.PARTS["source"], t.source)
+            self.tags.leaf(f, tagging.PARTS["source"], t.citation)
         notes = tagging.footnote_labels(t.caption) + [c.note.id for r in t.header_rows for c in r.cells if c.note]
         self.tags.notes_after(notes)
         return flow

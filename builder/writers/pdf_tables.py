@@ -40,7 +40,8 @@ def build_table(w, t: Table) -> list:
 def table_layout(w, t: Table) -> TableLayout:
     if getattr(w, "table_metrics", None) is None:
         w.table_metrics = table_metrics(w.style, w.doc.meta.locale)
-    return layout_table(t, w.table_metrics)
+    from builder.writers.brief_layout import decimal_aligned
+    return decimal_aligned(w, t, layout_table(t, w.table_metrics))
 
 
 def make_rl_table(rows: list, widths, repeat_rows: int, commands: list, split_in_row: int = 0) -> RLTable:
@@ -67,8 +68,8 @@ def _source(w, t: Table) -> list:
     out = []
     if t.notes:
         out.append(Paragraph(escape(t.notes), w.s.source))
-    if t.source:
-        text = escape(f"{w.doc.labels['source']}: {t.source}")
+    if t.citation:
+        text = escape(f"{w.doc.labels['source']}: {t.citation}")
         if t.source_url:
             text += f' (<a href={quoteattr(t.source_url)} color="{w.accent}">{escape(t.source_url)}</a>)'
         out.append(Paragraph(text, w.s.source))
