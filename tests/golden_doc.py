@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from builder.errors import Diagnostics
-from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, DocMeta, Document, Emphasis, Figure,
+from builder.model import (Attrs, BulletList, Cell, Code, CrossRef, Definitions, DocMeta, Document, Emphasis, Figure,
                            FootnoteRef, Heading, LineBreak, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote,
                            Strong, Superscript, Table, TableOfContents, TableRow, Text, TitlePage)
 from builder.transforms import number_document
@@ -31,7 +31,7 @@ def every_kind() -> Document:
                TableRow((Cell("w24"), Cell(-2.5, "number", 1)), level=1, total=True)), citation="w17", headnote="w25"),
         Figure("fig", (_t(18),), None, missing_note="w19"),
         PageBreak(),
-        Heading(2, (_t(20),)),
+        Heading(2, (_t(20),), attrs=Attrs({"class": "unnumbered boxed", "lang": "kk"})),
     )
     notes = {"c:a": (_t(21),), "c:b": (_t(22), Text(" "), CrossRef("fig")), "c:c": (_t(23),)}
     return number_document(Document(meta, blocks, notes), Diagnostics())
