@@ -2,6 +2,7 @@
 running headers, split tables with repeated headers, landscape pages for wide tables, vector charts."""
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager, nullcontext
 from xml.sax.saxutils import escape, quoteattr
 
@@ -299,11 +300,11 @@ class _Writer:
         out: list[Flowable] = []
         landscape_now = False
         for block in self.doc.blocks:
-            self.want_landscape = False
+            self.landscape = False  # set by the tables of the block whose layout asks for landscape pages
             flow = self.block(block)
-            if self.want_landscape != landscape_now:
-                out += [NextPageTemplate("landscape" if self.want_landscape else "portrait"), PageBreak()]
-                landscape_now = self.want_landscape
+            if self.landscape != landscape_now:
+                out += [NextPageTemplate("landscape" if self.landscape else "portrait"), PageBreak()]
+                landscape_now = self.landscape
             if flow and isinstance(flow[0], PageBreak) and out and isinstance(out[-1], PageBreak):
                 flow = flow[1:]  # a new page has just begun: no empty page
             out.extend(flow)
@@ -471,11 +472,19 @@ class _Writer:
                               tagging.PARTS["source"], f.citation))
         return [KeepTogether(parts)]
 
+    @functools.cached_property
+    def table_context(self):
+        from builder.table_layout import table_metrics
+        from builder.writers.pdf_tables import TableContext
+        return TableContext(self.style, self.s, self.doc.labels, self.accent, self.store, self.page_size,
+                            table_metrics(self.style, self.doc.meta.locale))
+
     def table(self, t: Table) -> list[Flowable]:
         """Caption, table and source lines: Table → Caption, THead, TBody; the source lines after it."""
-        from builder.writers.pdf_tables import PagedTable, build_table
-        flow = build_table(self, t)
-        paged = next(f for f in flow if isinstance(f, PagedTable))
+        from builder.writers.pdf_tables import build_table
+        built = build_table(self.table_context, t)
+        self.landscape = self.landscape or built.landscape
+        flow, paged = built.flowables, built.paged
         with self.tags.element(tagging.role(t)):
             caption = self.tags.current.add(tagging.PARTS["caption"], lang=tagging.language(inline_text(t.caption)))
             for f in flow[:flow.index(paged)]:  # the caption and the headnote under it
