@@ -81,7 +81,7 @@ class _Writer:
         from docx.text.paragraph import Paragraph as DocxParagraph
         outer, self.link_part = self.link_part, self.notes.part
         try:
-            self.runs(DocxParagraph(note_p, self.docx._body), self.doc.footnotes[ref.id])
+            self.runs(DocxParagraph(note_p, self.docx), self.doc.footnotes[ref.id])
         finally:
             self.link_part = outer
 

@@ -3,35 +3,32 @@ running headers, split tables with repeated headers, landscape pages for wide ta
 from __future__ import annotations
 
 import functools
+import os
 from contextlib import contextmanager, nullcontext
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageTemplate, PageBreak, PageTemplate,
+                                Paragraph, Spacer, Table as RLTable, TableStyle)
+from reportlab.platypus.tableofcontents import TableOfContents as RLTOC
 
-rl_config.invariant = 1
-rl_config.canvas_basefontname = "Times-Roman"  # replaced by the body font in _register_fonts
-
-from reportlab.lib import colors  # noqa: E402
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT  # noqa: E402
-from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
-from reportlab.lib.styles import ParagraphStyle  # noqa: E402
-from reportlab.lib.units import mm  # noqa: E402
-from reportlab.pdfbase import pdfmetrics  # noqa: E402
-from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
-from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageTemplate, PageBreak,  # noqa: E402
-                                PageTemplate, Paragraph, Spacer, Table as RLTable, TableStyle)
-from reportlab.platypus.tableofcontents import TableOfContents as RLTOC  # noqa: E402
-
-from builder.formatting import display_url  # noqa: E402
-from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
+from builder.formatting import display_url
+from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure,
                            FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
                            Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
-from builder.model import ListOfCaptions, caption_key, walk  # noqa: E402
-from builder.fonts import missing_glyphs  # noqa: E402,F401
-from builder.style import FACES, Style  # noqa: E402
-from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
+from builder.model import ListOfCaptions, caption_key, walk
+from builder.fonts import missing_glyphs  # noqa: F401
+from builder.style import FACES, Style
+from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,
                                            FootnoteStore, mark_markup)
-from builder.writers import pdf_structure, pdf_tagging as tagging  # noqa: E402
+from builder.writers import pdf_structure, pdf_tagging as tagging
 
 PAGE = A4
 
@@ -47,12 +44,33 @@ def register_fonts(style: Style) -> tuple[str, str]:
         pdfmetrics.registerFontFamily(faces["regular"], normal=faces["regular"], bold=faces["bold"],
                                       italic=faces["italic"], boldItalic=faces["bold_italic"])
         names.append(faces["regular"])
-    rl_config.canvas_basefontname = names[0]
+    return names[0], names[1]
+
+
+@contextmanager
+def reportlab_defaults(body: str, head: str, day=None):
+    """ReportLab's process-wide defaults for one write, restored after it, so that two writes with different
+    styles in one process (a long `watch`) share none of them: invariant output; the body font as the canvas's
+    base font and the font of table cells without one (else they leak an unembedded Helvetica); the heading font
+    for drawings' strings; and the file's dates, the edition date `day` (ReportLab reads SOURCE_DATE_EPOCH),
+    unless the caller set one. The DOCX writer sets no process-wide state: python-docx needs no counterpart."""
+    import calendar
     from reportlab.graphics import shapes
     from reportlab.platypus import tables
-    tables.CellStyle.fontname = names[0]  # else Table cells leak an unembedded Helvetica
-    shapes.STATE_DEFAULTS["fontName"] = names[1]
-    return names[0], names[1]
+    saved = (rl_config.invariant, rl_config.canvas_basefontname, tables.CellStyle.fontname,
+             shapes.STATE_DEFAULTS["fontName"])
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    rl_config.invariant, rl_config.canvas_basefontname = 1, body
+    tables.CellStyle.fontname, shapes.STATE_DEFAULTS["fontName"] = body, head
+    if day is not None and epoch is None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
+    try:
+        yield
+    finally:
+        rl_config.invariant, rl_config.canvas_basefontname = saved[:2]
+        tables.CellStyle.fontname, shapes.STATE_DEFAULTS["fontName"] = saved[2:]
+        if epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 class _Styles:
@@ -235,7 +253,7 @@ class _Doc(FootnoteDocTemplate):
             self._running_head(canv, doc)
 
     def _running_head(self, canv, doc) -> None:
-        w, h = canv._pagesize
+        w, h = doc.pageTemplate.pagesize
         canv.saveState()
         canv.setFont(self.styles.head_font, 8)
         canv.setFillColor(colors.HexColor("#555555"))
@@ -500,6 +518,11 @@ class _Writer:
 def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, dict[str, int]]:
     """Write the PDF (tagged: PDF/UA-1, see pdf_tagging); returns the page count and the page of each heading id."""
     body, head = register_fonts(style)
+    with reportlab_defaults(body, head, doc.meta.date):
+        return _write(doc, style, out, tagged, body, head)
+
+
+def _write(doc: Document, style: Style, out, tagged: bool, body: str, head: str) -> tuple[int, dict[str, int]]:
     from builder.charts import register_svg_fonts
     key = style.heading.key
     register_svg_fonts(style, {"regular": f"{key}-regular", "bold": f"{key}-bold"})
@@ -514,26 +537,10 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     writer.store, writer.tags = store, tags
     story = writer.story()
     tagging.describe_links(tags, doc)
-    with _timestamp(doc.meta.date):
-        pdf.multiBuild(story, maxPasses=6, **({"canvasmaker": tagging.TaggedCanvas} if tagged else {}))
-        if tagged:
-            pdf_structure.finish(str(out), tags, doc.meta, style.pdf_standard)
+    pdf.multiBuild(story, maxPasses=6, **({"canvasmaker": tagging.TaggedCanvas} if tagged else {}))
+    if tagged:
+        pdf_structure.finish(str(out), tags, doc.meta, style.pdf_standard)
     return pdf.page, dict(pdf.heading_pages)
-
-
-@contextmanager
-def _timestamp(day):
-    """The file's dates are the edition date (ReportLab reads SOURCE_DATE_EPOCH), unless the caller set one."""
-    import calendar
-    import os
-    if day is None or "SOURCE_DATE_EPOCH" in os.environ:
-        yield
-        return
-    os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
-    try:
-        yield
-    finally:
-        del os.environ["SOURCE_DATE_EPOCH"]
 
 
 def _number(doc: Document, note_id: str) -> int:
