@@ -311,6 +311,7 @@ class _Stacked(Flowable):
 
     def wrap(self, aW, aH):
         tw, th = self.table.wrap(aW, aH)
+        self.table_height = th
         self.caption_height = self.caption.wrap(aW, aH)[1] + self.GAP if self.caption is not None else 0.0
         self._tail = self.tail_height(aW, self.tail)
         self.width, self.height = max(tw, aW if self.tail else tw), th + self.caption_height + self._tail
@@ -333,7 +334,7 @@ class _Stacked(Flowable):
             y -= self.caption_height
             with tags.artifact(self.canv) if tags is not None else nullcontext():
                 self.caption.drawOn(self.canv, 0, y + self.GAP)
-        y -= self.table._height
+        y -= self.table_height
         self.table.drawOn(self.canv, 0, y)
         y -= self.GAP if self.tail else 0.0
         for p in self.tail:
