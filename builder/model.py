@@ -66,6 +66,9 @@ class Attrs(Mapping[str, str]):
     def __repr__(self) -> str:
         return f"Attrs({self._items!r})"
 
+    def __reduce__(self):  # pickled and copied through the constructor (attribute assignment is refused)
+        return Attrs, (dict(self._items),)
+
     @property
     def classes(self) -> tuple[str, ...]:
         return tuple(self._items.get("class", "").split())

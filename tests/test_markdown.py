@@ -43,6 +43,9 @@ def test_attributes_are_an_immutable_value() -> None:
         a._items = {}
     with pytest.raises(TypeError):
         Attrs({"k": 1})
+    import copy
+    import pickle
+    assert pickle.loads(pickle.dumps(a)) == a and copy.deepcopy(a) == a
 
 
 def test_lists_nest() -> None:
