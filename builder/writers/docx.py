@@ -90,7 +90,9 @@ class _Writer:
     def table_context(self):
         from builder.table_layout import table_metrics
         from builder.writers.docx_tables import TableContext
-        return TableContext(self.style, self.ids, table_metrics(self.style, self.doc.meta.locale))
+        from builder.writers.brief_layout import is_brief
+        return TableContext(self.style, self.ids, table_metrics(self.style, self.doc.meta.locale),
+                            align_decimals=is_brief(self.doc))
 
     def table_layout(self, t: Table):
         """The shared layout of `t`, computed once per table of this document."""
@@ -110,6 +112,9 @@ class _Writer:
     def block(self, b) -> None:
         self.orient(b)
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                from builder.writers.brief_layout import docx_masthead
+                docx_masthead(self, meta)
             case TitlePage(meta=meta):
                 self.title_page(meta)
             case Heading():
@@ -151,7 +156,8 @@ class _Writer:
             d.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def heading(self, h: Heading) -> None:
-        if h.level == 1:
+        from builder.writers.brief_layout import is_brief
+        if h.level == 1 and not is_brief(self.doc):  # a brief's sections follow its masthead on page 1
             self.chapter(inline_text(h.inlines))
         p = self.para(f"Heading {min(h.level, 3)}")
         typed = self.headings.place(p, h)

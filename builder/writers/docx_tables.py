@@ -32,6 +32,7 @@ class TableContext:
     style: Style
     style_ids: Mapping[str, str]
     metrics: TableMetrics
+    align_decimals: bool = False  # number columns aligned on the decimal separator (the briefing pack)
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,13 @@ class BuiltTable:
 
 
 def table_layout(ctx: TableContext, t: Table) -> TableLayout:
-    """The shared layout of `t` (the page orientation is its `landscape`)."""
-    return layout_table(t, ctx.metrics)
+    """The shared layout of `t` (the page orientation is its `landscape`); in a briefing pack, number columns
+    aligned on the decimal separator."""
+    layout = layout_table(t, ctx.metrics)
+    if ctx.align_decimals and layout.numeric:
+        from builder.writers.brief_layout import align_decimals
+        layout = align_decimals(t, layout, ctx.metrics)
+    return layout
 
 
 def build_table(ctx: TableContext, t: Table, layout: TableLayout | None = None) -> BuiltTable:

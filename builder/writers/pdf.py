@@ -344,6 +344,9 @@ class _Writer:
 
     def _block(self, b) -> list[Flowable]:
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                from builder.writers.brief_layout import pdf_masthead
+                return pdf_masthead(self, meta)
             case TitlePage(meta=meta):
                 return self.title_page(meta)
             case Heading():
@@ -395,7 +398,8 @@ class _Writer:
         para = self.tags.leaf(FootnoteParagraph(markup, self.s.h[min(h.level, 3)], self.store))
         para.toc_entry = (min(h.level, 3) - 1, label, h.id)
         flow: list[Flowable] = []
-        if h.level == 1:
+        from builder.writers.brief_layout import is_brief
+        if h.level == 1 and not is_brief(self.doc):  # a brief's sections follow its masthead on page 1
             flow.append(PageBreak())
         else:
             flow.append(CondPageBreak(60))
@@ -494,8 +498,9 @@ class _Writer:
     def table_context(self):
         from builder.table_layout import table_metrics
         from builder.writers.pdf_tables import TableContext
+        from builder.writers.brief_layout import is_brief
         return TableContext(self.style, self.s, self.doc.labels, self.accent, self.store, self.page_size,
-                            table_metrics(self.style, self.doc.meta.locale))
+                            table_metrics(self.style, self.doc.meta.locale), align_decimals=is_brief(self.doc))
 
     def table(self, t: Table) -> list[Flowable]:
         """Caption, table and source lines: Table → Caption, THead, TBody; the source lines after it."""

@@ -43,6 +43,7 @@ class TableContext:
     store: FootnoteStore
     page_size: tuple[float, float]
     metrics: TableMetrics
+    align_decimals: bool = False  # number columns aligned on the decimal separator (the briefing pack)
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,21 @@ class BuiltTable:
 
 def build_table(ctx: TableContext, t: Table) -> BuiltTable:
     """Caption, headnote, table and source line; the layout decides the page orientation."""
-    layout = layout_table(t, ctx.metrics)
+    layout = table_layout(ctx, t)
     flow = _caption(ctx, t)
     if t.headnote:
         flow.append(Paragraph(escape(t.headnote), _headnote_style(ctx)))
     paged = PagedTable(_Cells(ctx, t, layout), _source(ctx, t))
     return BuiltTable(flow + [paged], paged, layout.landscape)
+
+
+def table_layout(ctx: TableContext, t: Table) -> TableLayout:
+    """The shared layout of `t`; in a briefing pack, number columns aligned on the decimal separator."""
+    layout = layout_table(t, ctx.metrics)
+    if ctx.align_decimals and layout.numeric:
+        from builder.writers.brief_layout import align_decimals
+        layout = align_decimals(t, layout, ctx.metrics)
+    return layout
 
 
 def make_rl_table(rows: list, widths, repeat_rows: int, commands: list, split_in_row: int = 0) -> RLTable:
