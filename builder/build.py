@@ -231,7 +231,8 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FO
 
 def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, params: ParamSet | None = None,
            tables: dict | None = None) -> BuildResult:
-    result = prepare(root, progress, background=True, raster="docx" in formats, params=params, tables=tables)
+    result = prepare(root, progress, out_dir / ".cache" / "charts", background=True, raster="docx" in formats,
+                     params=params, tables=tables)
     try:
         return _write_outputs(result, out_dir, formats, progress)
     finally:

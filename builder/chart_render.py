@@ -29,8 +29,8 @@ def _ticks(job):
     return FuncFormatter(lambda v, _pos: format_number(v, None, job.locale))
 
 
-def draw(job, part: str = "all") -> None:
-    """Render the chart: part "vector" (SVG + parsed drawing), "raster" (PNG) or "all"."""
+def figure(job):
+    """The chart's matplotlib figure, laid out; saved once per format by `save_vector` and `save_raster`."""
     _setup(job)
     fig, ax = plt.subplots(figsize=job.size)
     xs = [str(r[0]) for r in job.rows]
@@ -46,11 +46,11 @@ def draw(job, part: str = "all") -> None:
         ax.legend(frameon=False, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.14),
                   ncol=min(len(job.labels), 3))
     fig.tight_layout()
-    _save(fig, job, part)
+    return fig
+
+
+def close(fig) -> None:
     plt.close(fig)
-    if part in ("vector", "all"):
-        from builder.charts import parse_svg
-        parse_svg(job)
 
 
 def _plot(kind: str, ax, xs, series, labels) -> None:
@@ -146,17 +146,33 @@ def _percent(job):
     return FuncFormatter(lambda v, _pos: f"{format_number(float(v), 0, job.locale)} %")
 
 
-def _save(fig, job, part: str) -> None:
-    outputs = []
-    if part in ("vector", "all"):
-        outputs.append((job.svg, {"format": "svg", "metadata": {"Date": None}}))
-    if part in ("raster", "all"):
-        outputs.append((job.png, {"format": "png", "dpi": 300, "metadata": {"Software": None},
-                                  "pil_kwargs": {"compress_level": 1}}))  # zlib dominated the PNG time
-    for path, kwargs in outputs:
-        tmp = temp_path(Path(path))  # unique: two builds may render the same chart at once
-        try:
-            fig.savefig(tmp, **kwargs)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+def save_vector(fig, job, font_map) -> None:
+    """The SVG (for HTML, and the PDF's source) and its ReportLab drawing, parsed here once and pickled: the
+    drawing is written first, so a file waiter that sees the SVG finds the drawing too."""
+    import io
+    import pickle
+
+    from svglib.svglib import svg2rlg
+    svg = io.BytesIO()
+    fig.savefig(svg, format="svg", metadata={"Date": None})
+    svg.seek(0)
+    drawing = svg2rlg(svg, font_map=font_map)
+    _write(job.rlg, pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
+    _write(job.svg, svg.getvalue())
+
+
+def save_raster(fig, job) -> None:
+    """The PNG for the DOCX at the style's resolution (zlib level 1: compression dominated the PNG time)."""
+    import io
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=job.dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+    _write(job.png, png.getvalue())
+
+
+def _write(path: str, data: bytes) -> None:
+    tmp = temp_path(Path(path))  # unique: two builds may render the same chart at once
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

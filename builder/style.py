@@ -106,6 +106,8 @@ class ChartStyleSpec(_Schema):
                                   description="Series colours in order.")
     width_in: float = Field(6.0, gt=0, le=12, description="Chart width in inches.")
     height_in: float = Field(3.0, gt=0, le=12, description="Default chart height in inches.")
+    dpi: int = Field(200, ge=72, le=1200, description="Resolution of the chart images in the DOCX (the PDF's "
+                                                       "charts are vector); 200 is print quality at chart size.")
 
 
 class CoverSpec(_Schema):

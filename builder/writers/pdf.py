@@ -293,6 +293,8 @@ class _Writer:
         m = style.margins_mm
         self.width_margins = (m["left"] + m["right"]) * mm
         self.accent = style.colour("accent")
+        from builder.charts import Drawings
+        self.charts = Drawings(style, {face: f"{style.heading.key}-{face}" for face in ("regular", "bold")})
 
     def story(self) -> list[Flowable]:
         """The flowables of every block; consecutive wide tables share landscape pages."""
@@ -462,8 +464,7 @@ class _Writer:
         if f.chart is None:
             note = leaf(Paragraph(escape(f"[{labels['chart_not_shown']}: {f.missing_note}]"), self.s.source), "P")
             return [KeepTogether([cap, note])]
-        from builder.charts import lazy_drawing
-        drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
+        drawing = tagging.Described(self.charts.flowable(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)
         parts: list[Flowable] = [cap, drawing]
         if f.source:
@@ -491,9 +492,6 @@ class _Writer:
 def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, dict[str, int]]:
     """Write the PDF (tagged: PDF/UA-1, see pdf_tagging); returns the page count and the page of each heading id."""
     body, head = register_fonts(style)
-    from builder.charts import register_svg_fonts
-    key = style.heading.key
-    register_svg_fonts(style, {"regular": f"{key}-regular", "bold": f"{key}-bold"})
     styles = _Styles(style, body, head)
     from builder.labels import hyphenate
     hyphenate([styles.body, styles.item, styles.note], doc.meta.language)
