@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from builder.accessibility import check_accessibility
-from builder.charts import ChartStats, render_charts
+from builder.charts import ChartStats, figure_source, render_charts
 from builder.data import Dataset, load_dataset
 from builder.errors import BuildError, Diagnostics
 from builder.markdown import parse_chapter
@@ -151,7 +151,7 @@ def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, loc
             return b
         spec = dataset.charts[b.id]
         table = dataset.tables.get(spec.table)
-        source = spec.source or (table.meta.source.text if table else "")
+        source = figure_source(spec, table.meta.source.text if table else "", doc.meta.labels)
         return replace(b, chart=charts[b.id], source=source, missing_note=spec.missing_data)
     return map_document(doc, block=place), stats
 

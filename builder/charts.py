@@ -4,7 +4,8 @@ folder's .cache/charts/ and rendered in parallel processes when several are need
 
 Nothing here is a process global: a build's rendering lives in its `ChartStats`, and the PDF writer's drawings
 (with the style's fonts for svglib) in a `Drawings` object of its own. A writer waits for a chart by its files:
-the worker writes the parsed drawing, then the SVG, then the PNG, each atomically, or a `.failed` note."""
+while a worker draws a chart, `<chart>.pending` exists; the worker writes the parsed drawing, then the SVG, then
+the PNG (each renamed into place whole), then removes the marker, or renames it to `<chart>.failed`."""
 from __future__ import annotations
 
 import hashlib
@@ -71,7 +72,8 @@ class Rendering:
         import matplotlib.pyplot  # noqa: F401  (imported once in the parent, shared by the forked workers)
         self.jobs = jobs
         for job, _parts in jobs:
-            Path(failed_note(job.svg)).unlink(missing_ok=True)
+            Path(marker(job, "failed")).unlink(missing_ok=True)
+            Path(marker(job, "pending")).touch()
         shares = [jobs[i::workers] for i in range(workers)]
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
         self.futures = [self.pool.submit(render_share, share) for share in shares if share]
@@ -80,7 +82,7 @@ class Rendering:
         if part == "vector":
             for job, parts in self.jobs:
                 if "vector" in parts:
-                    await_file(job.svg)
+                    await_file(job.svg, marker(job, "pending"))
             return
         try:
             for future in self.futures:
@@ -246,6 +248,16 @@ def _files(job: Job, part: str) -> tuple[str, ...]:
     return (job.svg, job.rlg) if part == "vector" else (job.png,)
 
 
+def figure_source(spec: ChartSpec, table_source: str, labels) -> str:
+    """The figure's source note: the spec's source (else its table's), then the title as first published when
+    it was in another language."""
+    source = spec.source or table_source
+    if spec.original_title:
+        original = f"{labels['original_title']}: {spec.original_title}"
+        source = f"{source.rstrip('.')}. {original}" if source else original
+    return source
+
+
 def _alt(spec: ChartSpec, rows: list[tuple] = ()) -> str:
     """The chart's text alternative; `{first}` and `{last}` in the description are the first and last years
     plotted, so a description follows the data."""
@@ -262,52 +274,61 @@ def describe(text: str, years: list[int]) -> str:
 
 def _prune(cache: Path, keep: set[str]) -> None:
     for path in cache.glob("*.*"):
-        if path.stem not in keep and path.suffix in (".svg", ".png", ".rlg", ".lock", ".failed"):
+        if path.stem not in keep and path.suffix in (".svg", ".png", ".rlg", ".lock", ".pending", ".failed"):
             path.unlink(missing_ok=True)
 
 
-def failed_note(svg_path: str) -> str:
-    return svg_path[:-4] + ".failed"
+def marker(job_or_svg, state: str) -> str:
+    """`<chart>.pending` while a worker draws the chart, `<chart>.failed` when it could not."""
+    svg = job_or_svg if isinstance(job_or_svg, str) else job_or_svg.svg
+    return f"{svg[:-4]}.{state}"
 
 
 def render_share(jobs: list[tuple[Job, tuple[str, ...]]]) -> None:
     """Draw each chart's figure once and save what it needs: every figure's vector files first, then the PNGs.
-    A chart that cannot be drawn leaves a `.failed` note for it and for the charts after it, so no one waits."""
+    A chart that cannot be drawn (nor the ones after it) has its `.pending` marker renamed `.failed` (a rename
+    works on a full disk too), so no writer waits for it."""
     from builder.chart_render import close, figure, save_raster, save_vector
     figures = []
-    done: set[str] = set()
     try:
         for job, parts in jobs:
             fig = figure(job)
             if "vector" in parts:
                 save_vector(fig, job, svg_font_map(job.style_fonts["name"], job.rl_fonts, job.style_fonts["files"]))
             figures.append((fig, job, parts))
-            if "raster" not in parts:
-                done.add(job.svg)
         for fig, job, parts in figures:
             if "raster" in parts:
                 save_raster(fig, job)
-            done.add(job.svg)
-    except BaseException as e:
+            Path(marker(job, "pending")).unlink(missing_ok=True)
+    except BaseException:
         for job, _parts in jobs:
-            if job.svg not in done:
-                Path(failed_note(job.svg)).write_text(f"chart '{job.chart_id}' was not drawn: {e!r}\n")
+            try:
+                os.replace(marker(job, "pending"), marker(job, "failed"))
+            except OSError:
+                pass  # drawn, or not drawn in the background (no marker)
         raise
     finally:
         for fig, _job, _parts in figures:
             close(fig)
 
 
-def await_file(path: str, timeout: float = WAIT_SECONDS) -> None:
-    """Wait until a chart file a worker is writing exists (files appear whole: they are renamed into place)."""
-    failed, pause, deadline = Path(failed_note(path[:-4] + ".svg")), 0.001, time.monotonic() + timeout
+def await_file(path: str, pending: str, timeout: float = WAIT_SECONDS) -> None:
+    """Wait until a chart file that a worker is writing exists (files appear whole: they are renamed into place)."""
+    failed = pending[:-len(".pending")] + ".failed"
+    pause, deadline = 0.001, time.monotonic() + timeout
     while not os.path.exists(path):
-        if failed.exists():
-            raise RuntimeError(failed.read_text().strip())
+        if os.path.exists(failed):
+            raise ChartNotDrawn(f"chart {Path(path).stem} could not be drawn")
+        if not os.path.exists(pending) and not os.path.exists(path):
+            raise ChartNotDrawn(f"chart {Path(path).stem} is not being drawn: {path} is missing")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"chart file {path} did not appear within {timeout:.0f} s")
+            raise ChartNotDrawn(f"chart file {path} did not appear within {timeout:.0f} s")
         time.sleep(pause)
         pause = min(pause * 2, 0.02)
+
+
+class ChartNotDrawn(RuntimeError):
+    """A writer needed a chart that its worker did not draw (the worker's own error is raised by `wait`)."""
 
 
 def svg_font_map(family: str, rl_names: dict[str, str], files: dict[str, str] | None = None):
@@ -363,7 +384,7 @@ class Drawings:
         import pickle
         parsed = Path(svg_path[:-4] + ".rlg")
         if not parsed.exists() and not os.path.exists(svg_path):
-            await_file(str(parsed))  # a worker is drawing it
+            await_file(str(parsed), marker(svg_path, "pending"))  # a worker is drawing it
         try:
             drawing = pickle.loads(parsed.read_bytes())
         except (OSError, pickle.PickleError, EOFError, AttributeError):

@@ -101,9 +101,14 @@ def test_every_list_item(texts, fmt) -> None:
 def test_lost_charts_titles_and_missing_note(flagship_build, texts) -> None:
     figures = [b for b in walk(flagship_build.document.blocks) if isinstance(b, Figure)]
     titles = {inline_text(f.caption): f for f in figures}
+    # the original's Russian chart titles: the caption is in the report's language, the original title is data
+    originals = {spec.original_title: spec.title for spec in flagship_build.dataset.charts.values()}
     for title in INVENTORY["charts_lost"]:
-        assert title in titles
-    assert titles["Экспорт России в страны СНГ, в % от общего"].chart is None
+        assert title in originals and originals[title] in titles
+        figure = titles[originals[title]]
+        assert figure.chart is None or f"Original title: {title}" in figure.source
+        assert not any("\u0400" <= c <= "\u04ff" for c in originals[title]), originals[title]
+    assert titles["Russia's exports to the CIS countries, % of the total"].chart is None
     assert _squash("Chart not shown") in texts["pdf"] and _squash("Chart not shown") in texts["docx"]
     assert len([f for f in figures if f.chart]) >= 10
 
