@@ -106,7 +106,7 @@ def test_lost_charts_titles_and_missing_note(flagship_build, texts) -> None:
     for title in INVENTORY["charts_lost"]:
         assert title in originals and originals[title] in titles
         figure = titles[originals[title]]
-        assert figure.chart is None or f"Original title: {title}" in figure.source
+        assert figure.chart is None or f"Original title: {title}" in figure.citation
         assert not any("\u0400" <= c <= "\u04ff" for c in originals[title]), originals[title]
     assert titles["Russia's exports to the CIS countries, % of the total"].chart is None
     assert _squash("Chart not shown") in texts["pdf"] and _squash("Chart not shown") in texts["docx"]
