@@ -237,12 +237,11 @@ def _paginate(office: "Office", write, path, bookmarks: dict[str, str], pdf_page
 
 def toc_bookmarks(document) -> dict[str, str]:
     """{heading id: bookmark name} for the headings the DOCX's table of contents lists."""
-    from builder.model import Heading, ListOfCaptions, caption_key, walk
+    from builder.model import Heading, ListOfCaptions, caption_key, captioned
     from builder.writers.docx import _toc_bookmark, caption_bookmark
     marks = {b.id: _toc_bookmark(b.id) for b in document.blocks if isinstance(b, Heading)}
     for kind in {b.kind for b in document.blocks if isinstance(b, ListOfCaptions)}:  # lists of tables, figures
-        marks |= {caption_key(kind, x.id): caption_bookmark(kind, x.id) for x in walk(document.blocks)
-                  if type(x).__name__ == kind and x.id}
+        marks |= {caption_key(kind, x.id): caption_bookmark(kind, x.id) for x in captioned(document.blocks, kind)}
     return marks
 
 
