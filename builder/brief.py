@@ -180,7 +180,7 @@ def build_brief(root: Path, out_dir: Path | None = None, formats: tuple[str, ...
     from builder.build import _write_outputs
     root = Path(root).resolve()
     out_dir = (out_dir or root / "build").resolve()
-    result = prepare_brief(root, progress, background=True, params=params)
+    result = prepare_brief(root, progress, out_dir / ".cache" / "brief-charts", background=True, params=params)
     try:
         return _write_outputs(result, out_dir, formats, progress)
     finally:

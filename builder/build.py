@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from builder.accessibility import check_accessibility
-from builder.charts import ChartStats, render_charts
+from builder.charts import ChartStats, figure_source, render_charts
 from builder.data import Dataset, load_dataset
 from builder.errors import BuildError, Diagnostics
 from builder.markdown import parse_chapter
@@ -152,9 +152,9 @@ def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, loc
             return b
         spec = dataset.charts[b.id]
         table = dataset.tables.get(spec.table)
-        source = spec.source or (table.meta.source.text if table else "")
+        citation = figure_source(spec, table.meta.source.text if table else "", doc.meta.labels)
         chart = charts[b.id] and replace(charts[b.id], alt=smarten(charts[b.id].alt, doc.meta.language))
-        return replace(b, chart=chart, citation=smarten(source, doc.meta.language), missing_note=spec.missing_data)
+        return replace(b, chart=chart, citation=smarten(citation, doc.meta.language), missing_note=spec.missing_data)
     return map_document(doc, block=place), stats
 
 
@@ -233,7 +233,8 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FO
 
 def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, params: ParamSet | None = None,
            tables: dict | None = None) -> BuildResult:
-    result = prepare(root, progress, background=True, raster="docx" in formats, params=params, tables=tables)
+    result = prepare(root, progress, out_dir / ".cache" / "charts", background=True, raster="docx" in formats,
+                     params=params, tables=tables)
     try:
         return _write_outputs(result, out_dir, formats, progress)
     finally:

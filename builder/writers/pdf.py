@@ -412,6 +412,8 @@ class _Writer:
         m = style.margins_mm
         self.width_margins = (m["left"] + m["right"]) * mm
         self.accent = style.colour("accent")
+        from builder.charts import Drawings
+        self.charts = Drawings(style, {face: f"{style.heading.key}-{face}" for face in ("regular", "bold")})
 
     def story(self) -> list[Flowable]:
         """The flowables of every block; consecutive wide tables share landscape pages."""
@@ -594,8 +596,7 @@ class _Writer:
         cap = leaf(Paragraph(f'<a name="{f.id}"/>{escape(labels["figure"])} {escape(f.number)}. '
                              + _markup(f.caption, self.accent), self.s.caption),
                    tagging.PARTS["caption"], inline_text(f.caption))
-        from builder.charts import lazy_drawing
-        drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
+        drawing = tagging.Described(self.charts.flowable(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)
         parts: list[Flowable] = [cap, drawing]
         if f.citation:
@@ -637,9 +638,6 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
 
 
 def _write(doc: Document, style: Style, out, tagged: bool, body: str, head: str) -> tuple[int, dict[str, int]]:
-    from builder.charts import register_svg_fonts
-    key = style.heading.key
-    register_svg_fonts(style, {"regular": f"{key}-regular", "bold": f"{key}-bold"})
     styles = _Styles(style, body, head, doc.meta.language)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
