@@ -71,7 +71,10 @@ class Forked:
                     self.result.charts.wait(part)
                     for _process, ready_w, _receive, wanted in self.children.values():
                         if wanted == part:
-                            os.write(ready_w, b"1")
+                            try:
+                                os.write(ready_w, b"1")
+                            except BrokenPipeError:
+                                pass  # that writer has ended already (its error comes through `join`)
             except BaseException as e:  # the writers see their pipe close without a word, and stop
                 self.error = e
             finally:
