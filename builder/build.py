@@ -24,6 +24,7 @@ from builder.transforms import number_document
 from builder.writers import DEFAULT_FORMATS, WRITERS, Output, check_formats, needs_raster
 
 FORMATS = DEFAULT_FORMATS  # what a build writes unless told otherwise (builder.writers is the registry)
+SERIAL_ENV = "DOSSIER_SERIAL_WRITERS"  # set (not 0): the writers run one after the other in the build's process
 
 
 @dataclass
@@ -305,9 +306,11 @@ def write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...], 
             result.outputs[fmt] = out_dir / f"{name}{WRITERS[fmt].suffix}"
             if output.pages is not None:
                 result.pages[fmt] = output.pages
-        paged = [written[f] for f in ("docx", "pdf") if f in written and written[f].toc_pages_from]
-        if paged:  # the DOCX's pages when it was written (the PDF's own are always "pdf")
-            result.toc_pages_from, result.toc_pages_note = paged[0].toc_pages_from, paged[0].note
+        paged = [o for o in written.values() if o.toc_pages_from]
+        borrowed = [o for o in paged if o.toc_pages_from == "libreoffice" or o.note]  # the DOCX's, when written
+        if paged:
+            result.toc_pages_from, result.toc_pages_note = (borrowed or paged)[0].toc_pages_from, \
+                (borrowed or paged)[0].note
         from builder.report import write_report
         write_report(result, staging.temp(f"{name}.report.json"))
         result.outputs["report"] = out_dir / f"{name}.report.json"
@@ -321,39 +324,45 @@ def run_writers(result: BuildResult, paths: dict[str, Path], needs: dict, clock:
     """Each format's writer, given the document, the style, its path and `needs`; timed as "writers" as a whole
     and per format. With one format it runs here. With several, the one that waits for each chart as it draws it
     (the PDF) runs here and the others run at once in forked processes, each reading chart files only once they
-    are written (builder/writers/parallel.py). DOSSIER_SERIAL_WRITERS=1 runs them one after the other here."""
+    are written (builder/writers/parallel.py). They run one after the other here, the PDF first, when a writer
+    will borrow the PDF's pages (the DOCX without LibreOffice), or when DOSSIER_SERIAL_WRITERS=1."""
     formats = list(paths)
     here = next((f for f in formats if WRITERS[f].waits_per_chart), formats[0])
 
-    def write(fmt: str, run_clock: Clock, wait, in_process: bool) -> Output:
+    def write(fmt: str, run_clock: Clock, wait, in_process: bool, **more) -> Output:
         writer = WRITERS[fmt]
-        part = "all" if writer.charts == "raster" else "vector"
 
         def charts_ready() -> None:
             if not (in_process and writer.waits_per_chart):
+                part = writer.chart_part
                 run_clock(f"charts ({'raster' if part == 'all' else part}) for {fmt}", wait, part)
         return run_clock(fmt, writer.write, result.document, result.style, paths[fmt], charts_ready=charts_ready,
-                         **needs)
+                         **needs, **more)
 
     def in_order() -> dict[str, Output]:
-        return {f: write(f, clock, result.charts.wait, True) for f in formats}
+        outputs: dict[str, Output] = {}
+        for fmt in sorted(formats, key=lambda f: f != "pdf"):  # the PDF's pages first, for a writer that borrows
+            more = {"pdf_pages": outputs["pdf"].headings} if "pdf" in outputs and borrows(fmt) else {}
+            outputs[fmt] = write(fmt, clock, result.charts.wait, True, **more)
+        return {f: outputs[f] for f in formats}
 
     def at_once() -> dict[str, Output]:
         from builder.writers.parallel import Forked
         with Forked(result, clock) as forked:
             for fmt in formats:
                 if fmt != here:
-                    part = "all" if WRITERS[fmt].charts == "raster" else "vector"
-                    forked.start(fmt, part, lambda child_clock, wait, fmt=fmt: write(fmt, child_clock, wait, False))
+                    forked.start(fmt, WRITERS[fmt].chart_part,
+                                 lambda child_clock, wait, fmt=fmt: write(fmt, child_clock, wait, False))
             forked.charts_ready()
             outputs = {here: write(here, clock, result.charts.wait, True)}
             outputs |= forked.join()
         return {f: outputs[f] for f in formats}
-    serial = not parallel or len(formats) == 1 or os.environ.get(SERIAL_ENV, "").strip() not in ("", "0")
+
+    def borrows(fmt: str) -> bool:
+        return WRITERS[fmt].borrows_pages is not None and WRITERS[fmt].borrows_pages()
+    serial = not parallel or len(formats) == 1 or os.environ.get(SERIAL_ENV, "").strip() not in ("", "0") \
+        or ("pdf" in formats and any(borrows(f) for f in formats))
     return clock("writers", in_order if serial else at_once)
-
-
-SERIAL_ENV = "DOSSIER_SERIAL_WRITERS"
 
 
 def _write_revisions(result: BuildResult, staging, name: str) -> None:

@@ -141,6 +141,20 @@ def test_without_libreoffice_the_report_says_why(tmp_path: Path, monkeypatch) ->
     assert "not installed" in report["toc_pages_note"]
 
 
+def test_without_libreoffice_both_formats_lay_out_one_pdf(tmp_path: Path, monkeypatch) -> None:
+    """The DOCX borrows the PDF's pages: the PDF is written first and laid out once."""
+    from builder.writers import pdf
+    monkeypatch.setenv(docx_pages.ENV, "pdf")
+    laid_out = []
+    write = pdf.write
+    monkeypatch.setattr(pdf, "write", lambda *a, **k: laid_out.append(1) or write(*a, **k))
+    project = _with_toc(tmp_path / "m")
+    result = build(project, tmp_path / "out", ("pdf", "docx"), force=True)
+    assert laid_out == [1] and result.toc_pages_from == "pdf"
+    from tests.test_docx_libreoffice import check_toc_xml
+    assert check_toc_xml(result.outputs["docx"])
+
+
 # ---- the writers at once ---------------------------------------------------------------------------------------------
 
 def test_parallel_writers_write_the_same_files_as_serial_ones(tmp_path: Path, monkeypatch) -> None:

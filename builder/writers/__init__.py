@@ -34,6 +34,12 @@ class Writer:
     default: bool             # written by `--format all` (and by default)
     waits_per_chart: bool     # in the build's process it waits for each chart as it draws it (else all first)
     write: Callable[..., Output]  # (document, style, path, **needs) → Output
+    borrows_pages: Callable[[], bool] | None = None  # true when its TOC will take a PDF's pages (no LibreOffice)
+
+    @property
+    def chart_part(self) -> str:
+        """The chart files it reads: "vector" or "all" (the PNGs come after the vector files)."""
+        return "all" if self.charts == "raster" else "vector"
 
 
 def write_pdf(document, style, path: Path, charts_ready=None, **_needs) -> Output:
@@ -45,11 +51,16 @@ def write_pdf(document, style, path: Path, charts_ready=None, **_needs) -> Outpu
 
 
 def write_docx(document, style, path: Path, scratch: Path | None = None, progress=None, charts_ready=None,
-               **_needs) -> Output:
-    """The DOCX written once; its TOC's page numbers from LibreOffice's layout of it, else from a PDF laid out
-    at `scratch` (see builder/writers/docx_pages.py)."""
+               pdf_pages: dict | None = None, **_needs) -> Output:
+    """The DOCX written once; its TOC's page numbers from LibreOffice's layout of it, else from the PDF's
+    `pdf_pages` or a PDF laid out at `scratch` (see builder/writers/docx_pages.py)."""
     from builder.writers import docx_pages
-    return docx_pages.write(document, style, Path(path), scratch, progress, charts_ready)
+    return docx_pages.write(document, style, Path(path), scratch, progress, charts_ready, pdf_pages)
+
+
+def _docx_borrows_pages() -> bool:
+    from builder.writers import docx_pages
+    return not docx_pages.wanted() or not docx_pages.available()
 
 
 def write_html(document, style, path: Path, fonts: Path | None = None, charts_ready=None, **_needs) -> Output:
@@ -61,7 +72,8 @@ def write_html(document, style, path: Path, fonts: Path | None = None, charts_re
 
 WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("pdf", ".pdf", "vector", pages=True, default=True, waits_per_chart=True, write=write_pdf),
-    Writer("docx", ".docx", "raster", pages=True, default=True, waits_per_chart=False, write=write_docx),
+    Writer("docx", ".docx", "raster", pages=True, default=True, waits_per_chart=False, write=write_docx,
+           borrows_pages=_docx_borrows_pages),
     Writer("html", ".html", "vector", pages=False, default=False, waits_per_chart=False, write=write_html),
 )}
 

@@ -382,10 +382,11 @@ def patch_toc(path, bookmarks: dict[str, str], pages: dict[str, int]) -> int:
 
 # the writer ---------------------------------------------------------------------------------------------------
 
-def write(document, style, path, scratch=None, progress=None, charts_ready=None):
+def write(document, style, path, scratch=None, progress=None, charts_ready=None, pdf_pages=None):
     """The DOCX at `path`, written once by python-docx, its TOC's page numbers from LibreOffice's layout (one
-    load, see `paginate`), else from a PDF laid out at `scratch`. `charts_ready()` blocks until the chart
-    files are written. Returns a builder.writers.Output."""
+    load, see `paginate`), else from the PDF's (`pdf_pages`, {heading id: page}, when the build wrote the PDF
+    first; else a PDF laid out at `scratch`). `charts_ready()` blocks until the chart files are written. Returns
+    a builder.writers.Output."""
     from builder.writers import Output, docx
     bookmarks = toc_bookmarks(document)
     if not bookmarks:  # no table of contents: no page number to take from anywhere
@@ -405,14 +406,15 @@ def write(document, style, path, scratch=None, progress=None, charts_ready=None)
     if pages.source != "libreoffice":
         if progress and pages.note and not pages.note.startswith(ENV):
             progress(f"docx: table of contents keeps the PDF's page numbers ({pages.note})")
-        pages = pdf_pages(document, style, scratch or path.with_suffix(".pdf.tmp"), pages.note)
+        pages = Pages(pdf_pages, None, "pdf", 0, pages.note) if pdf_pages is not None else \
+            lay_out_pdf(document, style, scratch or path.with_suffix(".pdf.tmp"), pages.note)
     if pages.headings != written:
         patch_toc(path, bookmarks, pages.headings)
     return Output(path, pages.count if pages.source == "libreoffice" else None, pages.source, pages.note,
                   headings=pages.headings)
 
 
-def pdf_pages(document, style, scratch, note: str = "") -> Pages:
+def lay_out_pdf(document, style, scratch, note: str = "") -> Pages:
     """The pages of the PDF's layout (laid out at `scratch`, then removed): the fallback pagination."""
     from pathlib import Path
 
