@@ -112,7 +112,7 @@ class Office:
             self.proc = subprocess.Popen(guard, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, start_new_session=True)
         except OSError as e:
-            self.__exit__(None, None, None)
+            self._end()
             raise Unavailable(f"soffice did not start: {e}") from e
         return self
 
@@ -143,6 +143,10 @@ class Office:
             raise Unavailable(f"unreadable answer from the UNO script: {run.stdout[:200]!r}") from e
 
     def __exit__(self, *exc) -> None:
+        self._end()
+
+    def _end(self) -> None:
+        """soffice ended (through its guard, else by signals to its group) and its profile removed."""
         import shutil
         import signal
         import subprocess
@@ -196,29 +200,19 @@ def office(timeout: float = TIMEOUT) -> Iterator[Session]:
     """`with office() as session:` soffice started now (it boots while the caller writes the DOCX) and always
     ended when the block ends, however it ends. `session.office` is None when LibreOffice is not wanted, not
     installed or did not start; `session.note` then says why."""
+    from contextlib import ExitStack
     deadline = time.monotonic() + timeout
-    if not wanted():
-        yield Session(None, f"{ENV}=pdf", deadline)
-        return
-    if not available():
-        yield Session(None, "LibreOffice (soffice) or python3-uno not installed", deadline)
-        return
-    try:
-        started = Office(deadline, timeout).__enter__()
-    except Unavailable as e:
-        yield Session(None, str(e), deadline)
-        return
-    with _ending(started):
-        yield Session(started, "", deadline)
-
-
-@contextmanager
-def _ending(started: Office) -> Iterator[Office]:
-    """An Office already entered, ended when the block ends (Office.__exit__ runs in one place only)."""
-    try:
-        yield started
-    finally:
-        started.__exit__(None, None, None)
+    note = "" if wanted() else f"{ENV}=pdf"
+    if not note and not available():
+        note = "LibreOffice (soffice) or python3-uno not installed"
+    with ExitStack() as stack:
+        started = None
+        if not note:
+            try:
+                started = stack.enter_context(Office(deadline, timeout))
+            except Unavailable as e:
+                note = str(e)
+        yield Session(started, note, deadline)
 
 
 def toc_bookmarks(document) -> dict[str, str]:
