@@ -41,7 +41,9 @@ class Forked:
 
     def __init__(self, result, clock):
         self.result, self.clock = result, clock
-        self.children: dict[str, tuple] = {}   # format → (process, ready pipe's write end, result pipe, part)
+        self.children: dict[str, tuple] = {}   # format → (process, result pipe, part)
+        self.ready: dict[str, int] = {}         # format → write end of its "charts are ready" pipe, until closed
+        self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
@@ -55,13 +57,30 @@ class Forked:
         ctx = multiprocessing.get_context("fork")
         ready_r, ready_w = os.pipe()
         receive, send = ctx.Pipe(duplex=False)
-        others = [child[1] for child in self.children.values()]  # the earlier processes' pipes: not this one's
+        others = list(self.ready.values())  # the earlier processes' pipes: not this one's
         process = ctx.Process(target=_child, args=(work, self.clock.progress, ready_r, [ready_w, *others], send),
                               daemon=False, name=f"dossier-{fmt}")
         process.start()
         os.close(ready_r)
         send.close()
-        self.children[fmt] = (process, ready_w, receive, part)
+        self.children[fmt] = (process, receive, part)
+        self.ready[fmt] = ready_w
+
+    def _tell(self, fmt: str, close: bool = False) -> None:
+        """Write "ready" into `fmt`'s pipe (or only close it); each pipe is closed once, under the lock, so a
+        file descriptor number is never closed again after the system gave it to another file."""
+        with self.lock:
+            fd = self.ready.get(fmt)
+            if fd is None:
+                return
+            try:
+                if not close:
+                    os.write(fd, b"1")
+            except BrokenPipeError:
+                pass  # that writer has ended already (its error comes through `join`)
+            finally:
+                del self.ready[fmt]
+                os.close(fd)
 
     def charts_ready(self) -> None:
         """Tell each process when its chart files are written (from a thread: this process goes on writing)."""
@@ -69,17 +88,14 @@ class Forked:
             try:
                 for part in ("vector", "all"):
                     self.result.charts.wait(part)
-                    for _process, ready_w, _receive, wanted in self.children.values():
+                    for fmt, (_process, _receive, wanted) in self.children.items():
                         if wanted == part:
-                            try:
-                                os.write(ready_w, b"1")
-                            except BrokenPipeError:
-                                pass  # that writer has ended already (its error comes through `join`)
+                            self._tell(fmt)
             except BaseException as e:  # the writers see their pipe close without a word, and stop
                 self.error = e
             finally:
-                for _process, ready_w, _receive, _part in self.children.values():
-                    _close(ready_w)
+                for fmt in self.children:
+                    self._tell(fmt, close=True)
         self.thread = threading.Thread(target=tell, name="charts-ready", daemon=True)
         self.thread.start()
 
@@ -87,7 +103,7 @@ class Forked:
         """Each process's return value, by format; its stage times merged into the build's clock. A writer's
         error is raised here, as if it had been raised in this process."""
         outputs = {}
-        for fmt, (process, _ready_w, receive, _part) in self.children.items():
+        for fmt, (process, receive, _part) in self.children.items():
             try:
                 message = receive.recv()
             except EOFError:
@@ -108,8 +124,8 @@ class Forked:
         return outputs
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        for process, ready_w, receive, _part in self.children.values():
-            _close(ready_w)
+        for fmt, (process, receive, _part) in self.children.items():
+            self._tell(fmt, close=True)
             if process.is_alive():
                 process.terminate()  # SIGTERM: the writer's `with` blocks end its LibreOffice
                 process.join(timeout=30)
