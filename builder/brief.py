@@ -116,7 +116,16 @@ def plan_brief(index: dict[str, Place], labels) -> "Plan":
     report's is pruned to the report's charts on every build)."""
     from builder.build import Plan
     return Plan(chapters=(TEMPLATE,), meta=brief_meta, template_globals=reference_helpers(index, labels),
-                suffix=SUFFIX, cache="brief-charts")
+                template_helpers=brief_helpers, masthead=True, accessibility=False, suffix=SUFFIX,
+                cache="brief-charts")
+
+
+def brief_helpers(project, dataset, known: dict):
+    """The brief's own template functions (key figures, key messages, short lists: builder/brief_helpers.py) over
+    the edition's data, and the check that reports their warnings once the template is rendered."""
+    from builder.brief_helpers import BriefHelpers
+    helpers = BriefHelpers(dataset, project.meta.labels, project.spec.locale, known["ref"], known["see"])
+    return helpers.functions(), helpers.report
 
 
 def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bool = True,

@@ -83,6 +83,12 @@ class Plan:
     chapters: tuple[str, ...] | None = None                       # None: report.yaml's chapter list
     meta: Callable[[DocMeta], DocMeta] | None = None              # the metadata as the document prints it
     template_globals: Mapping[str, Any] = field(default_factory=dict)  # added to the chapters' Jinja2 globals
+    # (project, dataset, globals so far) → (more globals, a check reporting to the diagnostics after rendering)
+    template_helpers: Callable[[Project, Dataset, Mapping[str, Any]],
+                               tuple[Mapping[str, Any], Callable[[Diagnostics], None]]] | None = None
+    masthead: bool = False                                        # a masthead band instead of a title page
+    accessibility: bool = True    # the build-time rules (builder/accessibility.py); the brief's masthead page
+                                  # starts with level-2 headings, which the heading rule would refuse
     suffix: str = ""                                              # appended to output_name
     cache: str = "charts"                                         # the chart cache's folder in build/.cache
 
@@ -135,11 +141,12 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     diag.warnings.extend(inputs.warnings)
     project, dataset = clock("params", apply_params, inputs.project, inputs.dataset, params)
     style = inputs.style
-    rendered = clock("templates", render_all, project, dataset, plan)
+    rendered = clock("templates", render_all, project, dataset, plan, diag)
     meta = plan.meta(project.meta) if plan.meta else project.meta
-    doc = clock("markdown", assemble, project, rendered, dataset, meta)
+    doc = clock("markdown", assemble, project, rendered, dataset, meta, plan.masthead)
     doc = clock("transforms", number_document, doc, diag)
-    clock("accessibility", check_accessibility, doc, dataset, diag)
+    if plan.accessibility:
+        clock("accessibility", check_accessibility, doc, dataset, diag)
     result = BuildResult(plan.output_project(project, meta), doc, diag, [c for r in rendered for c in r.claims],
                          sum(r.statements for r in rendered), timings=timings, cpu=cpu, dataset=dataset,
                          style=style, rendered=rendered)
@@ -151,12 +158,18 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     return result
 
 
-def render_all(project: Project, dataset: Dataset, plan: Plan = REPORT) -> list[Rendered]:
+def render_all(project: Project, dataset: Dataset, plan: Plan = REPORT,
+               diag: Diagnostics | None = None) -> list[Rendered]:
     """Every chapter rendered; a chapter that prints what changed (`what_changed()`, `revisions`) comes after
-    the others, since the revisions record compares their rendered text with the previous edition's."""
+    the others, since the revisions record compares their rendered text with the previous edition's. The plan's
+    template helpers report to `diag` once all are rendered."""
     env = make_environment(project.root, project.spec.locale)
     env.globals.update(plan.template_globals)
     env.globals["params"] = project.params
+    check = None
+    if plan.template_helpers is not None:
+        more, check = plan.template_helpers(project, dataset, env.globals)
+        env.globals.update(more)
     report = project.spec.model_dump(mode="json")
     names = list(project.spec.chapters if plan.chapters is None else plan.chapters)
     later = [n for n in names if uses_revisions(project.root / "chapters" / n)]
@@ -167,6 +180,8 @@ def render_all(project: Project, dataset: Dataset, plan: Plan = REPORT) -> list[
         extra = template_names(project, dataset, [done[n] for n in names if n in done])
         done |= {n: render_chapter(env, project.root, n, dataset, report, project.spec.locale, extra)
                  for n in later}
+    if check is not None and diag is not None:
+        check(diag)
     return [done[n] for n in names]
 
 
@@ -179,10 +194,11 @@ def uses_revisions(path: Path) -> bool:
     return re.search(r"\{[{%][^}]*\b(what_changed|revisions)\b", text) is not None
 
 
-def assemble(project: Project, rendered: list[Rendered], dataset: Dataset, meta: DocMeta | None = None) -> Document:
-    """All chapters in order after the title page; footnotes keyed by chapter-prefixed ids."""
+def assemble(project: Project, rendered: list[Rendered], dataset: Dataset, meta: DocMeta | None = None,
+             masthead: bool = False) -> Document:
+    """All chapters in order after the title page (or masthead); footnotes keyed by chapter-prefixed ids."""
     meta = meta or project.meta
-    blocks: list = [TitlePage(meta)]
+    blocks: list = [TitlePage(meta, masthead=masthead)]
     footnotes: dict = {}
     for chapter in rendered:
         parsed = parse_chapter(chapter, dataset, project.spec.language)
