@@ -209,6 +209,7 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset, meta:
 
 def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics,
                  draw: bool = True, background: bool = False, raster: bool = True, shared: bool = False):
+    from builder.typography import smarten
     ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
     charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster, shared)
 
@@ -218,7 +219,8 @@ def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, loc
         spec = dataset.charts[b.id]
         table = dataset.tables.get(spec.table)
         source = spec.source or (table.meta.source.text if table else "")
-        return replace(b, chart=charts[b.id], citation=source, missing_note=spec.missing_data)
+        chart = charts[b.id] and replace(charts[b.id], alt=smarten(charts[b.id].alt, doc.meta.language))
+        return replace(b, chart=chart, citation=smarten(source, doc.meta.language), missing_note=spec.missing_data)
     return map_document(doc, block=place), stats
 
 

@@ -20,18 +20,16 @@ MAX_INLINE_DEPTH = 20  # emphasis inside emphasis, …
 MAX_DEPTH = 9  # lists and quotes inside each other: Word's list levels end at 9, and so does the page width
 
 
-@lru_cache(maxsize=8)
-def _parser(quotes: tuple[str, ...] = ()):
-    """The Markdown parser; with `quotes` (the language's four quotation marks) straight quotes become them."""
+@lru_cache(maxsize=4)
+def _parser(language: str = "en"):
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
+
+    from builder.typography import enable
     # markdown-it drops the rest of a chapter silently past maxNesting: it is set far above MAX_DEPTH, which is
-    # checked with an error at the line (see _check_depth)
+    # checked with an error at the line (see _check_depth); quotes and dashes follow the report's language
     md = MarkdownIt("commonmark", {"html": False, "maxNesting": 100}).enable("table").use(footnote_plugin)
-    if quotes:
-        md.options["typographer"], md.options["quotes"] = True, list(quotes)
-        md.enable("smartquotes")
-    return md
+    return enable(md, language)
 
 
 @dataclass
@@ -44,13 +42,12 @@ class ChapterParse:
 class _Reader:
     """Walks one chapter's syntax tree; knows the chapter for locations and footnote ids."""
 
-    def __init__(self, rendered: Rendered, dataset: Dataset, prefix: str, quotes: tuple[str, ...] = ()):
-        self.quotes = quotes
+    def __init__(self, rendered: Rendered, dataset: Dataset, prefix: str, language: str = "en"):
+        self.language = language
         self.r = rendered
         self.dataset = dataset
         self.prefix = prefix
         self.out = ChapterParse([])
-        self.language = ""
 
     def where(self, node) -> Source:
         return self.r.source(node.map[0] + 1) if node.map else Source(self.r.path)
@@ -159,6 +156,12 @@ class _Reader:
             self.out.footnotes[self.note_id(note.meta["label"])] = tuple(inlines)
 
     def fence(self, node) -> Block | None:
+        block = self.directive(node)
+        if isinstance(block, Paragraph):  # code, as written
+            return block
+        return _smarten_block(block, self.language)
+
+    def directive(self, node) -> Block | None:
         match = DIRECTIVE.match(node.info.strip())
         if not match:
             return Paragraph((Code(node.content.rstrip("\n")),), self.where(node))
@@ -171,7 +174,8 @@ class _Reader:
             case "figure":
                 spec = self.lookup(self.dataset.charts, arg, "chart", where, "data/charts.yaml")
                 self.out.figures.append(arg)
-                return Figure(arg, (Text(spec.title),), None, source=where)
+                # a chart whose data is missing is left out: it takes no figure number (see transforms)
+                return Figure(arg, (Text(spec.title),), None, missing_note=spec.missing_data, source=where)
             case "list":
                 return list_block(self.lookup(self.dataset.lists, arg, "list", where, "data/lists/*.yaml"), where)
             case "toc":
@@ -192,7 +196,7 @@ class _Reader:
         return known[key]
 
     def parse_inline(self, text: str, context: str) -> tuple[Inline, ...]:
-        tokens = _parser(self.quotes).parseInline(text)
+        tokens = _parser(self.language).parseInline(text)
         from markdown_it.tree import SyntaxTreeNode
         root = SyntaxTreeNode(tokens)
         return self.inlines(root.children[0]) if root.children else ()
@@ -211,6 +215,33 @@ class _Reader:
                                            for td in tr.children)))
         head = tuple(rows[:1])
         return Table(id="", caption=(), header_rows=head, body_rows=tuple(rows[1:]), source=self.where(node))
+
+
+def _smarten_block(block, language: str):
+    """Data text placed by a directive (captions, cells, sources, list items from YAML): the prose's quotes and
+    dashes, by the same rules."""
+    from dataclasses import replace
+
+    from builder.model import Definitions, DocMeta, Document, map_document
+    from builder.typography import smarten
+
+    def text(node: Inline) -> Inline:
+        return Text(smarten(node.text, language)) if isinstance(node, Text) else node
+
+    def row(r: TableRow) -> TableRow:
+        return replace(r, cells=tuple(replace(c, value=smarten(c.value, language))
+                                      if c.kind == "text" and isinstance(c.value, str) else c for c in r.cells))
+    match block:
+        case Definitions(items=items):
+            return replace(block, items=tuple((smarten(t, language), smarten(d, language)) for t, d in items))
+        case Table():
+            block = replace(block, header_rows=tuple(row(r) for r in block.header_rows),
+                            body_rows=tuple(row(r) for r in block.body_rows),
+                            citation=smarten(block.citation, language), notes=smarten(block.notes, language),
+                            headnote=smarten(block.headnote, language))
+        case None | TableOfContents():
+            return block
+    return map_document(Document(DocMeta(""), (block,)), inline=lambda node, _where: text(node)).blocks[0]
 
 
 def _display_url(href: str) -> str:
@@ -242,16 +273,16 @@ def _merge_text(inlines: list[Inline]) -> list[Inline]:
     return out
 
 
-def parse_chapter(rendered: Rendered, dataset: Dataset, language: str = "") -> ChapterParse:
-    """One rendered chapter → blocks, footnote definitions (ids prefixed by the chapter) and figure ids. Straight
-    quotes become the quotation marks of `language` where it has its own (German „…“, French « … », …)."""
+def parse_chapter(rendered: Rendered, dataset: Dataset, language: str = "en") -> ChapterParse:
+    """One rendered chapter → blocks, footnote definitions (ids prefixed by the chapter) and figure ids; quotes
+    and dashes set for `language` (see builder.typography)."""
     from markdown_it.tree import SyntaxTreeNode
 
-    from builder.labels import quotes
+    from builder.typography import base_language
     prefix = rendered.path.rsplit("/", 1)[-1].removesuffix(".md")
-    reader = _Reader(rendered, dataset, prefix, quotes(language))
-    reader.language = language
-    tokens = _parser(reader.quotes).parse(rendered.markdown)
+    language = base_language(language)
+    reader = _Reader(rendered, dataset, prefix, language)
+    tokens = _parser(language).parse(rendered.markdown)
     _check_depth(tokens, rendered)
     tree = SyntaxTreeNode(tokens)
     reader.out.blocks = reader.blocks(tree.children)

@@ -290,6 +290,12 @@ def walk(blocks: tuple[Block, ...]) -> Iterator[Block]:
                 yield from walk(inner)
 
 
+def captioned(blocks: tuple[Block, ...], kind: str) -> list[Block]:
+    """The tables or figures ("Table", "Figure") that the lists of captions name: placed, numbered, with an id (a
+    chart left out for missing data has no number)."""
+    return [b for b in walk(blocks) if type(b).__name__ == kind and b.id and b.number]
+
+
 def inline_text(inlines: tuple[Inline, ...]) -> str:
     """The plain text of inlines (footnote marks left out)."""
     out = []

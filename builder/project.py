@@ -115,6 +115,7 @@ class Project:
 
     @property
     def meta(self) -> DocMeta:
+        from builder.typography import smarten
         s = self.spec
         pub = s.publisher or PublisherSpec(name="")
         return DocMeta(
@@ -122,7 +123,8 @@ class Project:
             authors=tuple(Author(a.name, a.affiliation) for a in s.authors),
             publisher=pub.name, publisher_address=pub.address, publisher_url=pub.url,
             series=s.series, edition_label=s.edition.label, date=s.edition.date,
-            disclaimer=s.disclaimer, copyright=tuple(s.copyright), subject=s.subject,
+            disclaimer=smarten(s.disclaimer, s.language),
+            copyright=tuple(smarten(line, s.language) for line in s.copyright), subject=s.subject,
             keywords=tuple(s.keywords), language=s.language, locale=s.locale,
             labels=labels_for(s.language, s.labels))
 

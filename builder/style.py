@@ -129,6 +129,10 @@ class StyleSpec(_Schema):
     colours: ColoursSpec = Field(default_factory=ColoursSpec, description="Colours as #rrggbb.")
     chart: ChartStyleSpec = Field(default_factory=ChartStyleSpec, description="Chart palette and size.")
     cover: CoverSpec = Field(default_factory=CoverSpec, description="The title page: logo, colour band, publisher.")
+    footnote_number: Literal["plain", "superscript"] = Field(
+        "plain", description="How a footnote's number is set in the note itself: plain (text size) or superscript. "
+                             "Either way it hangs in the note's left margin, right-aligned, the note's lines "
+                             "aligned after it.")
     pdf_standard: Literal["ua-1", "a-2b"] = Field(
         "ua-1", description="What the PDF claims: ua-1 (tagged, PDF/UA-1) or a-2b (PDF/UA-1 and PDF/A-2b, with an "
                             "sRGB output intent, for archives and legal deposit).")

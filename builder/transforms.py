@@ -7,11 +7,12 @@ from dataclasses import replace
 
 from builder.errors import BuildError, Diagnostics
 from builder.model import (Block, Cell, CrossRef, Document, Figure, FootnoteRef, Heading, Inline, ListOfCaptions,
-                           Source, Table, TableOfContents, inline_text, map_document, walk)
+                           Source, Table, TableOfContents, captioned, inline_text, map_document, walk)
 
 
 def number_document(doc: Document, diag: Diagnostics) -> Document:
-    """Chapters 1, 2 …; sections 6.1 …; tables 6.2.1 (chapter.section.index); figures 1, 2 …; footnotes 1 … ."""
+    """Chapters 1, 2 …; sections 6.1 …; tables 6.2.1 (chapter.section.index); figures 1, 2 … (a chart left out for missing data
+    takes no number); footnotes 1 … ."""
     doc = map_document(doc, block=_Numbering())
     doc = map_document(doc, inline=_CrossRefs(doc))
     doc = _number_footnotes(doc, diag)
@@ -21,8 +22,7 @@ def number_document(doc: Document, diag: Diagnostics) -> Document:
 
 def _caption_lists(blocks, labels) -> list:
     """A list of tables and a list of figures after the table of contents, when the report has any."""
-    present = {"Table": any(isinstance(b, Table) and b.id for b in walk(tuple(blocks))),
-               "Figure": any(isinstance(b, Figure) and b.id for b in walk(tuple(blocks)))}
+    present = {kind: bool(captioned(tuple(blocks), kind)) for kind in ("Table", "Figure")}
     out = []
     for block in blocks:
         out.append(block)
@@ -54,6 +54,8 @@ class _Numbering:
                 self.table_index[scope] = self.table_index.get(scope, 0) + 1
                 index = self.table_index[scope]
                 return replace(block, number=f"{scope}.{index}" if scope else str(index))
+            case Figure(missing_note=note) if note:
+                return block  # left out for missing data: no number, not placed
             case Figure():
                 self.figures += 1
                 return replace(block, number=str(self.figures))
@@ -67,10 +69,13 @@ class _CrossRefs:
     def __init__(self, doc: Document):
         self.labels = doc.labels
         self.targets: dict[str, tuple[str, str]] = {}
+        self.left_out: set[str] = set()
         map_document(doc, block=self.collect)
 
     def collect(self, block: Block) -> Block:
-        if isinstance(block, (Table, Figure)) and block.id:
+        if isinstance(block, Figure) and block.missing_note:
+            self.left_out.add(block.id)
+        elif isinstance(block, (Table, Figure)) and block.id:
             self.targets[block.id] = (self.labels["table"] if isinstance(block, Table) else self.labels["figure"],
                                       block.number)
         return block
@@ -78,6 +83,9 @@ class _CrossRefs:
     def __call__(self, node: Inline, where: Source | None) -> Inline:
         if not isinstance(node, CrossRef):
             return node
+        if node.target in self.left_out:
+            raise BuildError(f"cross-reference to figure '#{node.target}', which is left out (data missing)",
+                             node.source or where, "refer to it in words, or supply its data")
         if node.target not in self.targets:
             known = ", ".join(sorted(self.targets)[:10])
             raise BuildError(f"cross-reference to unknown table or figure '#{node.target}'", node.source or where,

@@ -80,7 +80,7 @@ def docx_text(path: Path) -> str:
             runs = [(el.text or "") if el.tag == f"{W}t" else "\t" for el in para.iter(f"{W}t", f"{W}tab")
                     if el.getparent().tag == f"{W}r"]  # not the tab stops of w:pPr
             label = labels[i] + "\t" if k == 0 and labels[i] else ""
-            text.append(label + "".join(runs))
+            text.append(label + "".join(runs).replace("\u200b", ""))  # zero-width break opportunities: unseen
     return "\n".join(text)
 
 

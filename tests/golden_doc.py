@@ -1,11 +1,17 @@
 """A small Document that holds every node kind of the model, each inline with a word of its own ("w01" …)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from builder.errors import Diagnostics
-from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, DocMeta, Document, Emphasis, Figure,
+from builder.model import (BulletList, Cell, Chart, Code, CrossRef, Definitions, DocMeta, Document, Emphasis, Figure,
                            FootnoteRef, Heading, LineBreak, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote,
                            Strong, Superscript, Table, TableOfContents, TableRow, Text, TitlePage)
 from builder.transforms import number_document
+
+
+CHART = Path(__file__).parent / "golden" / "chart"  # a tiny chart: .svg for PDF and HTML, .png for DOCX
+LEFT_OUT = ("left-out-1", "left-out-2")  # the caption and note of a chart left out for missing data: no writer prints them
 
 
 def _t(n: int) -> Text:
@@ -29,7 +35,9 @@ def every_kind() -> Document:
               (TableRow((Cell("w16", colspan=2),), group=True),
                TableRow((Cell(2017, "year"), Cell(1.5, "number", 1))),
                TableRow((Cell("w24"), Cell(-2.5, "number", 1)), level=1, total=True)), citation="w17", headnote="w25"),
-        Figure("fig", (_t(18),), None, missing_note="w19"),
+        Figure("fig", (_t(18),), Chart(str(CHART.with_suffix(".svg")), str(CHART.with_suffix(".png")), 2.0, 1.0,
+                                       "a blue rectangle"), citation="w19"),
+        Figure("gone", (Text(LEFT_OUT[0]),), None, missing_note=LEFT_OUT[1]),  # data missing: left out
         PageBreak(),
         Heading(2, (_t(20),)),
     )

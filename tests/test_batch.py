@@ -118,7 +118,7 @@ def test_two_regions_differ_in_tables_charts_and_sentences_as_the_data_says(regi
     # sentences: the region's own figures, and "grew"/"fell" as its data says
     assert "exported goods worth 412.5 million" in texts["North"] and "exports grew" in texts["North"]
     assert "exported goods worth 287.3 million" in texts["South"] and "exports fell" in texts["South"]
-    assert "country's exports was 32.9%" in texts["North"] and "country's exports was 22.9%" in texts["South"]
+    assert "country’s exports was 32.9%" in texts["North"] and "country’s exports was 22.9%" in texts["South"]
     # tables: the region's rows only
     for name, other in (("North", "South"), ("South", "North")):
         year, exports, imports, first = FIGURES[name]

@@ -14,9 +14,9 @@ from tests.conftest import MINIMAL, ROOT, copy_project, docx_text
 from tests.docx_checks import W, assert_valid_docx
 
 MASTHEAD = ["VISION & GLOBAL TRENDS. INTERNATIONAL INSTITUTE FOR GLOBAL ANALYSES", "Briefing Pack",
-            "Kazakhstan Russia Relations in Modern Era",
+            "Kazakhstan–Russia Relations in Modern Era",
             "15 January 2019 · From the report: Analytical Dossier – N. 3/2019, First Edition: January 2019"]
-FIGURES = ["Russia's exports to Kazakhstan", "Kazakhstan's exports to Russia", "Russia's share of Kazakhstan's imports",
+FIGURES = ["Russia’s exports to Kazakhstan", "Kazakhstan’s exports to Russia", "Russia’s share of Kazakhstan’s imports",
            "Investment, Russia to Kazakhstan", "Cash rubles sold in Kazakhstan", "Departures from Kazakhstan to Russia"]
 
 
@@ -102,7 +102,7 @@ def test_key_figures_are_decimal_aligned(brief, brief_docx_pdf, fmt: str) -> Non
 def test_key_figures_carry_unit_year_source_and_report_table(brief) -> None:
     from builder.brief_helpers import short_source
     text = _squash(docx_text(brief.outputs["docx"]))
-    assert _squash("Russia's exports to Kazakhstan11,472.9million US dollars2017"
+    assert _squash("Russia’s exports to Kazakhstan11,472.9million US dollars2017"
                    "International Trade CentreTable 6.1.2") in text
     assert _squash("Departures from Kazakhstan to Russia25,682people2015"
                    "Demographic Yearbook of KazakhstanTable 9.4.2") in text

@@ -25,7 +25,7 @@ from builder import model
 from builder.errors import Diagnostics
 from builder.model import DocMeta, Document, block_kinds, inline_kinds, map_document
 from builder.writers import native
-from tests.golden_doc import WORDS, every_kind
+from tests.golden_doc import LEFT_OUT, WORDS, every_kind
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(GOLDEN.glob("*.md"))
@@ -125,6 +125,7 @@ def test_every_writer_prints_every_kind(fmt: str, tmp_path: Path) -> None:
         html.write(every_kind(), style, out)
         text = out.read_text(encoding="utf-8")
     assert [w for w in WORDS if w not in text] == []
+    assert [w for w in LEFT_OUT if w in text] == []  # a chart left out for missing data is not placed
 
 
 def test_dump_command_prints_the_whole_document(minimal: Path) -> None:

@@ -112,7 +112,8 @@ def test_png_logo_band_and_publisher_on_the_cover(minimal: Path, tmp_path: Path)
     title_at = body.index("Trade &amp; Research")
     assert body.index("<pic:pic") < title_at and body.index('w:fill="123456"') < title_at
     assert "Statistics Unit" in body
-    assert "autoHyphenation" not in _docx_xml(result.outputs["docx"], "word/settings.xml")  # English: as before
+    # English justified text is hyphenated too (issue #11, "Finishing"), as the PDF is
+    assert "<w:autoHyphenation/>" in _docx_xml(result.outputs["docx"], "word/settings.xml")
 
 
 def test_svg_logo_is_drawn_as_vectors(minimal: Path, tmp_path: Path) -> None:

@@ -168,7 +168,7 @@ def test_watch_picks_up_a_styles_folder_created_after_it_started(tmp_path: Path)
             first = pdf.read_bytes()
             style = (ROOT / "styles" / "default.yaml").read_text(encoding="utf-8")
             (project / "styles").mkdir()
-            (project / "styles" / "default.yaml").write_text(style.replace('text: "#1a1a1a"', 'text: "#zz1a1a"'),
+            (project / "styles" / "default.yaml").write_text(style.replace('text: "#000000"', 'text: "#zz0000"'),
                                                              encoding="utf-8")
             assert _until(lambda: "styles/default.yaml:21: error: colours.text" in log_path.read_text(), 60), \
                 log_path.read_text()

@@ -27,6 +27,17 @@ def test_numbers_follow_chapters_and_sections() -> None:
                        ("Heading", "1.3")]
 
 
+def test_a_chart_left_out_for_missing_data_takes_no_figure_number() -> None:
+    doc = number_document(_doc(Figure("a", (Text("a"),), None), Figure("gone", (Text("g"),), None,
+                                                                     missing_note="no data"),
+                               Figure("b", (Text("b"),), None), Paragraph((CrossRef("b"),))), Diagnostics())
+    assert [b.number for b in doc.blocks[:3]] == ["1", "", "2"]
+    assert doc.blocks[3].inlines == (CrossRef("b", "Figure 2"),)
+    with pytest.raises(BuildError, match="left out"):
+        number_document(_doc(Figure("gone", (Text("g"),), None, missing_note="no data"),
+                             Paragraph((CrossRef("gone"),))), Diagnostics())
+
+
 def test_cross_references_take_the_target_number() -> None:
     doc = number_document(_doc(Heading(1, (Text("One"),)), Heading(2, (Text("S"),)), _table("x"), _table("y"),
                                Paragraph((Text("See "), CrossRef("y", "table"), Text(" and "), CrossRef("x")))),

@@ -18,6 +18,9 @@ _FOOTNOTES = (f'<w:footnotes {nsdecls("w", "r")}>'
               '</w:footnotes>')
 
 
+NOTE_HANG = 240  # twips (12 pt): the hang of a footnote's number, as in the PDF
+
+
 class Footnotes:
     """word/footnotes.xml: created once, notes appended as the writer meets their marks."""
 
@@ -39,13 +42,18 @@ class Footnotes:
         pr = parse_xml(f'<w:footnotePr {nsdecls("w")}><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>')
         insert_setting(document.settings.element, pr)
 
-    def add(self, number: int):
-        """A new note with its number mark; returns its paragraph element to fill with runs."""
+    def add(self, number: int, superscript: bool = False):
+        """A new note with its number mark; returns its paragraph element to fill with runs. The number hangs in
+        the note's left margin (superscript, or at text size without the reference style), a tab takes the text to
+        the hang where the note's lines align. (Left-aligned in the hang: LibreOffice sets a note's number at the
+        start of the paragraph whatever runs precede it, so a right tab before it is not kept.)"""
         note = OxmlElement("w:footnote")
         note.set(qn("w:id"), str(number))
-        p = parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="FootnoteText"/></w:pPr>'
-                      '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>'
-                      '<w:r><w:t xml:space="preserve"> </w:t></w:r></w:p>')
+        ref = '<w:rStyle w:val="FootnoteReference"/>' if superscript else ""
+        p = parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="FootnoteText"/>'
+                      f'<w:tabs><w:tab w:val="left" w:pos="{NOTE_HANG}"/></w:tabs>'
+                      f'<w:ind w:left="{NOTE_HANG}" w:hanging="{NOTE_HANG}"/></w:pPr>'
+                      f'<w:r><w:rPr>{ref}</w:rPr><w:footnoteRef/></w:r><w:r><w:tab/></w:r></w:p>')
         note.append(p)
         self.root.append(note)
         return p

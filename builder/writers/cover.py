@@ -75,7 +75,8 @@ def pdf_title_page(w, meta) -> list:
                      if publisher_lines(w.style, meta) else "Logo")]
     left = ParagraphStyle("cover-left", parent=s.title, alignment=TA_LEFT)
     authors = ", ".join(a.name for a in meta.authors)
-    out += [Spacer(1, 30 * mm), leaf(Paragraph(escape(meta.title), left), "Title", meta.title),
+    from builder.writers.pdf import title_markup
+    out += [Spacer(1, 30 * mm), leaf(Paragraph(title_markup(meta.title, left, w.width), left), "Title", meta.title),
             leaf(Paragraph(escape(authors), ParagraphStyle("cover-authors", parent=s.body)), "P", authors)]
     if meta.edition_label:
         out.append(leaf(Paragraph(escape(meta.edition_label), ParagraphStyle("cover-ed", parent=s.body)), "P",
@@ -115,6 +116,29 @@ def _Foot(flowables):
     return Foot()
 
 
+def title_lines(style, title: str, size: float = 26) -> list[str]:
+    """The title's balanced lines for the DOCX, measured as the PDF sets it (the heading family's bold face at
+    the title size, on the text width of an A4 page): both formats break the title at the same words."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from builder.typography import balanced_lines
+    from builder.writers.pdf import register_fonts
+    _body, head = register_fonts(style)
+    bold = head.replace("-regular", "-bold")
+    m = style.margins_mm
+    width = A4[0] - (m["left"] + m["right"]) * mm
+    return balanced_lines(title, lambda text: pdfmetrics.stringWidth(text, bold, size), width)
+
+
+def docx_title(paragraph, lines: list[str]) -> None:
+    """The title's lines in one paragraph, a line break between them."""
+    for i, line in enumerate(lines):
+        run = paragraph.add_run(line)
+        if i < len(lines) - 1:
+            run.add_break()
+
+
 def docx_title_page(w, meta) -> None:
     """The designed title page for the DOCX writer `w` (builder.writers.docx._Writer)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -142,7 +166,9 @@ def docx_title_page(w, meta) -> None:
             d.add_paragraph().add_run().add_picture(str(png), width=Mm(cover.logo_width_mm))
     for _ in range(3):
         d.add_paragraph()
-    d.add_paragraph(meta.title, style="Title").alignment = WD_ALIGN_PARAGRAPH.LEFT
+    title = d.add_paragraph(style="Title")
+    docx_title(title, title_lines(w.style, meta.title))
+    title.alignment = WD_ALIGN_PARAGRAPH.LEFT
     d.add_paragraph(", ".join(a.name for a in meta.authors))
     for line in (meta.edition_label, "" if cover.band else meta.series):
         if line:

@@ -16,8 +16,9 @@ from builder.formatting import display_url
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
                            Heading, LineBreak, Link, OrderedList, PageBreak, Paragraph, Quote, Strong,
                            Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
-from builder.model import ListOfCaptions, caption_key, walk
+from builder.model import ListOfCaptions, caption_key, captioned
 from builder.style import Style
+from builder.typography import breakable_url
 from builder.writers import _ooxml, docx_fonts, docx_numbering, docx_template
 
 class _Writer:
@@ -58,8 +59,8 @@ class _Writer:
                     self.runs(p, c, bold, italic, True)
                 case LineBreak():
                     p.add_run().add_break()
-                case Link(url=url, children=c):
-                    _ooxml.hyperlink(p, url, inline_text(c), part=self.link_part)
+                case Link(url=url, children=c):  # an address shown may break after / and . (typography)
+                    _ooxml.hyperlink(p, url, breakable_url(inline_text(c)), part=self.link_part)
                 case FootnoteRef():
                     self.footnote(p, node)
                 case CrossRef(target=target, text=t):
@@ -75,7 +76,7 @@ class _Writer:
 
     def footnote_body(self, ref: FootnoteRef) -> None:
         self.noted.add(ref.number)
-        note_p = self.notes.add(ref.number)
+        note_p = self.notes.add(ref.number, self.style.spec.footnote_number == "superscript")
         from docx.text.paragraph import Paragraph as DocxParagraph
         outer, self.link_part = self.link_part, self.notes.part
         try:
@@ -105,6 +106,7 @@ class _Writer:
             case Paragraph(inlines=inl):
                 self.runs(self.para("Body Text"), inl)
             case BulletList() | OrderedList():
+                self.keep_with_next()
                 self.list(b, 0)
             case Definitions(items=items):
                 self.definitions(items)
@@ -131,7 +133,9 @@ class _Writer:
         d = self.docx
         for _ in range(4):
             d.add_paragraph()
-        d.add_paragraph(meta.title, style="Title").alignment = WD_ALIGN_PARAGRAPH.CENTER
+        title = d.add_paragraph(style="Title")
+        cover.docx_title(title, cover.title_lines(self.style, meta.title))
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
         d.add_paragraph(", ".join(a.name for a in meta.authors), style="Subtitle").alignment = \
             WD_ALIGN_PARAGRAPH.CENTER
         for line in ("", "", meta.publisher, meta.publisher_address, meta.series, meta.edition_label,
@@ -161,6 +165,15 @@ class _Writer:
             return  # a section (a landscape table's end) has just begun on a new page: no empty page
         self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
+    def keep_with_next(self) -> None:
+        """The paragraph just written stays on the page of what follows (a list's head with its first item)."""
+        from docx.oxml.ns import qn
+        from docx.text.paragraph import Paragraph as DocxParagraph
+        body = self.docx.element.body
+        last = body[-2] if len(body) > 1 and body[-1].tag == qn("w:sectPr") else body[-1]
+        if last.tag == qn("w:p"):
+            DocxParagraph(last, self.docx._body).paragraph_format.keep_with_next = True
+
     def list(self, lst, depth: int, num_id: int | None = None) -> None:
         """A Word list: the top-level list gets a definition with a level per depth; when Word's counting would not
         print the builder's labels (num_id 0) they are typed, as text and a tab."""
@@ -184,6 +197,7 @@ class _Writer:
                         p.add_run(label + "\t")
                     self.runs(p, block.inlines)
                 elif isinstance(block, (BulletList, OrderedList)):
+                    self.keep_with_next()
                     self.list(block, depth + 1, num_id)
                 else:
                     self.block(block)
@@ -222,7 +236,7 @@ class _Writer:
 
     def source_line(self, source: str, url: str = "", notes: str = "") -> None:
         if notes:
-            self.para("Source", notes)
+            self.para("Source", notes).paragraph_format.keep_with_next = bool(source)
         if source:
             p = self.para("Source", f"{self.doc.labels['source']}: {source}")
             if url:
@@ -235,10 +249,9 @@ class _Writer:
         write_table(self, t)
 
     def figure(self, f: Figure) -> None:
-        self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"), f.id)
         if f.chart is None:
-            self.para("Source", f"[{self.doc.labels['chart_not_shown']}: {f.missing_note}]")
-            return
+            return  # left out for missing data (reported in the build report)
+        self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"), f.id)
         p = self.docx.add_paragraph()
         p.paragraph_format.keep_with_next = True
         run = p.add_run()
@@ -255,7 +268,7 @@ class _Writer:
         label = self.doc.labels[b.kind.lower()]
         entries = [(0, f"{label} {x.number}. {inline_text(x.caption)}", caption_bookmark(b.kind, x.id),
                     self.pages.get(caption_key(b.kind, x.id), 0))
-                   for x in walk(self.doc.blocks) if type(x).__name__ == b.kind and x.id]
+                   for x in captioned(self.doc.blocks, b.kind)]
         _ooxml.toc_paragraphs(self.docx, entries, instr=f'TOC \\h \\z \\c "{b.kind}"', style="Table of Figures")
 
     def toc(self, title: str) -> None:
@@ -292,6 +305,9 @@ def _settings(docx, language: str) -> None:
     proof = settings.find(qn("w:proofState"))
     if proof is not None:
         settings.remove(proof)
+    # justified text hyphenated, as in the PDF: at most 3 hyphens in a row, capitalised words (names) whole
+    for setting in ("autoHyphenation", 'consecutiveHyphenLimit w:val="3"', 'doNotHyphenateCaps w:val="true"'):
+        _ooxml.insert_setting(settings, _ooxml.parse_xml(f'<w:{setting} {_ooxml.nsdecls("w")}/>'))
     theme_lang = settings.find(qn("w:themeFontLang"))
     if theme_lang is not None:
         theme_lang.set(qn("w:val"), language)
@@ -336,10 +352,7 @@ def _language(docx, tag: str) -> None:
         rpr.append(OxmlElement("w:lang"))
     for lang in styles.iter(qn("w:lang")):
         lang.set(qn("w:val"), tag)
-    from builder.labels import primary
-    tab_stop = docx.settings.element.find(qn("w:defaultTabStop"))
-    if primary(tag) != "en" and tab_stop is not None:  # hyphenate as the PDF does (English layout unchanged)
-        tab_stop.addnext(OxmlElement("w:autoHyphenation"))
+    # hyphenation as the PDF's, in every language: see _settings
 
 
 def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:

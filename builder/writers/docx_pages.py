@@ -218,14 +218,13 @@ def office(timeout: float = TIMEOUT) -> Iterator[Session]:
 def toc_bookmarks(document) -> dict[str, str]:
     """{heading id (or caption key): bookmark name} for the entries of the DOCX's tables of contents; empty when
     the document has none."""
-    from builder.model import Heading, ListOfCaptions, TableOfContents, caption_key, walk
+    from builder.model import Heading, ListOfCaptions, TableOfContents, caption_key, captioned
     from builder.writers.docx import _toc_bookmark, caption_bookmark
     marks: dict[str, str] = {}
     if any(isinstance(b, TableOfContents) for b in document.blocks):
         marks = {b.id: _toc_bookmark(b.id) for b in document.blocks if isinstance(b, Heading)}
     for kind in {b.kind for b in document.blocks if isinstance(b, ListOfCaptions)}:  # lists of tables, figures
-        marks |= {caption_key(kind, x.id): caption_bookmark(kind, x.id) for x in walk(document.blocks)
-                  if type(x).__name__ == kind and x.id}
+        marks |= {caption_key(kind, x.id): caption_bookmark(kind, x.id) for x in captioned(document.blocks, kind)}
     return marks
 
 

@@ -14,7 +14,7 @@ from builder.formatting import display_url, format_cell
 from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
                            Heading, Inline, LineBreak, Link, ListItem, ListOfCaptions, OrderedList, PageBreak,
                            Paragraph, Quote, Strong, Superscript, Table, TableOfContents, TableRow, Text, TitlePage,
-                           inline_text, walk)
+                           captioned, inline_text, walk)
 from builder.style import Style
 
 # faces embedded: the body family whole, the heading family upright (headings, tables, captions and charts)
@@ -208,7 +208,7 @@ class _Writer:
         """The list of tables or of figures: links to their captions."""
         cls, label = (Table, self.doc.labels["table"]) if kind == "Table" else (Figure, self.doc.labels["figure"])
         items = [f'<li><a href="#{self.anchors[id(b)]}">{_e(f"{label} {b.number}. {inline_text(b.caption)}")}'
-                 "</a></li>\n" for b in walk(self.doc.blocks) if isinstance(b, cls) and b.id]
+                 "</a></li>\n" for b in captioned(self.doc.blocks, cls.__name__)]
         title_id = self.unique(f"list-of-{kind.lower()}s")
         return (f'<nav class="toc" aria-labelledby="{title_id}">\n<h2 id="{title_id}" class="aux">{_e(title)}</h2>\n'
                 f'<ol>\n{"".join(items)}</ol>\n</nav>\n')
@@ -283,14 +283,13 @@ class _Writer:
 
     # figures ------------------------------------------------------------------------------
     def figure(self, f: Figure) -> str:
+        if f.chart is None:
+            return ""  # left out for missing data (reported in the build report)
         anchor = f' id="{self.anchors[id(f)]}"' if id(f) in self.anchors else ""
         labels = self.doc.labels
         caption = (f'<figcaption><span class="label">{_e(labels["figure"])} {_e(f.number)}.</span> '
                    f'{self.inlines(f.caption)}</figcaption>')
-        if f.chart is None:
-            body = f'<p class="missing">[{_e(labels["chart_not_shown"])}: {_e(f.missing_note)}]</p>\n'
-        else:
-            body = self.svg(Path(f.chart.svg_path).read_text(encoding="utf-8"), f.chart.alt) + "\n"
+        body = self.svg(Path(f.chart.svg_path).read_text(encoding="utf-8"), f.chart.alt) + "\n"
         return f"<figure{anchor}>\n{caption}\n{body}{self.source('', f.citation)}</figure>\n"
 
     def svg(self, text: str, alt: str) -> str:

@@ -9,6 +9,7 @@ from reportlab import rl_config
 
 rl_config.invariant = 1
 rl_config.canvas_basefontname = "Times-Roman"  # replaced by the body font in _register_fonts
+rl_config.hyphenationMinWordLength = 7  # short words are not broken: fewer hyphens, no "in-to"
 
 from reportlab.lib import colors  # noqa: E402
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT  # noqa: E402
@@ -25,7 +26,7 @@ from builder.formatting import display_url  # noqa: E402
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure,  # noqa: E402
                            FootnoteRef, Heading, Inline, LineBreak, Link, OrderedList, PageBreak as PB, Paragraph as P,
                            Quote, Strong, Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
-from builder.model import ListOfCaptions, caption_key, walk  # noqa: E402
+from builder.model import ListOfCaptions, caption_key, captioned  # noqa: E402
 from builder.fonts import missing_glyphs  # noqa: E402,F401
 from builder.style import FACES, Style  # noqa: E402
 from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
@@ -33,6 +34,20 @@ from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, F
 from builder.writers import pdf_structure, pdf_tagging as tagging  # noqa: E402
 
 PAGE = A4
+
+
+def _url_split_pairs(word):
+    """Where ReportLab may break a web address at a line end (its `_uri_split_pairs`, longest head first): after
+    a `/` or a `.`, never inside a percent-escape (typography.url_breaks). The text and the link stay whole."""
+    from builder.typography import url_breaks
+    word = word.decode("utf8") if isinstance(word, bytes) else word
+    cuts = url_breaks(word)
+    return [(word[:i], word[i:]) for i in reversed(cuts)] or None
+
+
+from reportlab.platypus import paragraph as _rl_paragraph  # noqa: E402
+
+_rl_paragraph._uri_split_pairs = _url_split_pairs
 
 
 def register_fonts(style: Style) -> tuple[str, str]:
@@ -54,15 +69,19 @@ def register_fonts(style: Style) -> tuple[str, str]:
     return names[0], names[1]
 
 
+NOTE_HANG = 12  # points: the hang of a footnote's number (up to three digits at note size)
+
+
 class _Styles:
     """The paragraph styles of the house style."""
 
-    def __init__(self, style: Style, body: str, head: str):
+    def __init__(self, style: Style, body: str, head: str, language: str = ""):
         size, lead = style.size("body"), style.size("leading")
         ink = colors.HexColor(style.colour("text"))
         accent = colors.HexColor(style.colour("accent"))
         self.body = ParagraphStyle("body", fontName=body, fontSize=size, leading=lead, alignment=TA_JUSTIFY,
-                                   spaceAfter=5, textColor=ink, allowWidows=0, allowOrphans=0)
+                                   spaceAfter=5, textColor=ink, allowWidows=0, allowOrphans=0,
+                                   hyphenationLang=_hyphenation(language))
         self.item = ParagraphStyle("item", parent=self.body, spaceAfter=2, bulletFontName=body)
         self.h = {lvl: ParagraphStyle(f"h{lvl}", fontName=head.replace("-regular", "-bold"), fontSize=style.size(f"h{lvl}"),
                                       leading=style.size(f"h{lvl}") * 1.25, textColor=accent, spaceBefore=14 - 3 * lvl,
@@ -72,8 +91,16 @@ class _Styles:
                                       spaceBefore=6, spaceAfter=4, keepWithNext=1, textColor=ink)
         self.source = ParagraphStyle("source", fontName=body.replace("-regular", "-italic"),
                                      fontSize=style.size("note"), leading=style.size("note") * 1.3, spaceAfter=10)
-        self.note = ParagraphStyle("note", fontName=body, fontSize=style.size("note"),
-                                   leading=style.size("note") * 1.25, textColor=ink)
+        note = style.size("note")
+        sup = style.spec.footnote_number == "superscript"
+        # the number hangs in the note's margin, right-aligned in the hang; the note's lines align after it
+        self.note = ParagraphStyle("note", fontName=body, fontSize=note, leading=note * 1.25, textColor=ink,
+                                   leftIndent=NOTE_HANG, bulletAnchor="end", bulletFontName=body,
+                                   bulletFontSize=note * (0.7 if sup else 1),
+                                   # ReportLab keeps 0.6 × the number's size after it: the text starts at the hang
+                                   bulletIndent=NOTE_HANG - 0.6 * note * (0.7 if sup else 1),
+                                   uriWasteReduce=0.3)
+        self.note.bulletOffsetY = note * 0.35 if sup else 0
         self.cell = ParagraphStyle("cell", fontName=head, fontSize=style.size("table"),
                                    leading=style.size("table") * 1.2, textColor=ink)
         self.toc = [ParagraphStyle(f"toc{i}", fontName=body if i else head.replace("-regular", "-bold"),
@@ -81,10 +108,29 @@ class _Styles:
                                    firstLineIndent=0, spaceBefore=4 if i == 0 else 0) for i in range(3)]
         self.title = ParagraphStyle("title", fontName=head.replace("-regular", "-bold"), fontSize=26, leading=32,
                                     alignment=TA_CENTER, textColor=accent, spaceAfter=18)
-        self.center = ParagraphStyle("center", parent=self.body, alignment=TA_CENTER)
+        self.center = ParagraphStyle("center", parent=self.body, alignment=TA_CENTER, hyphenationLang="")
         self.small_center = ParagraphStyle("smallc", parent=self.center, fontSize=size - 1.5, leading=lead - 2)
         self.head_font, self.body_font = head, body
         self.accent, self.ink = accent, ink
+
+
+def _hyphenation(language: str):
+    """Where pyphen's dictionary for the report's language breaks a word ("" when there is none): hyphens at
+    line ends keep the word spaces of justified lines even. At least 3 letters on each side ("trans-it" is not
+    broken)."""
+    try:
+        import pyphen
+    except ImportError:
+        return ""
+    lang = pyphen.language_fallback((language or "").replace("-", "_"))
+    return pyphen.Pyphen(lang=lang, left=3, right=3).iterate if lang else ""
+
+
+def title_markup(title: str, style: ParagraphStyle, width: float) -> str:
+    """The title in balanced lines (typography.balanced_lines) at the title's size."""
+    from builder.typography import balanced_lines
+    lines = balanced_lines(title, lambda text: pdfmetrics.stringWidth(text, style.fontName, style.fontSize), width)
+    return "<br/>".join(escape(line) for line in lines)
 
 
 def _markup(inlines: tuple[Inline, ...], accent: str = "#1f4e79") -> str:
@@ -192,6 +238,20 @@ def _tag_caption(flows: list, kind: str, block, label: str) -> list:
     return flows
 
 
+CHAPTER_TAIL_LINES = 3  # a chapter's last page carries at least this many lines of its last paragraph
+
+
+def _chapter_end(story: list) -> None:
+    """The last paragraph of a chapter, when it breaks over a page, leaves at least CHAPTER_TAIL_LINES lines for
+    the chapter's last page (not 1 or 2 lines alone under the running head)."""
+    for f in reversed(story):
+        if isinstance(f, (Spacer, NextPageTemplate, PageBreak)):
+            continue
+        if isinstance(f, FootnoteParagraph):
+            f.min_tail = CHAPTER_TAIL_LINES
+        return
+
+
 def _form_name(key: str) -> str:
     return "toc-" + key
 
@@ -213,6 +273,7 @@ class _Doc(FootnoteDocTemplate):
                          keywords=list(meta.keywords), creator="dossier", producer="dossier (ReportLab)",
                          lang=meta.language, displayDocTitle=1, invariant=1, initialFontName=styles.body_font)
         self.meta, self.styles = meta, styles
+        self.floats: list[Flowable] = []  # landscape tables waiting for the current page to end
         self.chapter = ""
         self.heading_pages: dict[str, int] = {}
         self.addPageTemplates([self._template("title", PAGE, False), self._template("portrait", PAGE, True),
@@ -250,6 +311,21 @@ class _Doc(FootnoteDocTemplate):
     def beforeDocument(self) -> None:
         super().beforeDocument()
         self.chapter = ""
+        self.floats: list[Flowable] = []
+
+    def handle_flowable(self, flowables):
+        self._story = flowables  # where floats waiting for their page are put when the current page ends
+        super().handle_flowable(flowables)
+        if not flowables and self.floats:  # the story ends while a landscape table waits: its pages follow
+            flowables.append(PageBreak())
+
+    def handle_pageEnd(self):
+        """Landscape tables met on the page just ended go on the next pages, then the text goes on in portrait."""
+        if self.floats:
+            floats, self.floats = self.floats, []
+            self._story[0:0] = [*floats, NextPageTemplate("portrait"), PageBreak()]
+            self.handle_nextPageTemplate("landscape")
+        super().handle_pageEnd()
 
     def _page_number_form(self, key: str, level: int) -> None:
         """The heading's page number as a form, drawn right-aligned at the TOC entry's end."""
@@ -263,6 +339,8 @@ class _Doc(FootnoteDocTemplate):
 
     def afterFlowable(self, flowable) -> None:
         super().afterFlowable(flowable)
+        if getattr(flowable, "running_head", None):
+            self.chapter = flowable.running_head
         caption = getattr(flowable, "caption_entry", None)
         if caption is not None:
             kind, text, key = caption
@@ -283,6 +361,28 @@ class _Doc(FootnoteDocTemplate):
         self.notify("TOCEntry", (level, escape(text), self.page, key))
 
 
+class _Deferred(Flowable):
+    """A landscape table met in the text: it takes no room where it stands; placed there, it goes into the
+    document's queue, and the queue is set on landscape pages after the current page ends (`_Doc.handle_pageEnd`),
+    so the text that follows it in the source fills the current page first. Numbers stay in source order."""
+
+    def __init__(self, flowables: list):
+        super().__init__()
+        self.flowables = flowables
+        self.width = self.height = 0
+
+    def wrap(self, avail_width, avail_height):
+        return 0, 0
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        doc = getattr(canvas, "_doctemplate", None)
+        if doc is not None:
+            doc.floats.extend(self.flowables)
+
+    def draw(self):
+        pass
+
+
 class _Writer:
     """Walks the Document: one clause per block kind."""
 
@@ -297,17 +397,22 @@ class _Writer:
     def story(self) -> list[Flowable]:
         """The flowables of every block; consecutive wide tables share landscape pages."""
         out: list[Flowable] = []
-        landscape_now = False
         for block in self.doc.blocks:
+            if isinstance(block, Heading) and block.level == 1:
+                _chapter_end(out)
             self.want_landscape = False
             flow = self.block(block)
-            if self.want_landscape != landscape_now:
-                out += [NextPageTemplate("landscape" if self.want_landscape else "portrait"), PageBreak()]
-                landscape_now = self.want_landscape
+            if self.want_landscape:  # a float: the text after it fills this page, the table takes the next
+                out.append(_Deferred(flow))
+                continue
             if flow and isinstance(flow[0], PageBreak) and out and isinstance(out[-1], PageBreak):
                 flow = flow[1:]  # a new page has just begun: no empty page
+            if isinstance(block, (BulletList, OrderedList)) and out and isinstance(out[-1], Paragraph):
+                out[-1].keepWithNext = True  # a list's head stays with its first item
             out.extend(flow)
+        _chapter_end(out)
         return out
+
 
     def para(self, inlines, style) -> Flowable:
         return FootnoteParagraph(_markup(inlines, self.accent), style, self.store)
@@ -358,7 +463,8 @@ class _Writer:
         if cover.wanted(self.style):  # logo, colour band or publisher block from the style
             return cover.pdf_title_page(self, meta)
         s, leaf = self.s, self.tags.leaf
-        out: list[Flowable] = [Spacer(1, 40 * mm), leaf(Paragraph(escape(meta.title), s.title), "Title", meta.title),
+        out: list[Flowable] = [Spacer(1, 40 * mm), leaf(Paragraph(title_markup(meta.title, s.title, self.width), s.title),
+                                                         "Title", meta.title),
                                leaf(Paragraph(escape(", ".join(a.name for a in meta.authors)), s.center), "P"),
                                Spacer(1, 60 * mm)]
         for line in (meta.publisher, meta.publisher_address, meta.series, meta.edition_label):
@@ -415,6 +521,8 @@ class _Writer:
                         out.append(para)
                         self.tags.notes_after(tagging.footnote_labels(block.inlines))
                     elif isinstance(block, (BulletList, OrderedList)):
+                        if out and isinstance(out[-1], Paragraph):
+                            out[-1].keepWithNext = True
                         with self.tags.element("L"):
                             out.extend(self.list(block, depth + 1))
                     else:
@@ -439,6 +547,7 @@ class _Writer:
         toc._entries = [(min(h.level, 3) - 1, escape(_label(h)), 0, h.id)
                         for h in self.doc.blocks if isinstance(h, Heading)]
         heading = self.tags.leaf(Paragraph(escape(title), self.s.h[1]), "H1", title)
+        heading.running_head = title  # the contents pages are headed by their own title
         with self.tags.element(tagging.role(TableOfContents())):
             toc.tags = self.tags
             toc.items = [self.tags.current.add(tagging.PARTS["entry"]) for _ in toc._entries]
@@ -451,21 +560,21 @@ class _Writer:
         lst = _CaptionList(b.kind, levelStyles=[entry], dotsMinLevel=0)
         label = self.doc.labels[b.kind.lower()]
         lst._entries = [(0, escape(f"{label} {x.number}. {inline_text(x.caption)}"), 0, caption_key(b.kind, x.id))
-                        for x in walk(self.doc.blocks) if type(x).__name__ == b.kind and x.id]
+                        for x in captioned(self.doc.blocks, b.kind)]
         heading = self.tags.leaf(Paragraph(escape(b.title), self.s.h[1]), "H1", b.title)
+        heading.running_head = b.title  # "List of tables" over its pages, not the contents' title
         with self.tags.element(tagging.role(TableOfContents())):
             lst.tags = self.tags
             lst.items = [self.tags.current.add(tagging.PARTS["entry"]) for _ in lst._entries]
         return [PageBreak(), heading, lst]
 
     def figure(self, f: Figure) -> list[Flowable]:
+        if f.chart is None:
+            return []  # left out for missing data (reported in the build report)
         leaf, labels = self.tags.leaf, self.doc.labels
         cap = leaf(Paragraph(f'<a name="{f.id}"/>{escape(labels["figure"])} {escape(f.number)}. '
                              + _markup(f.caption, self.accent), self.s.caption),
                    tagging.PARTS["caption"], inline_text(f.caption))
-        if f.chart is None:
-            note = leaf(Paragraph(escape(f"[{labels['chart_not_shown']}: {f.missing_note}]"), self.s.source), "P")
-            return [KeepTogether([cap, note])]
         from builder.charts import lazy_drawing
         drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)
@@ -498,9 +607,7 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     from builder.charts import register_svg_fonts
     key = style.heading.key
     register_svg_fonts(style, {"regular": f"{key}-regular", "bold": f"{key}-bold"})
-    styles = _Styles(style, body, head)
-    from builder.labels import hyphenate
-    hyphenate([styles.body, styles.item, styles.note], doc.meta.language)
+    styles = _Styles(style, body, head, doc.meta.language)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
     tags = tagging.Tagging(doc.meta.language, {i: inline_text(n) for i, n in doc.footnotes.items()})

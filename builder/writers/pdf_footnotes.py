@@ -81,7 +81,8 @@ class FootnoteStore:
         if label not in self.notes:
             raise ValueError(f"unknown footnote label {label!r}")
         number, body = self.notes[label]
-        note = Paragraph(f"{number} {body}", self.style)
+        hang = self.style.leftIndent > 0  # the number hangs in the note's margin as the style's bullet
+        note = Paragraph(f"<bullet>{number}</bullet>{body}" if hang else f"{number} {body}", self.style)
         note.label = label
         return note
 
@@ -268,6 +269,11 @@ class FootnoteParagraph(Paragraph):
             return self._forced_split(availWidth)
         if k >= n:
             return [self]
+        keep = getattr(self, "min_tail", 0)  # the last paragraph of a chapter: its last page carries a few lines
+        if keep and n - k < keep:
+            k = n - keep
+            if k < self._min_lines():
+                return [] if not frame._atTop else self._forced_split(availWidth)
         return self._adopt(super().split(availWidth, self._text_height(k) + _EPS))
 
     def _min_lines(self) -> int:
@@ -299,6 +305,8 @@ class FootnoteParagraph(Paragraph):
             if isinstance(part, FootnoteParagraph) and part is not self:
                 part.notes = self.notes
                 part.extra_labels = self.extra_labels if i == 0 else ()
+                if i and getattr(self, "min_tail", 0):
+                    part.min_tail = self.min_tail
         return parts
 
     def beginText(self, x, y):
