@@ -148,8 +148,8 @@ def _key(project: Any, dataset: Any) -> tuple:
 
 
 def _prints_revisions(path: Path) -> bool:
-    from builder.build import _uses_revisions
-    return _uses_revisions(path)
+    from builder.build import uses_revisions
+    return uses_revisions(path)
 
 
 def _without_appendix(side: Any) -> Any:
