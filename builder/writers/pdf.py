@@ -505,10 +505,9 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     writer.store, writer.tags = store, tags
     story = writer.story()
     tagging.describe_links(tags, doc)
+    tags.at_save = lambda canv: pdf_structure.finish(canv, tags, doc.meta, style.pdf_standard)
     with _timestamp(doc.meta.date):
         pdf.multiBuild(story, maxPasses=6, **({"canvasmaker": tagging.TaggedCanvas} if tagged else {}))
-        if tagged:
-            pdf_structure.finish(str(out), tags, doc.meta, style.pdf_standard)
     return pdf.page, dict(pdf.heading_pages)
 
 

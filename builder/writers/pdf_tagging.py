@@ -6,9 +6,10 @@
 * While flowables draw, page content goes into marked content (``/P <</MCID n>> BDC … EMC``) that names its
   structure element; what is only decoration (running heads, page numbers, rules, table backgrounds, the
   footnote separator, header rows repeated on a continuation page) is an ``/Artifact``.
-* When the file is saved, ``pdf_structure.finish`` writes the structure tree, parent tree, role map, ``/MarkInfo``, the link
-  annotations' ``OBJR`` and ``/Contents``, ``/Tabs /S``, and XMP metadata with the PDF/UA identifier (and, on
-  request, PDF/A-2b's identifier and an sRGB output intent).
+* When the canvas saves the file, ``Tagging.at_save`` (``pdf_structure.finish``) adds the structure tree, parent
+  tree, role map, ``/MarkInfo``, the link annotations' ``OBJR`` and ``/Contents``, ``/Tabs /S``, and XMP metadata
+  with the PDF/UA identifier (and, on request, PDF/A-2b's identifier and an sRGB output intent) to ReportLab's
+  document objects, so the file is written once.
 """
 from __future__ import annotations
 
@@ -101,6 +102,7 @@ class Tagging:
         self.stack = [self.root]
         self.notes: dict[str, Node] = {}
         self.contents: dict[str, str] = {}  # link target (URL or '#name') → its description
+        self.at_save = None  # called with the canvas when all pages are shown, before it writes the file
         self.reset()
 
     # -- building the tree, in model order -----------------------------------------------------
@@ -234,6 +236,14 @@ class TaggedCanvas(Canvas):
             self._after = []
             for draw in pending:
                 draw()
+
+    def save(self):
+        tags = tagger(self)
+        if tags is not None and tags.at_save is not None:
+            if len(self._code):
+                self.showPage()
+            tags.at_save(self)
+        super().save()
 
     def linkRect(self, contents, destinationname, *args, **kw):
         tags = tagger(self)
