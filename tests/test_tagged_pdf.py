@@ -410,13 +410,15 @@ def test_untagged_pdf_fails_the_checks(hand_built) -> None:
 
 
 def test_tagged_file_is_written_once_and_well_formed(hand_built) -> None:
-    """The tree is written with the pages when the file is first saved: one cross-reference table, no object
-    streams from a second save, and qpdf's syntax check passes."""
-    _doc, s, _plain = hand_built
+    """The tree is written with the pages when the file is first saved (one cross-reference section, by
+    ReportLab, not a second writer); its objects are packed in object streams; qpdf's syntax check passes."""
+    _doc, s, plain = hand_built
     data = s.path.read_bytes()
-    assert data.count(b"startxref") == 1 and b"/ObjStm" not in data
-    assert s.pdf.check_pdf_syntax() == []
+    assert data.count(b"startxref") == data.count(b"%%EOF") == data.count(b"/Type /XRef") == 1
+    assert b"ReportLab Generated PDF document" in data[:80]
+    assert b"/Type /ObjStm" in data and s.pdf.check_pdf_syntax() == []
     assert s.pdf.pdf_version == "1.7"
+    assert len(data) < 1.25 * plain.stat().st_size, "the structure tree should not make the file much larger"
 
 
 # ---- hyphenation: a word broken at a line end reads whole -----------------------------------------------------
@@ -531,6 +533,11 @@ def test_pdf_a_2b_on_request(tmp_path) -> None:
     assert (s.xmp("pdfaid:part"), s.xmp("pdfaid:conformance")) == ("2", "B")
     xml = s.pdf.Root.Metadata.read_bytes().decode()
     assert "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in xml, "PDF/A: the pdfuaid schema is not declared"
+    assert "/Filter" not in s.pdf.Root.Metadata, "PDF/A: the metadata stream is not filtered"
+    info = s.pdf.docinfo
+    assert "/Trapped" not in info and s.xmp("xmp:CreateDate").startswith("2024-01-15T00:00:00")
+    assert str(info.CreationDate).startswith("D:20240115000000")
+    assert s.xmp("pdf:Producer") == str(info.Producer) and s.xmp("dc:creator") == "['Ada Example']"
     assert "/Encrypt" not in s.pdf.trailer
     for page in s.pdf.pages:
         for annot in page.get("/Annots", []):

@@ -4,11 +4,17 @@ intent), written through ReportLab's own object model just before the canvas sav
 once (no second pass that reopens and saves it again)."""
 from __future__ import annotations
 
+import re
+import struct
+import zlib
+from types import MethodType
 from xml.sax.saxutils import escape
 
 from reportlab.lib.rl_accel import fp_str
-from reportlab.pdfbase.pdfdoc import (Annotation, PDFArray, PDFCatalog, PDFDictionary, PDFInfo, PDFName, PDFObject,
-                                      PDFPage, PDFStream, PDFString, PDFZCompress)
+from reportlab.pdfbase.pdfdoc import format as pdf_format
+from reportlab.pdfbase.pdfdoc import (Annotation, NoEncryption, PDFArray, PDFCatalog, PDFDictionary, PDFDocument,
+                                      PDFFile, PDFInfo, PDFName, PDFObject, PDFPage, PDFStream,
+                                      PDFString, PDFZCompress)
 
 from builder.model import Figure
 from builder.writers.pdf_tagging import PARTS, ROLE_MAP, STRUCTURE, Mark, Node, Tagging
@@ -25,6 +31,64 @@ def finish(canv, tags: Tagging, meta, standard: str = "ua-1") -> None:
     if standard == "a-2b":
         _output_intent(doc)
     doc._pdfVersion = max(doc._pdfVersion, (1, 7))  # PDF/UA-1 and PDF/A-2 build on ISO 32000-1
+    doc.format = MethodType(_format_packed, doc)
+
+
+_PER_STREAM = 200  # structure objects in one object stream
+
+
+def _format_packed(doc) -> bytes:
+    """ReportLab's PDFDocument.format, except that the objects that are not streams (among them the structure
+    tree's thousands of small dictionaries) go into compressed object streams, listed by a cross-reference stream
+    (PDF 1.5): written one by one, the tree would double the file."""
+    if not isinstance(doc.encrypt, NoEncryption) or getattr(doc, "_digiSigs", None):
+        return PDFDocument.format(doc)
+    doc.Reference(doc.Catalog)
+    doc.Reference(doc.info)
+    ids, objects = doc.numberToId, doc.idToObject
+    doc.__accum__ = out = PDFFile(doc._pdfVersion)
+    offsets: dict[int, int] = {}
+    packed: list[tuple[int, bytes]] = []
+    number = 0
+    while number + 1 in ids:  # formatting may register new objects as it goes
+        number += 1
+        name = ids[number]
+        obj = objects[name]
+        data = obj.data if isinstance(obj, _Raw) else pdf_format(obj, doc, toplevel=1)
+        if data.endswith((b"endstream\n", b"endstream")):  # a stream stays where it is
+            end = b"endobj\n" if data.endswith(b"\n") else b"\nendobj\n"
+            offsets[number] = doc.idToOffset[name] = out.add(b"%d 0 obj\n%s%s" % (number, data, end))
+        else:
+            packed.append((number, data))
+    del doc.__accum__
+    where: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(packed), _PER_STREAM):
+        chunk = packed[start:start + _PER_STREAM]
+        number += 1
+        head, body, at = [], [], 0
+        for k, (n, data) in enumerate(chunk):
+            head.append(b"%d %d" % (n, at))
+            body.append(data)
+            at += len(data) + 1
+            where[n] = (number, k)
+        first = b" ".join(head) + b"\n"
+        data = zlib.compress(first + b"\n".join(body) + b"\n")
+        offsets[number] = out.add(b"%d 0 obj\n<</Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d>>\n"
+                                  b"stream\n%s\nendstream\nendobj\n" % (number, len(chunk), len(first), len(data),
+                                                                           data))
+    number += 1  # the cross-reference stream
+    offsets[number] = out.offset
+    rows = [b"\x00\x00\x00\x00\x00\xff\xff"]
+    for n in range(1, number + 1):
+        rows.append(b"\x02" + struct.pack(">IH", *where[n]) if n in where else
+                    b"\x01" + struct.pack(">IH", offsets[n], 0))
+    data = zlib.compress(b"".join(rows))
+    root, info = (doc.Reference(o).format(doc) for o in (doc.Catalog, doc.info))
+    file_id = re.search(rb"\[.*?\]", doc.ID(), re.S).group(0)
+    out.add(b"%d 0 obj\n<</Type /XRef /Size %d /W [1 4 2] /Root %s /Info %s /ID %s /Filter /FlateDecode "
+            b"/Length %d>>\nstream\n%s\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n"
+            % (number, number + 1, root, info, file_id, len(data), data, offsets[number]))
+    return out.format(doc)
 
 
 def _extend(obj, cls, **entries) -> None:
