@@ -72,7 +72,7 @@ def _format_packed(doc) -> bytes:
             at += len(data) + 1
             where[n] = (number, k)
         first = b" ".join(head) + b"\n"
-        data = zlib.compress(first + b"\n".join(body) + b"\n")
+        data = zlib.compress(first + b"\n".join(body) + b"\n", 1)  # fast beats small here
         offsets[number] = out.add(b"%d 0 obj\n<</Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d>>\n"
                                   b"stream\n%s\nendstream\nendobj\n" % (number, len(chunk), len(first), len(data),
                                                                            data))
@@ -127,6 +127,14 @@ class _Assembly:
 
     def ref(self, obj) -> str:
         """Register `obj` as an indirect object; its reference as PDF text ("12 0 R")."""
+        if isinstance(obj, _Raw):  # new: registered as PDFDocument.Reference does, without its checks
+            doc = self.doc
+            n = doc.objectcounter = doc.objectcounter + 1
+            obj.__InternalName__ = name = f"R{n}"
+            doc.idToObjectNumberAndVersion[name] = (n, 0)
+            doc.numberToId[n] = name
+            doc.idToObject[name] = obj
+            return f"{n} 0 R"
         name = self.doc.Reference(obj).name
         return "%d %d R" % self.doc.idToObjectNumberAndVersion[name]
 
@@ -160,34 +168,33 @@ class _Assembly:
         """A reference to the StructElem of `node`, or None when nothing of it was drawn."""
         if id(node) not in self.drawn:
             return None
-        first = next((k for k in node.kids if isinstance(k, Mark)), None)
-        name = self.names.get(node.role) or self.names.setdefault(node.role, PDFName(node.role))
+        names = self.names
+        name = names.get(node.role) or names.setdefault(node.role, PDFName(node.role))
         elem = _Raw()
         ref = self.ref(elem)
         kids: list[str] = []
+        first = None  # the page of the element's first marked content: its /Pg
         for kid in node.kids:
-            if isinstance(kid, Node):
+            if type(kid) is Mark:
+                if first is None:
+                    first = kid.page
+                self.parents.setdefault(kid.page, {})[kid.mcid] = ref
+                kids.append(str(kid.mcid) if kid.page == first else
+                            f"<</Type /MCR /Pg {self.page_refs[kid.page]} /MCID {kid.mcid}>>")
+                if kid.annots[0] < kid.annots[1]:
+                    annots = self.pages[kid.page].Annots
+                    kids.extend(self.link(annots[i], self.page_refs[kid.page], ref) for i in range(*kid.annots))
+            else:
                 child = self.element(kid, ref)
                 if child is not None:
                     kids.append(child)
-            else:
-                kids.extend(self.marked(kid, ref, first.page))
-        page = f" /Pg {self.page_refs[first.page]}" if first is not None else ""
-        k = kids[0] if len(kids) == 1 and kids[0].isdigit() else f"[{' '.join(kids)}]"
-        elem.data = f"<</S {name} /P {parent}{page} /K {k}{self.attributes(node)}>>".encode()
+        page = f" /Pg {self.page_refs[first]}" if first is not None else ""
+        k = kids[0] if len(kids) == 1 and first is not None else f"[{' '.join(kids)}]"
+        extra = self.attributes(node) if node.alt or node.lang or node.attrs else ""
+        elem.data = f"<</S {name} /P {parent}{page} /K {k}{extra}>>".encode()
         if "ID" in node.attrs:
             self.ids[node.attrs["ID"]] = ref
         return ref
-
-    def marked(self, mark: Mark, elem: str, elem_page: int) -> list[str]:
-        """The MCID (a number on the element's own page, else a marked-content reference) and its links."""
-        page = self.page_refs[mark.page]
-        self.parents.setdefault(mark.page, {})[mark.mcid] = elem
-        out = [str(mark.mcid) if mark.page == elem_page else f"<</Type /MCR /Pg {page} /MCID {mark.mcid}>>"]
-        if mark.annots[0] < mark.annots[1]:
-            annots = self.pages[mark.page].Annots
-            out.extend(self.link(annots[i], page, elem) for i in range(*mark.annots))
-        return out
 
     def link(self, annot_ref, page: str, parent: str) -> str:
         """A Link element holding the annotation (OBJR), which points back through the parent tree."""

@@ -262,8 +262,12 @@ def hyphen_breaks(para) -> dict[int, _Break]:
     if blpara is None:
         return {}
     if blpara.kind == 0:
+        if not any(line[1] and line[1][-1].endswith("-") for line in blpara.lines):
+            return {}
         pieces = [[" ".join(line[1])] for line in blpara.lines]
     else:
+        if not any(f.text.endswith("-") for line in blpara.lines for f in line.words[-2:]):
+            return {}
         pieces = [[f.text for f in line.words if not hasattr(f, "cbDefn") and f.text] for line in blpara.lines]
     ends = [i for i, p in enumerate(pieces) if p and len(p[-1]) > 1 and p[-1][-1] == "-" and p[-1][-2].isalpha()]
     if not ends:
