@@ -1,7 +1,8 @@
 """Tagged PDF, at save time: the structure tree, parent tree, role map, /MarkInfo, the link annotations' OBJR and
 /Contents, /Tabs /S, and XMP with the PDF/UA identifier (and, on request, PDF/A-2b's identifier and an sRGB output
 intent), written through ReportLab's own object model just before the canvas saves the file, so the file is written
-once (no second pass that reopens and saves it again)."""
+once (no second pass that reopens and saves it again). The structure elements are made as PDF text at once, and the
+objects that are not streams are packed into compressed object streams when the file is written."""
 from __future__ import annotations
 
 import re
@@ -34,7 +35,7 @@ def finish(canv, tags: Tagging, meta, standard: str = "ua-1") -> None:
     doc.format = MethodType(_format_packed, doc)
 
 
-_PER_STREAM = 200  # structure objects in one object stream
+_PER_STREAM = 200  # objects in one object stream
 
 
 def _format_packed(doc) -> bytes:
