@@ -647,9 +647,8 @@ def _write(doc: Document, style: Style, out, tagged: bool, body: str, head: str)
     writer.store, writer.tags = store, tags
     story = writer.story()
     tagging.describe_links(tags, doc)
+    tags.at_save = lambda canv: pdf_structure.finish(canv, tags, doc.meta, style.pdf_standard)
     pdf.multiBuild(story, maxPasses=6, **({"canvasmaker": tagging.TaggedCanvas} if tagged else {}))
-    if tagged:
-        pdf_structure.finish(str(out), tags, doc.meta, style.pdf_standard)
     return pdf.page, dict(pdf.heading_pages)
 
 
