@@ -218,24 +218,31 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None, help="rows of the large table (default 20000)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds a large build may take")
     parser.add_argument("--markdown", type=Path, help="write the summary table as Markdown to this file")
+    parser.add_argument("--only", default="flagship,pages,table,docx",
+                        help="the parts to run, of: flagship, pages, table, docx")
     args = parser.parse_args()
     runs = args.runs or (1 if args.quick else 3)
     pages = [int(n) for n in (args.pages or ("50" if args.quick else "250,500,1000")).split(",") if n]
     rows = args.rows or (2000 if args.quick else 20000)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"dossier benchmark, {stamp}\nmachine: {machine()}")
+    host = machine()
+    only = set(args.only.split(","))
+    print(f"dossier benchmark, {stamp}\nmachine: {host}")
     print("each figure: one whole process with its children; CPU = user + sys; ratios = dossier / peer "
           "(below 1: dossier cheaper)\n", flush=True)
     from synthetic import long_report, long_table
     table = Table()
     with tempfile.TemporaryDirectory(prefix="dossier-bench-") as tmp:
-        flagship(Path(tmp), runs, table)
-        for n in pages:
+        if "flagship" in only:
+            flagship(Path(tmp), runs, table)
+        for n in pages if "pages" in only else ():
             large(Path(tmp), f"synthetic report, {n} pages", lambda d, n=n: long_report(d, n), args.timeout, table)
-        large(Path(tmp), f"one table of {rows:,} rows", lambda d: long_table(d, rows), args.timeout, table)
-    docx_floor(runs)
+        if "table" in only:
+            large(Path(tmp), f"one table of {rows:,} rows", lambda d: long_table(d, rows), args.timeout, table)
+    if "docx" in only:
+        docx_floor(runs)
     if args.markdown:
-        args.markdown.write_text(f"Measured {stamp} on {machine()} with `python bench/bench.py"
+        args.markdown.write_text(f"Measured {stamp} on {host} with `python bench/bench.py"
                                  f"{' --quick' if args.quick else ''}`.\n\n{table.markdown()}\n", encoding="utf-8")
         print(f"\nwrote {args.markdown}")
 

@@ -85,8 +85,11 @@ def main() -> None:
     import pypandoc
     import typst
     pandoc = pypandoc.get_pandoc_path()
+    # long tables break across pages, as Quarto's Typst template lets them (a Typst figure does not break)
+    (out / "header.typ").write_text("#show figure: set block(breakable: true)\n", encoding="utf-8")
     common = [pandoc, "report.md", "--standalone", "--toc", "--resource-path", str(out)]
-    subprocess.run([*common, "--default-image-extension=svg", "-t", "typst", "-o", "report.typ"], cwd=out, check=True)
+    subprocess.run([*common, "--default-image-extension=svg", "-t", "typst", "--include-in-header",
+                    "header.typ", "-o", "report.typ"], cwd=out, check=True)
     typst.compile(str(out / "report.typ"), output=str(out / "report.pdf"), root=str(out))
     subprocess.run([*common, "--default-image-extension=png", "-o", "report.docx"], cwd=out, check=True)
 
