@@ -59,8 +59,9 @@ def dossier(project: Path, out: Path, *extra: str, timeout: float = 3600) -> tup
     run = measured([sys.executable, "-m", "builder", "build", project, "--out", out, *extra], cwd=ROOT,
                    timeout=timeout)
     reports = list(out.glob("*.report.json"))
-    timings = json.loads(reports[0].read_text(encoding="utf-8")).get("timings", {}) if reports else {}
-    return run, timings
+    report = json.loads(reports[0].read_text(encoding="utf-8")) if reports else {}
+    cpu = report.get("cpu") if isinstance(report.get("cpu"), dict) else {}
+    return run, {stage: {"wall": wall, "cpu": cpu.get(stage)} for stage, wall in report.get("timings", {}).items()}
 
 
 def peer(content: Path, out: Path, variant: str, timeout: float = 3600) -> Run:
@@ -121,18 +122,13 @@ class Table:
 
 
 def stages(label: str, timings: dict) -> None:
-    """Per-stage figures from the build report: CPU where the report has it, wall always."""
+    """Per-stage figures from the build report: wall always, CPU where the report has it (its `cpu` map)."""
     if not timings:
         return
-    parts = []
-    for stage, value in timings.items():
-        if isinstance(value, dict):
-            cpu = value.get("cpu")
-            parts.append(f"{stage} {value.get('wall', 0):.2f}" + (f"/{cpu:.2f} cpu" if cpu is not None else ""))
-        else:
-            parts.append(f"{stage} {value:.2f}")
-    print(f"    stages of {label} (s, wall{' / CPU' if any(isinstance(v, dict) for v in timings.values()) else ''})"
-          f": " + ", ".join(parts), flush=True)
+    has_cpu = any(t["cpu"] is not None for t in timings.values())
+    parts = [f"{stage} {t['wall']:.2f}" + (f"/{t['cpu']:.2f}" if t["cpu"] is not None else "")
+             for stage, t in timings.items()]
+    print(f"    stages of {label} (s, wall{' / CPU' if has_cpu else ''}): " + ", ".join(parts), flush=True)
 
 
 def flagship(tmp: Path, runs: int, table: Table) -> None:
