@@ -47,7 +47,7 @@ def _charts(doc: Document, dataset: Dataset) -> list[BuildError]:
 
 
 def _tables(doc: Document) -> list[BuildError]:
-    return [BuildError(f"table '{t.id or inline_text(t.caption)}' has no header row", t.origin,
+    return [BuildError(f"table '{t.id or inline_text(t.caption)}' has no header row", t.source,
                        "give the table column headings: a reader of the cells needs to know what each column is")
             for t in walk(doc.blocks) if isinstance(t, Table) and not t.header_rows]
 

@@ -152,7 +152,7 @@ def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, loc
         spec = dataset.charts[b.id]
         table = dataset.tables.get(spec.table)
         source = spec.source or (table.meta.source.text if table else "")
-        return replace(b, chart=charts[b.id], source=source, missing_note=spec.missing_data)
+        return replace(b, chart=charts[b.id], citation=source, missing_note=spec.missing_data)
     return map_document(doc, block=place), stats
 
 
@@ -189,9 +189,9 @@ def _texts(doc: Document):
             yield inline_text(block.inlines), block.source
         elif isinstance(block, Table):
             cells = " ".join(str(c.value) for r in block.header_rows + block.body_rows for c in r.cells)
-            yield inline_text(block.caption) + " " + cells + " " + block.source + block.notes, block.origin
+            yield inline_text(block.caption) + " " + cells + " " + block.citation + block.notes, block.source
         elif isinstance(block, Figure):
-            yield inline_text(block.caption), block.origin
+            yield inline_text(block.caption), block.source
     for note_id, inlines in doc.footnotes.items():
         yield inline_text(inlines), Source(f"chapters/{note_id.split(':')[0]}.md")
 

@@ -170,7 +170,7 @@ class _Reader:
             case "figure":
                 spec = self.lookup(self.dataset.charts, arg, "chart", where, "data/charts.yaml")
                 self.out.figures.append(arg)
-                return Figure(arg, (Text(spec.title),), None, origin=where)
+                return Figure(arg, (Text(spec.title),), None, source=where)
             case "list":
                 return list_block(self.lookup(self.dataset.lists, arg, "list", where, "data/lists/*.yaml"), where)
             case "toc":
@@ -204,7 +204,7 @@ class _Reader:
                 rows.append(TableRow(tuple(Cell(_plain(self.inlines(td.children[0]) if td.children else ()))
                                            for td in tr.children)))
         head = tuple(rows[:1])
-        return Table(id="", caption=(), header_rows=head, body_rows=tuple(rows[1:]), origin=self.where(node))
+        return Table(id="", caption=(), header_rows=head, body_rows=tuple(rows[1:]), source=self.where(node))
 
 
 def _display_url(href: str) -> str:

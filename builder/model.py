@@ -175,11 +175,11 @@ class Table:
     header_rows: tuple[TableRow, ...]
     body_rows: tuple[TableRow, ...]
     number: str = ""
-    source: str = ""
+    citation: str = ""
     source_url: str = ""
     notes: str = ""
     headnote: str = ""
-    origin: Source | None = _src()
+    source: Source | None = _src()
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,9 +199,9 @@ class Figure:
     caption: tuple[Inline, ...]
     chart: Chart | None
     number: str = ""
-    source: str = ""
+    citation: str = ""
     missing_note: str = ""
-    origin: Source | None = _src()
+    source: Source | None = _src()
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,9 +343,8 @@ def _child_fields(cls: type) -> tuple[str, ...]:
 
 
 def location(block) -> Source | None:
-    """Where a block came from (`source` on most blocks, `origin` where `source` is a citation)."""
-    found = getattr(block, "source", None)
-    return found if isinstance(found, Source) else getattr(block, "origin", None)
+    """Where a block came from: its `source` (None for blocks that have no location)."""
+    return getattr(block, "source", None)
 
 
 class _Mapper:

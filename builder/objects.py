@@ -14,7 +14,7 @@ HEADNOTE_ROWS = 5  # a text column with one value in every row of a table this l
 
 
 def table_block(table: DataTable, parse_inline: InlineParser, note: Callable[[str, str], Inline],
-                origin: Source | None) -> Table:
+                source: Source | None) -> Table:
     """A data table as a model Table: caption with its notes, headnote, header rows, typed body cells."""
     meta = table.meta
     caption = (Text(meta.title),) + tuple(note(text, meta.title) for text in meta.caption_notes)
@@ -25,7 +25,7 @@ def table_block(table: DataTable, parse_inline: InlineParser, note: Callable[[st
         header, body = _records(table, note, [c for c in _visible(table) if c not in constant])
     headnote = "; ".join(f"{_label(c)}: {table.rows[0][c.name]}" for c in constant)
     return Table(id=table.id, caption=caption, header_rows=header, body_rows=body, headnote=headnote,
-                 source=meta.source.text, source_url=meta.source.url, notes=meta.notes, origin=origin)
+                 citation=meta.source.text, source_url=meta.source.url, notes=meta.notes, source=source)
 
 
 def _visible(table: DataTable) -> list[ColumnSpec]:
@@ -124,18 +124,18 @@ def _transposed(table: DataTable, note) -> tuple[tuple[TableRow, ...], tuple[Tab
     return (TableRow(head),), tuple(body)
 
 
-def list_block(spec: ListSpec, origin: Source | None):
+def list_block(spec: ListSpec, source: Source | None):
     """A list from data/lists as a model list (hierarchical numbers, bullets or definitions)."""
     if spec.numbering == "definitions":
-        return Definitions(tuple((_item(i).term, _item(i).definition) for i in spec.items), origin)
-    return _list(spec.items, spec.numbering, "", origin)
+        return Definitions(tuple((_item(i).term, _item(i).definition) for i in spec.items), source)
+    return _list(spec.items, spec.numbering, "", source)
 
 
 def _item(item: ListItemSpec | str) -> ListItemSpec:
     return ListItemSpec(text=item) if isinstance(item, str) else item
 
 
-def _list(items, numbering: str, prefix: str, origin: Source | None):
+def _list(items, numbering: str, prefix: str, source: Source | None):
     out = []
     for n, raw in enumerate(items, start=1):
         item = _item(raw)
@@ -145,5 +145,5 @@ def _list(items, numbering: str, prefix: str, origin: Source | None):
             blocks += (_list(item.items, numbering, f"{prefix}{n}." if numbering == "hierarchical" else "", None),)
         out.append(ListItem(blocks, label))
     if numbering == "bullet":
-        return BulletList(tuple(out), origin)
-    return OrderedList(tuple(out), 1, origin)
+        return BulletList(tuple(out), source)
+    return OrderedList(tuple(out), 1, source)

@@ -249,7 +249,7 @@ def _squeezed(table: Table, columns, head, texts, stub, metrics: TableMetrics) -
         most = int(metrics.landscape // floor)
         raise BuildError(f"table too wide: {len(columns)} columns cannot be set on a landscape page "
                          f"(at most about {most} fit at {size:g} pt)",
-                         table.origin or Source(table.id or "table"),
+                         table.source or Source(table.id or "table"),
                          "transpose the table (transpose: true in its YAML), hide columns (hidden: true), "
                          "or split it into several tables")
     scale = metrics.landscape / sum(low)

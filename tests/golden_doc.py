@@ -28,7 +28,7 @@ def every_kind() -> Document:
         Table("tab", (_t(13),), (TableRow((Cell("w14"), Cell("w15", note=FootnoteRef("c:c")))),),
               (TableRow((Cell("w16", colspan=2),), group=True),
                TableRow((Cell(2017, "year"), Cell(1.5, "number", 1))),
-               TableRow((Cell("w24"), Cell(-2.5, "number", 1)), level=1, total=True)), source="w17", headnote="w25"),
+               TableRow((Cell("w24"), Cell(-2.5, "number", 1)), level=1, total=True)), citation="w17", headnote="w25"),
         Figure("fig", (_t(18),), None, missing_note="w19"),
         PageBreak(),
         Heading(2, (_t(20),)),

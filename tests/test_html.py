@@ -85,7 +85,7 @@ def test_table_headers_are_scoped_and_spanned() -> None:
             TableRow((Cell(2017, "year"), Cell(1234.5, "number", 1), Cell(None, "missing"))),
             TableRow((Cell("of which"), Cell(1.0, "number", 1), Cell(2.0, "number", 1)), level=1, total=True))
     doc = number_document(Document(DocMeta("T"), (
-        Heading(1, (Text("One"),)), Table("t", (Text("Trade & <more>"),), head, body, source="Stat & Co",
+        Heading(1, (Text("One"),)), Table("t", (Text("Trade & <more>"),), head, body, citation="Stat & Co",
                                           headnote="Seller: Russia"),
         Paragraph((Text("See "), CrossRef("t"), FootnoteRef("c:n")))), {"c:n": (Text("A note"),)}), Diagnostics())
     out = html.render(doc, _style())

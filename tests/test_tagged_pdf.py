@@ -318,10 +318,10 @@ def every_block(tmp: Path) -> Document:
         Definitions((("CIS", "Commonwealth of Independent States"), ("EAEU", "Eurasian Economic Union"))),
         Quote((p((Text("A quoted sentence."),)),)),
         Heading(3, (Text("Data"),), "data", "1.1.1"),
-        Table("tab", (Text("Trade by year"),), head, group + body, number="1.1", source="Example statistics",
+        Table("tab", (Text("Trade by year"),), head, group + body, number="1.1", citation="Example statistics",
               source_url="https://example.org/stats"),
         Figure("fig", (Text("Exports"),), Chart(str(svg), "", 6.0, 3.0, "Exports rose from 10 to 20 by 2021."),
-               number="1", source="Example statistics"),
+               number="1", citation="Example statistics"),
         Figure("lost", (Text("A chart whose data is missing"),), None, number="2", missing_note="no data"),
         PageBreak(),
         Heading(1, (Text("Conclusion"),), "end", "2"),
@@ -469,7 +469,7 @@ def _doc(*blocks, language="en-GB") -> Document:
 def test_rules_table_without_header_heading_skip_language() -> None:
     from builder.errors import BuildError
     from builder.model import Source
-    table = Table("t", (Text("No head"),), (), (TableRow((Cell(1, "number"),)),), origin=Source("chapters/a.md", 7))
+    table = Table("t", (Text("No head"),), (), (TableRow((Cell(1, "number"),)),), source=Source("chapters/a.md", 7))
     with pytest.raises(BuildError, match="has no header row") as e:
         _rules(_doc(Heading(1, (Text("A"),)), table))
     assert str(e.value.source) == "chapters/a.md:7"

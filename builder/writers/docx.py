@@ -242,7 +242,7 @@ class _Writer:
         doc_pr = shape._inline.docPr
         doc_pr.set("descr", f.chart.alt)
         doc_pr.set("title", inline_text(f.caption))
-        self.source_line(f.source)
+        self.source_line(f.citation)
 
     def caption_list(self, b: ListOfCaptions) -> None:
         """A list of tables or figures: a TOC field over the captions' SEQ identifier, its result written in."""

@@ -38,7 +38,7 @@ def write_table(w, t: Table) -> None:
     layout = table_layout(w, t)
     tbl = _Xml(w, t, layout).table()
     w.docx.element.body._insert_tbl(tbl)
-    w.source_line(t.source, t.source_url, t.notes)
+    w.source_line(t.citation, t.source_url, t.notes)
 
 
 class _Xml:

@@ -226,7 +226,7 @@ class _Writer:
             parts.append(f"<thead>\n{head}</thead>\n")
         parts.append(self.body(t.body_rows, ncols))
         parts.append("</table>\n")
-        return '<div class="table-wrap">\n' + "".join(parts) + self.source(t.notes, t.source, t.source_url) + \
+        return '<div class="table-wrap">\n' + "".join(parts) + self.source(t.notes, t.citation, t.source_url) + \
             "</div>\n"
 
     def body(self, rows: tuple[TableRow, ...], ncols: int) -> str:
@@ -280,7 +280,7 @@ class _Writer:
             body = f'<p class="missing">[{_e(labels["chart_not_shown"])}: {_e(f.missing_note)}]</p>\n'
         else:
             body = self.svg(Path(f.chart.svg_path).read_text(encoding="utf-8"), f.chart.alt) + "\n"
-        return f"<figure{anchor}>\n{caption}\n{body}{self.source('', f.source)}</figure>\n"
+        return f"<figure{anchor}>\n{caption}\n{body}{self.source('', f.citation)}</figure>\n"
 
     def svg(self, text: str, alt: str) -> str:
         self.svgs += 1

@@ -466,9 +466,9 @@ class _Writer:
         drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)
         parts: list[Flowable] = [cap, drawing]
-        if f.source:
-            parts.append(leaf(Paragraph(escape(f"{labels['source']}: {f.source}"), self.s.source),
-                              tagging.PARTS["source"], f.source))
+        if f.citation:
+            parts.append(leaf(Paragraph(escape(f"{labels['source']}: {f.citation}"), self.s.source),
+                              tagging.PARTS["source"], f.citation))
         return [KeepTogether(parts)]
 
     def table(self, t: Table) -> list[Flowable]:
@@ -482,7 +482,7 @@ class _Writer:
                 f._struct = caption
             paged.tag(self.tags, t)
         for f in paged.tail:
-            self.tags.leaf(f, tagging.PARTS["source"], t.source)
+            self.tags.leaf(f, tagging.PARTS["source"], t.citation)
         notes = tagging.footnote_labels(t.caption) + [c.note.id for r in t.header_rows for c in r.cells if c.note]
         self.tags.notes_after(notes)
         return flow

@@ -67,8 +67,8 @@ def _source(w, t: Table) -> list:
     out = []
     if t.notes:
         out.append(Paragraph(escape(t.notes), w.s.source))
-    if t.source:
-        text = escape(f"{w.doc.labels['source']}: {t.source}")
+    if t.citation:
+        text = escape(f"{w.doc.labels['source']}: {t.citation}")
         if t.source_url:
             text += f' (<a href={quoteattr(t.source_url)} color="{w.accent}">{escape(t.source_url)}</a>)'
         out.append(Paragraph(text, w.s.source))

@@ -379,7 +379,7 @@ def describe_links(tags: Tagging, doc) -> None:
             kind = "Table" if isinstance(block, Table) else "Figure"
             tags.link("#" + block.id, f"Go to {kind} {block.number}")
         if isinstance(block, Table) and block.source_url:
-            tags.link(block.source_url, f"Source: {block.source}")
+            tags.link(block.source_url, f"Source: {block.citation}")
     for note in doc.footnotes.values():
         inlines(note)
     if doc.meta.publisher_url:
