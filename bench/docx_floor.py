@@ -83,7 +83,7 @@ def bare(doc, out: Path) -> None:
                 for row, data in zip(table.rows, rows):
                     for cell, value in zip(row.cells, data.cells):
                         cell.text = _cell_text(value)
-                d.add_paragraph(str(getattr(b, "citation", "") or b.source or ""))
+                d.add_paragraph(b.citation)
             elif isinstance(b, m.Figure):
                 if b.chart is not None:
                     d.add_picture(b.chart.png_path, width=Inches(b.chart.width_in))

@@ -60,12 +60,6 @@ def _cell(cell) -> str:
     return (_escape(text).replace("\n", " ") + note) or " "
 
 
-def _citation(block) -> str:
-    """The source line of a table or figure (the model calls it `citation` once its `source` is the location)."""
-    value = getattr(block, "citation", None)
-    return value if isinstance(value, str) else (block.source if isinstance(block.source, str) else "")
-
-
 def _blocks(blocks, lines: list[str], charts: dict, indent: str = "") -> None:
     from builder import model as m
     for b in blocks:
@@ -100,16 +94,16 @@ def _blocks(blocks, lines: list[str], charts: dict, indent: str = "") -> None:
                 row = [_cell(c) for c in r.cells] + [" "] * (width - len(r.cells))
                 lines.append("| " + " | ".join(row) + " |")
             lines.append("")
-            if _citation(b):
-                lines += [f"Source: {_escape(_citation(b))}", ""]
+            if b.citation:
+                lines += [f"Source: {_escape(b.citation)}", ""]
         elif isinstance(b, m.Figure):
             if b.chart is not None and b.id in charts:
                 charts[b.id]["width_in"], charts[b.id]["height_in"] = b.chart.width_in, b.chart.height_in
                 lines += [f"![{_inlines(b.caption)}](charts/{b.id})", ""]  # .svg or .png
             else:
                 lines += [f"Figure {b.number}: {_inlines(b.caption)}", "", _escape(b.missing_note), ""]
-            if _citation(b):
-                lines += [f"Source: {_escape(_citation(b))}", ""]
+            if b.citation:
+                lines += [f"Source: {_escape(b.citation)}", ""]
         elif isinstance(b, m.PageBreak):
             lines += ["```{=openxml}", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>', "```", "",
                       "```{=typst}", "#pagebreak()", "```", ""]
