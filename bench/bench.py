@@ -176,7 +176,8 @@ def large(tmp: Path, label: str, make, timeout: float, table: Table) -> None:
         found = json.loads(report.read_text(encoding="utf-8")).get("outputs", {}) if report else {}
         n = {fmt: (found.get(fmt) or {}).get("pages") for fmt in ("pdf", "docx")}
         per_page = f", {run.cpu / n['pdf']:.3f} s CPU a PDF page" if n["pdf"] else ""
-        pages = f"  (pages: PDF {n['pdf']}, DOCX {n['docx']}{per_page})"
+        docx = n["docx"] or "not laid out (no LibreOffice count)"
+        pages = f"  (pages: PDF {n['pdf']}, DOCX {docx}{per_page})"
     p = {}
     for variant in PEERS:
         try:
