@@ -139,11 +139,15 @@ def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bo
     env = make_environment(project.root, spec.locale)
     env.globals.update(reference_helpers(index, project.meta.labels))
     env.globals["params"] = project.params
+    from builder.brief_helpers import BriefHelpers
+    brief_helpers = BriefHelpers(dataset, project.meta.labels, spec.locale, env.globals["ref"], env.globals["see"])
+    env.globals.update(brief_helpers.functions())
     rendered = clock("templates", render_chapter, env, project.root, TEMPLATE, dataset,
                      spec.model_dump(mode="json"), spec.locale)
     parsed = clock("markdown", parse_chapter, rendered, dataset, spec.language)
     meta = brief_meta(project.meta)
-    doc = Document(meta, (TitlePage(meta), *parsed.blocks), parsed.footnotes)
+    brief_helpers.report(diag)
+    doc = Document(meta, (TitlePage(meta, masthead=True), *parsed.blocks), parsed.footnotes)
     doc = clock("transforms", number_document, doc, diag)
     brief_project = Project(project.root, spec.model_copy(update={
         "output_name": spec.output_name + SUFFIX, "title": meta.title, "short_title": meta.short_title}),

@@ -35,6 +35,16 @@ KEYS: dict[str, str] = {
     "list_of_figures": "List of figures",
     "chart_not_shown": "Chart not shown",
     "missing_value": "no data",
+    # the briefing pack: its masthead, key figures and shortened lists
+    "from_the_report": "From the report",
+    "indicator": "Indicator",
+    "value": "Value",
+    "unit": "Unit",
+    "year": "Year",
+    "in_report": "In the report",
+    "key_figures_note": "Latest year with data. The full citations are under the report's tables named in the last "
+                        "column.",
+    "more_items": "… and {n} more ({see})",
 }
 
 

@@ -50,6 +50,7 @@ class _Reader:
         self.dataset = dataset
         self.prefix = prefix
         self.out = ChapterParse([])
+        self.language = ""
 
     def where(self, node) -> Source:
         return self.r.source(node.map[0] + 1) if node.map else Source(self.r.path)
@@ -175,7 +176,12 @@ class _Reader:
                 return list_block(self.lookup(self.dataset.lists, arg, "list", where, "data/lists/*.yaml"), where)
             case "toc":
                 return TableOfContents()
-        raise BuildError(f"unknown directive '{{{kind}}}'", where, "directives are {table}, {figure}, {list}, {toc}")
+            case "keyfigures":  # the briefing pack's key figures (builder/brief_helpers.py)
+                from builder.brief_helpers import key_figures_table
+                from builder.labels import labels_for
+                return key_figures_table(node.content, where, labels_for(self.language))
+        raise BuildError(f"unknown directive '{{{kind}}}'", where,
+                         "directives are {table}, {figure}, {list}, {toc}, {keyfigures}")
 
     def lookup(self, known: dict, key: str, what: str, where: Source, files: str):
         if key not in known:
@@ -244,6 +250,7 @@ def parse_chapter(rendered: Rendered, dataset: Dataset, language: str = "") -> C
     from builder.labels import quotes
     prefix = rendered.path.rsplit("/", 1)[-1].removesuffix(".md")
     reader = _Reader(rendered, dataset, prefix, quotes(language))
+    reader.language = language
     tokens = _parser(reader.quotes).parse(rendered.markdown)
     _check_depth(tokens, rendered)
     tree = SyntaxTreeNode(tokens)

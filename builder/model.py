@@ -255,7 +255,11 @@ class DocMeta:
 
 @dataclass(frozen=True, slots=True)
 class TitlePage:
+    """The report's title page; with `masthead` a band at the top of the first page instead (the briefing pack),
+    after which the text begins on the same page."""
+
     meta: DocMeta
+    masthead: bool = False
 
 
 Block = (Heading | Paragraph | BulletList | OrderedList | Definitions | Quote | Table | Figure

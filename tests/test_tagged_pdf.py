@@ -157,6 +157,8 @@ def _note_ids(s: Structure) -> None:
     notes = s.of_type("Note")
     ids = [str(n.ID) for n in notes]
     assert len(set(ids)) == len(notes)
+    if not notes:  # a document without footnotes (a brief) needs no ID tree
+        return
     names = list(s.pdf.Root.StructTreeRoot.IDTree.Names)
     tree = {str(k): v for k, v in zip(names[::2], names[1::2])}
     assert all(tree[str(n.ID)].objgen == n.objgen for n in notes)

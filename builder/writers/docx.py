@@ -95,6 +95,9 @@ class _Writer:
     def block(self, b) -> None:
         self.orient(b)
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                from builder.writers.brief_layout import docx_masthead
+                docx_masthead(self, meta)
             case TitlePage(meta=meta):
                 self.title_page(meta)
             case Heading():
@@ -136,7 +139,8 @@ class _Writer:
             d.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def heading(self, h: Heading) -> None:
-        if h.level == 1:
+        from builder.writers.brief_layout import is_brief
+        if h.level == 1 and not is_brief(self.doc):  # a brief's sections follow its masthead on page 1
             self.chapter(inline_text(h.inlines))
         p = self.para(f"Heading {min(h.level, 3)}")
         typed = self.headings.place(p, h)

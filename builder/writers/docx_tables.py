@@ -26,7 +26,8 @@ def table_layout(w, t: Table) -> TableLayout:
     if id(t) not in cache:
         if getattr(w, "table_metrics", None) is None:
             w.table_metrics = table_metrics(w.style, w.doc.meta.locale)
-        cache[id(t)] = (t, layout_table(t, w.table_metrics))
+        from builder.writers.brief_layout import decimal_aligned
+        cache[id(t)] = (t, decimal_aligned(w, t, layout_table(t, w.table_metrics)))
     return cache[id(t)][1]
 
 

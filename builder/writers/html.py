@@ -128,6 +128,8 @@ class _Writer:
 
     def block(self, b) -> str:
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                return self.masthead(meta)
             case TitlePage(meta=meta):
                 return self.title_page(meta)
             case Heading():
@@ -151,6 +153,15 @@ class _Writer:
             case PageBreak():
                 return '<div class="page-break"></div>\n'
         raise TypeError(f"unhandled block {b!r}")
+
+    def masthead(self, meta) -> str:
+        """The brief's masthead (builder/writers/brief_layout.py): band, title, authors, dateline."""
+        from builder.writers.brief_layout import masthead_lines
+        m = masthead_lines(meta)
+        lines = [f'<div class="band"><p class="institute">{_e(m["institute"])}</p>'
+                 f'<p class="kicker">{_e(m["kicker"])}</p></div>', f'<p class="report-title">{_e(m["title"])}</p>']
+        lines += [f'<p class="{key}">{_e(m[key])}</p>' for key in ("authors", "dateline") if m[key]]
+        return '<header class="masthead">\n' + "\n".join(lines) + "\n</header>\n"
 
     def title_page(self, meta) -> str:
         lines = [f'<p class="report-title">{_e(meta.title)}</p>']
@@ -367,6 +378,13 @@ sup {{ line-height: 0; }}
 .title-page p {{ text-align: center; }}
 .report-title {{ font-size: 26pt; font-weight: bold; color: {c("accent")}; line-height: 1.2; margin: 1em 0 0.6em; }}
 .title-page .small {{ font-size: {s("note")}pt; }}
+.masthead {{ border-bottom: 0.6pt solid #999999; margin: 0 0 1.5em; padding-bottom: 0.6em; }}
+.masthead .band {{ background: {c("accent")}; color: #ffffff; padding: 0.8em 1em; margin-bottom: 1em; }}
+.masthead .band p {{ margin: 0; color: #ffffff; }}
+.masthead .institute {{ font-size: 8pt; text-transform: uppercase; letter-spacing: 0.03em; }}
+.masthead .kicker {{ font-size: 16pt; font-weight: bold; }}
+.masthead .report-title {{ margin: 0 0 0.2em; font-size: 22pt; }}
+.masthead .dateline {{ color: #555555; font-size: 0.9em; }}
 nav.toc ol {{ list-style: none; padding-left: 1.2em; }} nav.toc > ol {{ padding-left: 0; }}
 nav.toc a {{ text-decoration: none; }}
 .aux {{ font-size: {s("h1")}pt; }}

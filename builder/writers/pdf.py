@@ -325,6 +325,9 @@ class _Writer:
 
     def _block(self, b) -> list[Flowable]:
         match b:
+            case TitlePage(meta=meta, masthead=True):
+                from builder.writers.brief_layout import pdf_masthead
+                return pdf_masthead(self, meta)
             case TitlePage(meta=meta):
                 return self.title_page(meta)
             case Heading():
@@ -376,7 +379,8 @@ class _Writer:
         para = self.tags.leaf(FootnoteParagraph(markup, self.s.h[min(h.level, 3)], self.store))
         para.toc_entry = (min(h.level, 3) - 1, label, h.id)
         flow: list[Flowable] = []
-        if h.level == 1:
+        from builder.writers.brief_layout import is_brief
+        if h.level == 1 and not is_brief(self.doc):  # a brief's sections follow its masthead on page 1
             flow.append(PageBreak())
         else:
             flow.append(CondPageBreak(60))

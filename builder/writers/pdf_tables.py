@@ -40,7 +40,8 @@ def build_table(w, t: Table) -> list:
 def table_layout(w, t: Table) -> TableLayout:
     if getattr(w, "table_metrics", None) is None:
         w.table_metrics = table_metrics(w.style, w.doc.meta.locale)
-    return layout_table(t, w.table_metrics)
+    from builder.writers.brief_layout import decimal_aligned
+    return decimal_aligned(w, t, layout_table(t, w.table_metrics))
 
 
 def make_rl_table(rows: list, widths, repeat_rows: int, commands: list, split_in_row: int = 0) -> RLTable:
