@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test bench clean
+.PHONY: report test bench bench-readme clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=python3)"; exit 1; }
@@ -19,8 +19,18 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	$(BIN)/python bench/bench.py
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+# `make bench BENCH_ARGS=--quick`; `make bench-readme` also writes the summary as Markdown (build/bench.md)
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+bench-readme: $(BENCH_STAMP)
+	mkdir -p build
+	$(BIN)/python bench/bench.py --markdown build/bench.md $(BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -15,7 +15,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("pdf", "docx", "html")
+from builder.writers import DEFAULT_FORMATS, FORMATS, check_formats  # noqa: F401  (FORMATS: part of the API)
 
 
 @dataclass
@@ -39,15 +39,12 @@ class Result:
 
 
 def build(project: str | Path = ".", tables: dict | None = None, out: str | Path | None = None,
-          formats: tuple[str, ...] | str = ("pdf", "docx"), force: bool = False, progress=None,
+          formats: tuple[str, ...] | str = DEFAULT_FORMATS, force: bool = False, progress=None,
           params=None) -> Result:
     """Build the report in `project` into `out` (default: <project>/build). `formats`: any of "pdf", "docx",
     "html". `params`: the report's parameter values, a dict (name → value) or a builder.params.ParamSet."""
     pipeline = import_module("builder.build")
-    formats = (formats,) if isinstance(formats, str) else tuple(formats)
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise ValueError(f"unknown format {unknown[0]!r}: formats are {', '.join(FORMATS)}")
+    formats = check_formats(formats)
     result = pipeline.build(Path(project), Path(out) if out else None, formats, progress=progress, force=force,
                             tables=tables, params=_params(params))
     if isinstance(result, pipeline.UpToDate):

@@ -26,6 +26,7 @@ from pathlib import Path
 import click
 
 from builder.cli_options import formats_of
+from builder.writers import DEFAULT_FORMATS, choices
 from builder.errors import BuildError
 from builder.model import Source
 
@@ -119,18 +120,19 @@ def build_row(inputs, row: Row, job: Job) -> RowResult:
 
 
 def _build_kind(inputs, row: Row, job: Job, kind: str, result: RowResult) -> None:
-    from builder.build import _write_outputs, prepare
+    from builder.build import prepare, write_outputs
+    from builder.writers import needs_raster
     from builder.params import ParamSet
     params = ParamSet(row.values, row.source)
     cache = Path(job.cache)
     if kind == "report":
-        built = prepare(inputs.project.root, cache=cache, raster="docx" in job.formats, params=params,
+        built = prepare(inputs.project.root, cache=cache, raster=needs_raster(job.formats), params=params,
                         inputs=inputs, shared_cache=True)
     else:
         from builder.brief import prepare_brief
         built = prepare_brief(inputs.project.root, cache=cache, params=params, inputs=inputs, shared_cache=True,
-                              index=_brief_index(inputs, params, job.batch_id), raster="docx" in job.formats)
-    _write_outputs(built, Path(job.out_root) / row.folder, job.formats, None)
+                              index=_brief_index(inputs, params, job.batch_id), raster=needs_raster(job.formats))
+    write_outputs(built, Path(job.out_root) / row.folder, job.formats, None, parallel=False)  # rows run at once
     _record(result, built, kind)
 
 
@@ -166,7 +168,7 @@ def _figures(doc):
 
 
 def run_batch(root: Path, params_file: Path, out_dir: Path | None = None, kind: str = "both",
-              formats: tuple[str, ...] = ("pdf", "docx"), workers: int | None = None, scheduler: str | None = None,
+              formats: tuple[str, ...] = DEFAULT_FORMATS, workers: int | None = None, scheduler: str | None = None,
               progress: Callable[[RowResult, int, int, float], None] | None = None) -> dict:
     """Build every row of `params_file`; returns the batch report (also written to OUT/batch.json)."""
     from builder.build import load_inputs
@@ -344,7 +346,7 @@ def print_summary(report: dict, out_root: Path) -> None:
               help="Output folder, one subfolder a row (default: PROJECT/build/batch).")
 @click.option("--kind", type=click.Choice(list(KINDS)), default="both", show_default=True,
               help="What each row builds: the full report, the briefing pack or both.")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "html", "all"]), default="all",
+@click.option("--format", "fmt", type=click.Choice(choices()), default="all",
               show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), help="Local worker processes (default: the CPU cores).")
 @click.option("--scheduler", metavar="ADDRESS|FILE",

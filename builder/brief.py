@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from builder.cli_options import formats_of, output_options, param_options
+from builder.writers import DEFAULT_FORMATS
 
 TEMPLATE = "brief.md"
 SUFFIX = "-brief"
@@ -109,58 +110,46 @@ def brief_meta(meta):
                    short_title=f"{meta.short_title or meta.title} — {meta.labels['briefing']}")
 
 
+def plan_brief(index: dict[str, Place], labels) -> "Plan":
+    """The brief as a plan for the report's own `prepare`: chapters/brief.md alone, the brief's title, the
+    reference helpers over the full report's `index`, `-brief` output names and a chart cache of its own (the
+    report's is pruned to the report's charts on every build)."""
+    from builder.build import Plan
+    return Plan(chapters=(TEMPLATE,), meta=brief_meta, template_globals=reference_helpers(index, labels),
+                template_helpers=brief_helpers, masthead=True, accessibility=False, suffix=SUFFIX,
+                cache="brief-charts")
+
+
+def brief_helpers(project, dataset, known: dict):
+    """The brief's own template functions (key figures, key messages, short lists: builder/brief_helpers.py) over
+    the edition's data, and the check that reports their warnings once the template is rendered."""
+    from builder.brief_helpers import BriefHelpers
+    helpers = BriefHelpers(dataset, project.meta.labels, project.spec.locale, known["ref"], known["see"])
+    return helpers.functions(), helpers.report
+
+
 def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
                   background: bool = False, params=None, inputs=None, shared_cache: bool = False,
                   index: dict[str, Place] | None = None, raster: bool = True):
-    """The brief's document: title page + chapters/brief.md, rendered, parsed, numbered, charts placed.
-    `params`, `inputs` and `shared_cache` as for `build.prepare`; a batch passes the report `index` it computed."""
-    from builder.build import BuildResult, _Clock, _report_claims, load_inputs, place_charts
-    from builder.errors import BuildError, Diagnostics
-    from builder.markdown import parse_chapter
-    from builder.model import Document, Source, TitlePage
-    from builder.params import apply_params
-    from builder.project import Project
-    from builder.templates import make_environment, render_chapter
-    from builder.transforms import number_document
-
-    diag = Diagnostics()
+    """The brief's document: title page + chapters/brief.md, rendered, parsed, numbered, charts placed — the
+    report's `prepare` run on `plan_brief`. `params`, `inputs` and `shared_cache` as for `build.prepare`; a batch
+    passes the report `index` it computed."""
+    from builder.build import Clock, load_inputs, prepare
+    from builder.errors import BuildError
+    from builder.model import Source
     timings: dict[str, float] = {}
-    clock = _Clock(timings, progress)
-    inputs = inputs or load_inputs(Path(root), progress, timings)
-    diag.warnings.extend(inputs.warnings)
+    cpu: dict[str, float] = {}
+    clock = Clock(timings, progress, cpu)
+    inputs = inputs or load_inputs(Path(root), progress, timings, cpu=cpu)
     if not (inputs.project.root / "chapters" / TEMPLATE).exists():
         raise BuildError(f"no brief template chapters/{TEMPLATE}", Source(f"chapters/{TEMPLATE}"),
                          "write the briefing pack's template there (Markdown + Jinja2, like a chapter)")
-    style = inputs.style
     if index is None:
         index = clock("report index", report_index_of, inputs, params)
-    project, dataset = clock("params", apply_params, inputs.project, inputs.dataset, params)
-    spec = project.spec
-    env = make_environment(project.root, spec.locale)
-    env.globals.update(reference_helpers(index, project.meta.labels))
-    env.globals["params"] = project.params
-    from builder.brief_helpers import BriefHelpers
-    brief_helpers = BriefHelpers(dataset, project.meta.labels, spec.locale, env.globals["ref"], env.globals["see"])
-    env.globals.update(brief_helpers.functions())
-    rendered = clock("templates", render_chapter, env, project.root, TEMPLATE, dataset,
-                     spec.model_dump(mode="json"), spec.locale)
-    parsed = clock("markdown", parse_chapter, rendered, dataset, spec.language)
-    meta = brief_meta(project.meta)
-    brief_helpers.report(diag)
-    doc = Document(meta, (TitlePage(meta, masthead=True), *parsed.blocks), parsed.footnotes)
-    doc = clock("transforms", number_document, doc, diag)
-    brief_project = Project(project.root, spec.model_copy(update={
-        "output_name": spec.output_name + SUFFIX, "title": meta.title, "short_title": meta.short_title}),
-        project.params)
-    result = BuildResult(brief_project, doc, diag, list(rendered.claims), rendered.statements, timings=timings,
-                         dataset=dataset)
-    result.style = style
-    _report_claims(result, [rendered], diag)
-    # a cache of its own: the report's chart cache is pruned to the report's charts on every build
-    cache = cache or project.root / "build" / ".cache" / "brief-charts"
-    doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, spec.locale, diag, draw,
-                               background, raster, shared_cache)
-    result.document = doc
+    plan = plan_brief(index, inputs.project.meta.labels)
+    result = prepare(inputs.project.root, progress, cache, draw, background, raster, params, inputs, shared_cache,
+                     plan=plan)
+    result.timings, result.cpu = timings | result.timings, cpu | result.cpu
     return result
 
 
@@ -174,15 +163,15 @@ def report_index_of(inputs, params=None) -> dict[str, Place]:
     return report_index(project, dataset)
 
 
-def build_brief(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ("pdf", "docx"),
+def build_brief(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = DEFAULT_FORMATS,
                 progress=None, params=None):
     """Write `<output_name>-brief.pdf/.docx` (and its build report) into `out_dir`; atomic like the report."""
-    from builder.build import _write_outputs
+    from builder.build import write_outputs
     root = Path(root).resolve()
     out_dir = (out_dir or root / "build").resolve()
-    result = prepare_brief(root, progress, background=True, params=params)
+    result = prepare_brief(root, progress, out_dir / ".cache" / "brief-charts", background=True, params=params)
     try:
-        return _write_outputs(result, out_dir, formats, progress)
+        return write_outputs(result, out_dir, formats, progress)
     finally:
         result.charts.wait()
 

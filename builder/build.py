@@ -2,25 +2,29 @@
 Outputs are written beside their targets and moved into place only when every stage succeeded."""
 from __future__ import annotations
 
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from builder.accessibility import check_accessibility
-from builder.charts import ChartStats, render_charts
+from builder.charts import ChartStats, figure_source, render_charts
 from builder.data import Dataset, load_dataset
 from builder.errors import BuildError, Diagnostics
 from builder.markdown import parse_chapter
-from builder.model import Document, Figure, Source, TitlePage, map_document, walk
+from builder.model import DocMeta, Document, Figure, Source, TitlePage, map_document, walk
 from builder.params import ParamSet, apply_params
 from builder.project import Project, load_project
 from builder.style import Style, load_style
 from builder.templates import Claim, Rendered, make_environment, render_chapter
 from builder.transforms import number_document
+from builder.writers import DEFAULT_FORMATS, WRITERS, Output, check_formats, needs_raster
 
-FORMATS = ("pdf", "docx")
+FORMATS = DEFAULT_FORMATS  # what a build writes unless told otherwise (builder.writers is the registry)
+SERIAL_ENV = "DOSSIER_SERIAL_WRITERS"  # set (not 0): the writers run one after the other in the build's process
 
 
 @dataclass
@@ -32,26 +36,73 @@ class BuildResult:
     statements: int = 0
     outputs: dict[str, Path] = field(default_factory=dict)
     pages: dict[str, int] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)   # stage → seconds of wall time
+    cpu: dict[str, float] = field(default_factory=dict)       # stage → seconds of CPU, child processes included
     charts: ChartStats = field(default_factory=ChartStats)
     dataset: Dataset | None = None
     toc_pages_from: str = ""
+    toc_pages_note: str = ""                                  # why LibreOffice did not give the DOCX's pages
+    style: Style | None = None
+    rendered: list[Rendered] = field(default_factory=list)
 
     @property
     def failed_claims(self) -> list[Claim]:
         return [c for c in self.claims if not c.holds]
 
 
-class _Clock:
-    def __init__(self, timings: dict[str, float], progress: Callable[[str], None] | None):
-        self.timings, self.progress = timings, progress or (lambda _s: None)
+def _children_cpu() -> float:
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
-    def __call__(self, stage: str, fn, *args):
+
+class Clock:
+    """Runs a stage, printing its name first, and records its wall time and its CPU time (this process's, plus
+    that of the child processes that ended during it: chart workers, writers, LibreOffice)."""
+
+    def __init__(self, timings: dict[str, float], progress: Callable[[str], None] | None,
+                 cpu: dict[str, float] | None = None):
+        self.timings, self.progress = timings, progress or (lambda _s: None)
+        self.cpu = {} if cpu is None else cpu
+
+    def __call__(self, stage: str, fn, *args, **kwargs):
         self.progress(stage)
-        start = time.perf_counter()
-        result = fn(*args)
-        self.timings[stage] = round(time.perf_counter() - start, 4)
-        return result
+        start, cpu = time.perf_counter(), time.process_time() + _children_cpu()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.timings[stage] = round(time.perf_counter() - start, 4)
+            self.cpu[stage] = round(time.process_time() + _children_cpu() - cpu, 4)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What `prepare` makes of a project: by default the report (report.yaml's chapters); the brief is another
+    plan over the same pipeline (builder/brief.py)."""
+
+    chapters: tuple[str, ...] | None = None                       # None: report.yaml's chapter list
+    meta: Callable[[DocMeta], DocMeta] | None = None              # the metadata as the document prints it
+    template_globals: Mapping[str, Any] = field(default_factory=dict)  # added to the chapters' Jinja2 globals
+    # (project, dataset, globals so far) → (more globals, a check reporting to the diagnostics after rendering)
+    template_helpers: Callable[[Project, Dataset, Mapping[str, Any]],
+                               tuple[Mapping[str, Any], Callable[[Diagnostics], None]]] | None = None
+    masthead: bool = False                                        # a masthead band instead of a title page
+    accessibility: bool = True    # the build-time rules (builder/accessibility.py); the brief's masthead page
+                                  # starts with level-2 headings, which the heading rule would refuse
+    suffix: str = ""                                              # appended to output_name
+    cache: str = "charts"                                         # the chart cache's folder in build/.cache
+
+    def output_project(self, project: Project, meta: DocMeta) -> Project:
+        """The project as the outputs name and title it."""
+        if not self.suffix and self.meta is None:
+            return project
+        spec = project.spec
+        return Project(project.root, spec.model_copy(update={
+            "output_name": spec.output_name + self.suffix, "title": meta.title, "short_title": meta.short_title}),
+            project.params)
+
+
+REPORT = Plan()
 
 
 @dataclass(frozen=True)
@@ -65,10 +116,10 @@ class Inputs:
 
 
 def load_inputs(root: Path, progress=None, timings: dict[str, float] | None = None,
-                tables: dict | None = None) -> Inputs:
+                tables: dict | None = None, cpu: dict[str, float] | None = None) -> Inputs:
     """`tables` (id → DataFrame) stand in for those tables' data files."""
     diag = Diagnostics()
-    clock = _Clock({} if timings is None else timings, progress)
+    clock = Clock({} if timings is None else timings, progress, cpu)
     project = clock("project", load_project, root, diag)
     style = clock("style", load_style, project.root, project.spec.style, diag)
     dataset = clock("data", load_dataset, project.root, diag, tables)
@@ -77,40 +128,51 @@ def load_inputs(root: Path, progress=None, timings: dict[str, float] | None = No
 
 def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
             background: bool = False, raster: bool = True, params: ParamSet | None = None,
-            inputs: Inputs | None = None, shared_cache: bool = False, tables: dict | None = None) -> BuildResult:
+            inputs: Inputs | None = None, shared_cache: bool = False, tables: dict | None = None,
+            plan: Plan = REPORT) -> BuildResult:
     """Everything up to the writers: load, validate, render, parse, number, draw charts. `params` are the
-    edition's parameter values; a batch passes the `inputs` it loaded once and a chart cache shared by its rows."""
+    edition's parameter values; a batch passes the `inputs` it loaded once and a chart cache shared by its rows.
+    `plan` says which chapters make the document and how it is titled (the report by default)."""
     diag = Diagnostics()
     timings: dict[str, float] = {}
-    clock = _Clock(timings, progress)
-    inputs = inputs or load_inputs(root, progress, timings, tables)
+    cpu: dict[str, float] = {}
+    clock = Clock(timings, progress, cpu)
+    inputs = inputs or load_inputs(root, progress, timings, tables, cpu)
     diag.warnings.extend(inputs.warnings)
     project, dataset = clock("params", apply_params, inputs.project, inputs.dataset, params)
     style = inputs.style
-    rendered = clock("templates", render_all, project, dataset)
-    doc = clock("markdown", assemble, project, rendered, dataset)
+    rendered = clock("templates", render_all, project, dataset, plan, diag)
+    meta = plan.meta(project.meta) if plan.meta else project.meta
+    doc = clock("markdown", assemble, project, rendered, dataset, meta, plan.masthead)
     doc = clock("transforms", number_document, doc, diag)
-    clock("accessibility", check_accessibility, doc, dataset, diag)
-    result = BuildResult(project, doc, diag, [c for r in rendered for c in r.claims],
-                         sum(r.statements for r in rendered), timings=timings, dataset=dataset)
-    result.style = style
-    result.rendered = rendered
-    _report_claims(result, rendered, diag)
-    cache = cache or project.root / "build" / ".cache" / "charts"
+    if plan.accessibility:
+        clock("accessibility", check_accessibility, doc, dataset, diag)
+    result = BuildResult(plan.output_project(project, meta), doc, diag, [c for r in rendered for c in r.claims],
+                         sum(r.statements for r in rendered), timings=timings, cpu=cpu, dataset=dataset,
+                         style=style, rendered=rendered)
+    report_claims(result, rendered, diag)
+    cache = cache or project.root / "build" / ".cache" / plan.cache
     doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw,
                                background, raster, shared_cache)
     result.document = doc
     return result
 
 
-def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
+def render_all(project: Project, dataset: Dataset, plan: Plan = REPORT,
+               diag: Diagnostics | None = None) -> list[Rendered]:
     """Every chapter rendered; a chapter that prints what changed (`what_changed()`, `revisions`) comes after
-    the others, since the revisions record compares their rendered text with the previous edition's."""
+    the others, since the revisions record compares their rendered text with the previous edition's. The plan's
+    template helpers report to `diag` once all are rendered."""
     env = make_environment(project.root, project.spec.locale)
+    env.globals.update(plan.template_globals)
     env.globals["params"] = project.params
+    check = None
+    if plan.template_helpers is not None:
+        more, check = plan.template_helpers(project, dataset, env.globals)
+        env.globals.update(more)
     report = project.spec.model_dump(mode="json")
-    names = list(project.spec.chapters)
-    later = [n for n in names if _uses_revisions(project.root / "chapters" / n)]
+    names = list(project.spec.chapters if plan.chapters is None else plan.chapters)
+    later = [n for n in names if uses_revisions(project.root / "chapters" / n)]
     done = {n: render_chapter(env, project.root, n, dataset, report, project.spec.locale)
             for n in names if n not in later}
     if later:
@@ -118,16 +180,18 @@ def render_all(project: Project, dataset: Dataset) -> list[Rendered]:
         extra = template_names(project, dataset, [done[n] for n in names if n in done], stages())
         done |= {n: render_chapter(env, project.root, n, dataset, report, project.spec.locale, extra)
                  for n in later}
+    if check is not None and diag is not None:
+        check(diag)
     return [done[n] for n in names]
 
 
 def stages():
     """The stages that load another edition, for comparing editions (builder/diff.py, builder/revisions.py)."""
     from builder.diff import Stages
-    return Stages(render_all, assemble, _uses_revisions)
+    return Stages(render_all, assemble, uses_revisions)
 
 
-def _uses_revisions(path: Path) -> bool:
+def uses_revisions(path: Path) -> bool:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):  # reported where the chapter is rendered
@@ -136,15 +200,17 @@ def _uses_revisions(path: Path) -> bool:
     return re.search(r"\{[{%][^}]*\b(what_changed|revisions)\b", text) is not None
 
 
-def assemble(project: Project, rendered: list[Rendered], dataset: Dataset) -> Document:
-    """All chapters in order after the title page; footnotes keyed by chapter-prefixed ids."""
-    blocks: list = [TitlePage(project.meta)]
+def assemble(project: Project, rendered: list[Rendered], dataset: Dataset, meta: DocMeta | None = None,
+             masthead: bool = False) -> Document:
+    """All chapters in order after the title page (or masthead); footnotes keyed by chapter-prefixed ids."""
+    meta = meta or project.meta
+    blocks: list = [TitlePage(meta, masthead=masthead)]
     footnotes: dict = {}
     for chapter in rendered:
         parsed = parse_chapter(chapter, dataset, project.spec.language)
         blocks.extend(parsed.blocks)
         footnotes.update(parsed.footnotes)
-    return Document(project.meta, tuple(blocks), footnotes)
+    return Document(meta, tuple(blocks), footnotes)
 
 
 def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics,
@@ -158,13 +224,13 @@ def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, loc
             return b
         spec = dataset.charts[b.id]
         table = dataset.tables.get(spec.table)
-        source = spec.source or (table.meta.source.text if table else "")
+        citation = figure_source(spec, table.meta.source.text if table else "", doc.meta.labels)
         chart = charts[b.id] and replace(charts[b.id], alt=smarten(charts[b.id].alt, doc.meta.language))
-        return replace(b, chart=chart, citation=smarten(source, doc.meta.language), missing_note=spec.missing_data)
+        return replace(b, chart=chart, citation=smarten(citation, doc.meta.language), missing_note=spec.missing_data)
     return map_document(doc, block=place), stats
 
 
-def _report_claims(result: BuildResult, rendered: list[Rendered], diag: Diagnostics) -> None:
+def report_claims(result: BuildResult, rendered: list[Rendered], diag: Diagnostics) -> None:
     """Claims with their sentences as printed (cross-references numbered); failed ones are warnings."""
     from builder.model import Table
     from builder.templates import plain_sentence
@@ -239,44 +305,89 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FO
 
 def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, params: ParamSet | None = None,
            tables: dict | None = None) -> BuildResult:
-    result = prepare(root, progress, background=True, raster="docx" in formats, params=params, tables=tables)
+    result = prepare(root, progress, out_dir / ".cache" / "charts", background=True, raster=needs_raster(formats),
+                     params=params, tables=tables)
     try:
-        return _write_outputs(result, out_dir, formats, progress)
+        return write_outputs(result, out_dir, formats, progress)
     finally:
         result.charts.wait()
 
 
-def _write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...], progress) -> BuildResult:
-    """Every output under a temporary name in the locked folder, moved into place only when all are written."""
+def write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...], progress,
+                  parallel: bool = True) -> BuildResult:
+    """Every output under a temporary name in the locked folder, moved into place only when all are written.
+    The writers run at once, one process each (see `run_writers`), unless `parallel` is False."""
     from builder.staging import Staging
-    clock = _Clock(result.timings, progress)
+    formats = check_formats(formats)
+    clock = Clock(result.timings, progress, result.cpu)
     clock("glyphs", check_glyphs, result)
     name = result.project.spec.output_name
     with Staging(out_dir, progress) as staging:
-        office = _start_office(result) if "docx" in formats else None
-        try:
-            heading_pages = {}
-            if "pdf" in formats or ("docx" in formats and _has_toc(result)):  # the DOCX TOC starts from PDF pages
-                pdf_tmp = staging.temp(f"{name}.pdf", publish="pdf" in formats)
-                pages, heading_pages = clock("pdf", _write_pdf, result, pdf_tmp)
-                result.pages["pdf"] = pages
-                result.toc_pages_from = "pdf"
-            if "docx" in formats:
-                docx_tmp = staging.temp(f"{name}.docx")
-                clock("charts (raster)", result.charts.wait, "all")
-                clock("docx", _write_docx, result, docx_tmp, heading_pages, progress, office)
-            if "html" in formats:
-                clock("html", _write_html, result, staging.temp(f"{name}.html"), out_dir / ".cache" / "fonts")
-        finally:
-            if office is not None:
-                office.__exit__(None, None, None)
-        result.outputs.update({fmt: out_dir / f"{name}.{fmt}" for fmt in ("pdf", "docx", "html") if fmt in formats})
+        paths = {fmt: staging.temp(name + WRITERS[fmt].suffix) for fmt in formats}
+        needs = {"scratch": staging.temp(f"{name}.pages.pdf", publish=False), "progress": progress,
+                 "fonts": out_dir / ".cache" / "fonts"}
+        written = run_writers(result, paths, needs, clock, parallel)
+        for fmt, output in written.items():
+            result.outputs[fmt] = out_dir / f"{name}{WRITERS[fmt].suffix}"
+            if output.pages is not None:
+                result.pages[fmt] = output.pages
+        paged = [o for o in written.values() if o.toc_pages_from]
+        borrowed = [o for o in paged if o.toc_pages_from == "libreoffice" or o.note]  # the DOCX's, when written
+        if paged:
+            result.toc_pages_from, result.toc_pages_note = (borrowed or paged)[0].toc_pages_from, \
+                (borrowed or paged)[0].note
         from builder.report import write_report
         write_report(result, staging.temp(f"{name}.report.json"))
         result.outputs["report"] = out_dir / f"{name}.report.json"
         _write_revisions(result, staging, f"{name}.revisions.json")
         staging.commit()
     return result
+
+
+def run_writers(result: BuildResult, paths: dict[str, Path], needs: dict, clock: Clock,
+                parallel: bool = True) -> dict[str, Output]:
+    """Each format's writer, given the document, the style, its path and `needs`; timed as "writers" as a whole
+    and per format. With one format it runs here. With several, the one that waits for each chart as it draws it
+    (the PDF) runs here and the others run at once in forked processes, each reading chart files only once they
+    are written (builder/writers/parallel.py). They run one after the other here, the PDF first, when a writer
+    will borrow the PDF's pages (the DOCX without LibreOffice), or when DOSSIER_SERIAL_WRITERS=1."""
+    formats = list(paths)
+    here = next((f for f in formats if WRITERS[f].waits_per_chart), formats[0])
+
+    def write(fmt: str, run_clock: Clock, wait, in_process: bool, **more) -> Output:
+        writer = WRITERS[fmt]
+
+        def charts_ready() -> None:
+            if not (in_process and writer.waits_per_chart):
+                part = writer.chart_part
+                run_clock(f"charts ({'raster' if part == 'all' else part}) for {fmt}", wait, part)
+        return run_clock(fmt, writer.write, result.document, result.style, paths[fmt], charts_ready=charts_ready,
+                         **needs, **more)
+
+    def in_order() -> dict[str, Output]:
+        outputs: dict[str, Output] = {}
+        for fmt in sorted(formats, key=lambda f: f != "pdf"):  # the PDF's pages first, for a writer that borrows
+            more = {"pdf_pages": outputs["pdf"].headings} if "pdf" in outputs and borrows(fmt) else {}
+            outputs[fmt] = write(fmt, clock, result.charts.wait, True, **more)
+        return {f: outputs[f] for f in formats}
+
+    def at_once() -> dict[str, Output]:
+        from builder.writers.parallel import Forked
+        with Forked(result, clock) as forked:
+            for fmt in formats:
+                if fmt != here:
+                    forked.start(fmt, WRITERS[fmt].chart_part,
+                                 lambda child_clock, wait, fmt=fmt: write(fmt, child_clock, wait, False))
+            forked.charts_ready()
+            outputs = {here: write(here, clock, result.charts.wait, True)}
+            outputs |= forked.join()
+        return {f: outputs[f] for f in formats}
+
+    def borrows(fmt: str) -> bool:
+        return WRITERS[fmt].borrows_pages is not None and WRITERS[fmt].borrows_pages()
+    serial = not parallel or len(formats) == 1 or os.environ.get(SERIAL_ENV, "").strip() not in ("", "0") \
+        or ("pdf" in formats and any(borrows(f) for f in formats))
+    return clock("writers", in_order if serial else at_once)
 
 
 def _write_revisions(result: BuildResult, staging, name: str) -> None:
@@ -286,41 +397,6 @@ def _write_revisions(result: BuildResult, staging, name: str) -> None:
     if data is not None:
         revisions.write(data, staging.temp(name))
         result.outputs["revisions"] = staging.folder / name
-
-
-def _write_pdf(result: BuildResult, path: Path):
-    from builder.writers import pdf
-    return pdf.write(result.document, result.style, path)
-
-
-def _has_toc(result: BuildResult) -> bool:
-    from builder.model import TableOfContents
-    return any(isinstance(b, TableOfContents) for b in result.document.blocks)
-
-
-def _write_html(result: BuildResult, path: Path, fonts: Path) -> None:
-    from builder.writers import html
-    result.charts.wait("vector")
-    html.write(result.document, result.style, path, fonts)
-
-
-def _start_office(result: BuildResult):
-    """LibreOffice, started while the PDF is laid out, for the DOCX table of contents' page numbers."""
-    if not _has_toc(result):
-        return None
-    from builder.writers import docx_pages
-    return docx_pages.prestart()
-
-
-def _write_docx(result: BuildResult, path: Path, pages: dict[str, int], progress=None, office=None) -> None:
-    """The TOC's page numbers from LibreOffice's layout when it is available, else the PDF's `pages`."""
-    from builder.writers import docx, docx_pages
-    info: dict = {}
-    result.toc_pages_from = docx_pages.write_docx(
-        lambda toc_pages: docx.write(result.document, result.style, path, toc_pages),
-        path, result.document, pages, result.timings, progress, started=office, info=info)
-    if "pages" in info:
-        result.pages["docx"] = info["pages"]  # as LibreOffice lays the DOCX out
 
 
 class _Module(type(sys)):

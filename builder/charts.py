@@ -1,10 +1,17 @@
-"""Charts from data: (spec, table rows, style) → SVG (PDF, vector) and 300-dpi PNG (DOCX), cached by content hash
-under build/.cache/charts/ and rendered in parallel processes when several are needed."""
+"""Charts from data: (spec, table rows, style) → one matplotlib figure a chart, saved as SVG (parsed once into a
+ReportLab drawing for the PDF) and as a PNG at the style's DPI for the DOCX; cached by content hash in the output
+folder's .cache/charts/ and rendered in parallel processes when several are needed.
+
+Nothing here is a process global: a build's rendering lives in its `ChartStats`, and the PDF writer's drawings
+(with the style's fonts for svglib) in a `Drawings` object of its own. A writer waits for a chart by its files:
+while a worker draws a chart, `<chart>.pending` exists; the worker writes the parsed drawing, then the SVG, then
+the PNG (each renamed into place whole), then removes the marker, or renames it to `<chart>.failed`."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -14,7 +21,8 @@ from builder.errors import BuildError, Diagnostics
 from builder.model import Chart, Source
 from builder.style import Style
 
-CHART_CACHE_VERSION = "2"
+CHART_CACHE_VERSION = "3"
+WAIT_SECONDS = 600.0  # a chart that neither appears nor fails in this time is reported as not rendered
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,11 @@ class Job:
     svg: str
     png: str
     rl_fonts: dict
+    dpi: int = 200
+
+    @property
+    def rlg(self) -> str:
+        return self.svg[:-4] + ".rlg"
 
 
 @dataclass
@@ -47,26 +60,34 @@ class ChartStats:
 
 
 class Rendering:
-    """Charts rendering in worker processes while the main process goes on: the vector drawings (SVG, parsed
-    for ReportLab) are submitted first, as the PDF needs them; the 300-dpi PNGs for the DOCX follow."""
+    """Charts rendering in worker processes while the main process goes on. Each worker takes a share of the
+    charts and draws each figure once: first every figure's vector files (the PDF needs them first), then, from
+    the same figures, the PNGs. Workers are forked from this process with matplotlib already imported."""
 
-    def __init__(self, vector: list[Job], raster: list[Job]):
+    def __init__(self, jobs: list[tuple[Job, tuple[str, ...]]], workers: int):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401  (imported once in the parent, shared by the forked workers)
-        self.pool = ProcessPoolExecutor(max_workers=min(max(len(vector), len(raster)), os.cpu_count() or 2),
-                                        mp_context=multiprocessing.get_context("fork"))
-        self.vector = [self.pool.submit(render_job, job, "vector") for job in vector]
-        for job, future in zip(vector, self.vector):
-            _PENDING[job.svg] = future
-        self.raster = [self.pool.submit(render_job, job, "raster") for job in raster]
+        self.jobs = jobs
+        for job, _parts in jobs:
+            Path(marker(job, "failed")).unlink(missing_ok=True)
+            Path(marker(job, "pending")).touch()
+        shares = [jobs[i::workers] for i in range(workers)]
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        self.futures = [self.pool.submit(render_share, share) for share in shares if share]
 
     def wait(self, part: str) -> None:
-        for future in self.vector + (self.raster if part == "all" else []):
-            future.result()
-        if part == "all":
+        if part == "vector":
+            for job, parts in self.jobs:
+                if "vector" in parts:
+                    await_file(job.svg, marker(job, "pending"))
+            return
+        try:
+            for future in self.futures:
+                future.result()
+        finally:
             self.pool.shutdown()
 
 
@@ -149,15 +170,16 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
     labels = [table.column(s).label or s for s in spec.series]
     chart = style.spec.chart
     fonts = {"name": style.heading.name, "files": style.heading.files}
-    size = (float(chart.get("width_in", 6.0)), float(spec.height_in or chart.get("height_in", 3.0)))
+    size = (float(chart.width_in), float(spec.height_in or chart.height_in))
     spec_data = spec.model_dump(mode="json", exclude=set() if spec.where else {"where"})  # keys as before filters
     key_data = json.dumps([spec_data, rows, labels, fonts, chart.model_dump(), locale,
                            version("matplotlib"), CHART_CACHE_VERSION], sort_keys=True, default=str)
     key = hashlib.sha256(key_data.encode()).hexdigest()[:12]
     base = cache / f"{chart_id}-{key}"
     key_font = style.heading.key
-    return Job(chart_id, spec, rows, labels, fonts, list(chart.get("palette", [])), size, locale,
-               f"{base}.svg", f"{base}.png", {"regular": f"{key_font}-regular", "bold": f"{key_font}-bold"})
+    return Job(chart_id, spec, rows, labels, fonts, list(chart.palette), size, locale,
+               f"{base}.svg", f"{base}.png", {"regular": f"{key_font}-regular", "bold": f"{key_font}-bold"},
+               chart.dpi)
 
 
 def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, locale: str,
@@ -167,11 +189,9 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
     With draw=False the specs are only checked against their tables (for `dossier check`); with
     background=True the caller waits for them (`stats.wait`) before a writer needs them; raster=False skips the
     PNGs (a PDF-only build); shared=True is a cache that concurrent builds (a batch's rows) use at once."""
-    import time
     start = time.perf_counter()
     stats, result = ChartStats(), {}
-    vector: list[Job] = []
-    pngs: list[Job] = []
+    todo: list[tuple[Job, tuple[str, ...]]] = []
     for chart_id in dict.fromkeys(ids):
         spec = dataset.charts[chart_id]
         if spec.missing_data:
@@ -181,48 +201,43 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
             result[chart_id] = None
             continue
         job = make_job(chart_id, spec, dataset, style, cache, locale)
-        if not all(os.path.exists(p) for p in (job.svg, job.svg[:-4] + ".rlg")):
-            vector.append(job)
-        if raster and not os.path.exists(job.png):
-            pngs.append(job)
-        if job not in vector and job not in pngs:
+        parts = tuple(part for part in (("vector", "raster") if raster else ("vector",))
+                      if not all(os.path.exists(p) for p in _files(job, part)))
+        if parts:
+            todo.append((job, parts))
+        else:
             stats.cached += 1
         result[chart_id] = Chart(job.svg, job.png, job.size[0], job.size[1], _alt(spec, job.rows))
     if not draw:
         return result, stats
     cache.mkdir(parents=True, exist_ok=True)
     if shared:
-        return result, _render_shared(vector, pngs, stats, start)
+        return result, _render_shared(todo, stats, start)
     _prune(cache, {Path(c.svg_path).stem for c in result.values() if c})
     from builder.staging import sweep
     sweep(cache)  # temporary files of builds that were killed
-    stats.rendered = len({j.chart_id for j in vector + pngs})
-    if len(vector) + len(pngs) > 1 and (os.cpu_count() or 1) > 1:
-        stats.pending = Rendering(vector, pngs)
+    stats.rendered = len(todo)
+    workers = min(len(todo), os.cpu_count() or 1, 2)  # two workers: a third only adds its start on 2 cores
+    if workers > 1:
+        stats.pending = Rendering(todo, workers)
         if not background:
             stats.wait()
-    else:
-        for job in vector:
-            render_job(job, "vector")
-        for job in pngs:
-            render_job(job, "raster")
+    elif todo:
+        render_share(todo)
     stats.seconds = time.perf_counter() - start
     return result, stats
 
 
-def _render_shared(vector: list[Job], raster: list[Job], stats: ChartStats, start: float) -> ChartStats:
+def _render_shared(todo: list[tuple[Job, tuple[str, ...]]], stats: ChartStats, start: float) -> ChartStats:
     """Render in this process, each chart under a file lock: of several builds that need the same chart at once,
     one draws it and the others find it in the cache. Nothing is pruned (the batch prunes at its end)."""
     import fcntl
-    import time
-    wanted = {"vector": {j.svg for j in vector}, "raster": {j.svg for j in raster}}
-    for job in {j.svg: j for j in vector + raster}.values():
+    for job, wanted in todo:
         with open(job.svg[:-4] + ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            parts = [part for part in ("vector", "raster") if job.svg in wanted[part]
-                     and not all(os.path.exists(p) for p in _files(job, part))]
-            for part in parts:
-                render_job(job, part)
+            parts = tuple(part for part in wanted if not all(os.path.exists(p) for p in _files(job, part)))
+            if parts:
+                render_share([(job, parts)])
         stats.rendered += bool(parts)
         stats.cached += not parts
     stats.seconds = time.perf_counter() - start
@@ -230,7 +245,17 @@ def _render_shared(vector: list[Job], raster: list[Job], stats: ChartStats, star
 
 
 def _files(job: Job, part: str) -> tuple[str, ...]:
-    return (job.svg, job.svg[:-4] + ".rlg") if part == "vector" else (job.png,)
+    return (job.svg, job.rlg) if part == "vector" else (job.png,)
+
+
+def figure_source(spec: ChartSpec, table_source: str, labels) -> str:
+    """The figure's source note: the spec's source (else its table's), then the title as first published when
+    it was in another language."""
+    source = spec.source or table_source
+    if spec.original_title:
+        original = f"{labels['original_title']}: {spec.original_title}"
+        source = f"{source.rstrip('.')}. {original}" if source else original
+    return source
 
 
 def _alt(spec: ChartSpec, rows: list[tuple] = ()) -> str:
@@ -249,79 +274,123 @@ def describe(text: str, years: list[int]) -> str:
 
 def _prune(cache: Path, keep: set[str]) -> None:
     for path in cache.glob("*.*"):
-        if path.stem not in keep and path.suffix in (".svg", ".png", ".rlg", ".lock"):
+        if path.stem not in keep and path.suffix in (".svg", ".png", ".rlg", ".lock", ".pending", ".failed"):
             path.unlink(missing_ok=True)
 
 
-def render_job(job: Job, part: str = "all") -> None:
-    from builder.chart_render import draw
-    draw(job, part)
-    if part in ("vector", "all"):
-        parse_svg(job)  # here, not in chart_render: the renderer does not import back into charts
+def marker(job_or_svg, state: str) -> str:
+    """`<chart>.pending` while a worker draws the chart, `<chart>.failed` when it could not."""
+    svg = job_or_svg if isinstance(job_or_svg, str) else job_or_svg.svg
+    return f"{svg[:-4]}.{state}"
 
 
-_SVG_FONTS: set[str] = set()
-_PENDING: dict = {}  # svg path → the future that writes it, while charts render in the background
-
-
-def register_svg_fonts(style: Style, rl_names: dict[str, str]) -> None:
-    """Tell svglib which registered ReportLab font draws the chart font family (else it falls back to Helvetica)."""
-    _register_svg_family(style.heading.name, style.heading.files, rl_names)
-
-
-def _register_svg_family(name: str, files: dict[str, str], rl_names: dict[str, str]) -> None:
-    from svglib import fonts
-    for weight, face in (("normal", "regular"), ("bold", "bold")):
-        key = f"{name}-{weight}"
-        if key not in _SVG_FONTS:
-            fonts.register_font(name, files[face], weight=weight, rlgFontName=rl_names[face])
-            _SVG_FONTS.add(key)
-
-
-def parse_svg(job: Job) -> None:
-    """Parse the SVG into a ReportLab drawing once, where the chart is rendered, and cache it."""
-    _register_svg_family(job.style_fonts["name"], job.style_fonts["files"], job.rl_fonts)
-    load_drawing(job.svg, 100.0)
-
-
-def load_drawing(svg_path: str, width: float):
-    """The cached SVG as a ReportLab Drawing scaled to `width` points (the parsed drawing is cached too)."""
-    import pickle
-    if svg_path in _PENDING:
-        _PENDING.pop(svg_path).result()
-    parsed = Path(svg_path).with_suffix(".rlg")
+def render_share(jobs: list[tuple[Job, tuple[str, ...]]]) -> None:
+    """Draw each chart's figure once and save what it needs: every figure's vector files first, then the PNGs.
+    A chart that cannot be drawn (nor the ones after it) has its `.pending` marker renamed `.failed` (a rename
+    works on a full disk too), so no writer waits for it."""
+    from builder.chart_render import close, figure, save_raster, save_vector
+    figures = []
     try:
-        drawing = pickle.loads(parsed.read_bytes())
-    except (OSError, pickle.PickleError, EOFError, AttributeError):
-        from svglib.svglib import svg2rlg
-        drawing = svg2rlg(svg_path)
-        from builder.staging import temp_path
-        tmp = temp_path(parsed)
+        for job, parts in jobs:
+            fig = figure(job)
+            if "vector" in parts:
+                save_vector(fig, job, svg_font_map(job.style_fonts["name"], job.rl_fonts, job.style_fonts["files"]))
+            figures.append((fig, job, parts))
+        for fig, job, parts in figures:
+            if "raster" in parts:
+                save_raster(fig, job)
+            Path(marker(job, "pending")).unlink(missing_ok=True)
+    except BaseException:
+        for job, _parts in jobs:
+            try:
+                os.replace(marker(job, "pending"), marker(job, "failed"))
+            except OSError:
+                pass  # drawn, or not drawn in the background (no marker)
+        raise
+    finally:
+        for fig, _job, _parts in figures:
+            close(fig)
+
+
+def await_file(path: str, pending: str, timeout: float = WAIT_SECONDS) -> None:
+    """Wait until a chart file that a worker is writing exists (files appear whole: they are renamed into place)."""
+    failed = pending[:-len(".pending")] + ".failed"
+    pause, deadline = 0.001, time.monotonic() + timeout
+    while not os.path.exists(path):
+        if os.path.exists(failed):
+            raise ChartNotDrawn(f"chart {Path(path).stem} could not be drawn")
+        if not os.path.exists(pending) and not os.path.exists(path):
+            raise ChartNotDrawn(f"chart {Path(path).stem} is not being drawn: {path} is missing")
+        if time.monotonic() > deadline:
+            raise ChartNotDrawn(f"chart file {path} did not appear within {timeout:.0f} s")
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+
+
+class ChartNotDrawn(RuntimeError):
+    """A writer needed a chart that its worker did not draw (the worker's own error is raised by `wait`)."""
+
+
+def svg_font_map(family: str, rl_names: dict[str, str], files: dict[str, str] | None = None):
+    """An svglib font map that sets the chart font family in the registered ReportLab fonts `rl_names`
+    (regular, bold) instead of Helvetica; the fonts are registered from `files` when they are not yet."""
+    from reportlab.pdfbase import pdfmetrics
+    from svglib.fonts import FontMap
+
+    if files:
+        from reportlab.pdfbase.ttfonts import TTFont
+        registered = set(pdfmetrics.getRegisteredFontNames())
+        for face, name in rl_names.items():
+            if name not in registered:
+                pdfmetrics.registerFont(TTFont(name, files[face]))
+
+    class StyleFonts(FontMap):
+        def find_font(self, font_name: str, weight: str = "normal", style: str = "normal") -> tuple[str, bool]:
+            if font_name.strip("'\" ").lower() == family.lower():
+                bold = str(weight).lower() in ("bold", "bolder", "600", "700", "800", "900")
+                return rl_names["bold" if bold else "regular"], True
+            return super().find_font(font_name, weight, style)
+
+    return StyleFonts()
+
+
+class Drawings:
+    """The PDF writer's view of the charts: a flowable per chart that loads its drawing only when drawn (so
+    layout starts while charts are still rendering), in the style's fonts. One a PDF, never shared."""
+
+    def __init__(self, style: Style, rl_names: dict[str, str]):
+        self.family, self.rl_names = style.heading.name, rl_names
+
+    def flowable(self, chart, width: float):
+        from reportlab.platypus import Flowable
+        drawings = self
+
+        class _Lazy(Flowable):
+            def __init__(self):
+                super().__init__()
+                self.width, self.height = width, width * chart.height_in / chart.width_in
+
+            def wrap(self, avail_width, avail_height):
+                return self.width, self.height
+
+            def draw(self):
+                drawings.load(chart.svg_path, self.width).drawOn(self.canv, 0, 0)
+
+        return _Lazy()
+
+    def load(self, svg_path: str, width: float):
+        """The chart as a ReportLab Drawing scaled to `width` points: the drawing its worker parsed, else the
+        SVG parsed here (a chart made by hand)."""
+        import pickle
+        parsed = Path(svg_path[:-4] + ".rlg")
+        if not parsed.exists() and not os.path.exists(svg_path):
+            await_file(str(parsed), marker(svg_path, "pending"))  # a worker is drawing it
         try:
-            tmp.write_bytes(pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, parsed)
-        finally:
-            tmp.unlink(missing_ok=True)
-    return _scaled(drawing, width)
-
-
-def lazy_drawing(chart, width: float):
-    """A flowable of the chart's final size that loads the drawing only when drawn, so layout can start
-    while the chart is still being rendered."""
-    from reportlab.platypus import Flowable
-
-    class _Lazy(Flowable):
-        def __init__(self):
-            super().__init__()
-            self.width, self.height = width, width * chart.height_in / chart.width_in
-
-        def wrap(self, avail_width, avail_height):
-            return self.width, self.height
-
-        def draw(self):
-            load_drawing(chart.svg_path, self.width).drawOn(self.canv, 0, 0)
-
-    return _Lazy()
+            drawing = pickle.loads(parsed.read_bytes())
+        except (OSError, pickle.PickleError, EOFError, AttributeError):
+            from svglib.svglib import svg2rlg
+            drawing = svg2rlg(svg_path, font_map=svg_font_map(self.family, self.rl_names))
+        return _scaled(drawing, width)
 
 
 def _scaled(drawing, width: float):

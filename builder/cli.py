@@ -12,7 +12,27 @@ from builder.cli_options import formats_of, output_options, param_options
 from builder.cli_run import EXIT_STRICT, progress as _progress, run as _run, summary as _summary
 
 
-@click.group()
+# The re-issue workflow's commands live in their own modules, imported when the command is run (or listed by
+# `--help`), so that `dossier build` does not import python-docx for `dossier template`.
+LAZY_COMMANDS = {"brief": "builder.brief:brief_command", "new-edition": "builder.editions:new_edition_command",
+                 "diff": "builder.diff_command:diff_command", "watch": "builder.watch:watch_command",
+                 "template": "builder.writers.docx_template:template_command", "new": "builder.scaffold:new_command",
+                 "batch": "builder.batch:batch_command"}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            from importlib import import_module
+            module, attr = LAZY_COMMANDS[name].split(":")
+            self.add_command(getattr(import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup)
 @click.version_option(package_name="dossier")
 def cli() -> None:
     """dossier: build print-ready analytical reports (PDF and DOCX) from chapter templates and data."""
@@ -98,16 +118,3 @@ def dump(project: Path, debug: bool) -> None:
     result = _run(debug, lambda: pipeline.prepare(project))
     click.echo(native(result.document), nl=False)
 
-
-# The re-issue workflow's commands live in their own modules.
-from builder.batch import batch_command  # noqa: E402
-from builder.brief import brief_command  # noqa: E402
-from builder.diff_command import diff_command  # noqa: E402
-from builder.editions import new_edition_command  # noqa: E402
-from builder.scaffold import new_command  # noqa: E402
-from builder.watch import watch_command  # noqa: E402
-from builder.writers.docx_template import template_command  # noqa: E402
-
-for _command in (brief_command, new_edition_command, diff_command, watch_command, template_command, new_command,
-                 batch_command):
-    cli.add_command(_command)

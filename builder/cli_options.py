@@ -5,12 +5,12 @@ from pathlib import Path
 
 import click
 
-FORMATS = ("pdf", "docx")  # `all`; the HTML edition is written when asked for
+from builder.writers import DEFAULT_FORMATS, choices
 
 
 def output_options(command):
     """PROJECT, --out and --format, in this order in every command's help."""
-    command = click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "html", "all"]), default="all",
+    command = click.option("--format", "fmt", type=click.Choice(choices()), default="all",
                            show_default=True)(command)
     command = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
                            help="Output folder (default: PROJECT/build).")(command)
@@ -19,7 +19,7 @@ def output_options(command):
 
 def formats_of(fmt: str) -> tuple[str, ...]:
     """The --format choice as the formats to write."""
-    return FORMATS if fmt == "all" else (fmt,)
+    return DEFAULT_FORMATS if fmt == "all" else (fmt,)
 
 
 def param_options(command):

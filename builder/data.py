@@ -109,7 +109,9 @@ class ListSpec(_Schema):
 
 
 class ChartSpec(_Schema):
-    title: str = Field(description="Caption text without the number.")
+    title: str = Field(description="Caption text without the number, in the report's language.")
+    original_title: str = Field("", description="The title as first published, when it was in another language: "
+                                                "printed in the source note (\"Original title: …\").")
     kind: Literal["line", "bar", "grouped_bar", "stacked_share", "hbar"] = Field("line", description=(
         "line; bar or grouped_bar (bars side by side); stacked_share (each x's series as shares of their sum, "
         "stacked to 100 %); hbar (horizontal bars)."))

@@ -35,6 +35,7 @@ KEYS: dict[str, str] = {
     "list_of_figures": "List of figures",
     "chart_not_shown": "Chart not shown",
     "missing_value": "no data",
+    "original_title": "Original title",
     # the briefing pack: its masthead, key figures and shortened lists
     "from_the_report": "From the report",
     "indicator": "Indicator",

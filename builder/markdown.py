@@ -7,14 +7,17 @@ from functools import lru_cache
 
 from builder.data import Dataset
 from builder.errors import BuildError
-from builder.model import (Block, BulletList, Code, CrossRef, Emphasis, Figure, FootnoteRef, Heading, Inline, LineBreak, Link,
-                           ListItem, OrderedList, Paragraph, Quote, Source, Strong, Table, TableOfContents, TableRow,
-                           Text, Cell)
+from builder.model import (Attrs, Block, BulletList, Cell, Code, CrossRef, Emphasis, Figure, FootnoteRef, Heading,
+                           Inline, LineBreak, Link, ListItem, OrderedList, Paragraph, Quote, Source, Strong, Table,
+                           TableOfContents, TableRow, Text)
 from builder.objects import list_block, table_block
 from builder.templates import Rendered
 
 DIRECTIVE = re.compile(r"^\{(\w+)\}\s*(\S*)\s*$")
-UNNUMBERED = re.compile(r"\s*\{-\}\s*$|\s*\{\.unnumbered\}\s*$")
+HEADING_ATTRS = re.compile(r"\s*\{([^{}]*)\}\s*$")  # `# Title {-}`, `# Title {.unnumbered .short}`, `{key=value}`
+ATTR = re.compile(r"""\s*(?: (-) | \.([A-Za-z][\w-]*)           # `-` or .class
+                       | ([A-Za-z][\w-]*)=(?: ["“„«]\s*([^"“”„«»]*?)\s*["”“»] | ([^\s"“”„«»{}]+) ))  # key=value""",
+                  re.VERBOSE)
 DANGLING_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 MAX_INLINE_DEPTH = 20  # emphasis inside emphasis, …
 MAX_DEPTH = 9  # lists and quotes inside each other: Word's list levels end at 9, and so does the page width
@@ -88,11 +91,15 @@ class _Reader:
 
     def heading(self, node) -> Heading:
         inlines = list(self.inlines(node.children[0]))
-        numbered = True
-        if inlines and isinstance(inlines[-1], Text) and UNNUMBERED.search(inlines[-1].text):
-            numbered = False
-            inlines[-1] = Text(UNNUMBERED.sub("", inlines[-1].text))
-        return Heading(int(node.tag[1]), tuple(inlines), numbered=numbered, source=self.where(node))
+        attrs = Attrs()
+        found = HEADING_ATTRS.search(inlines[-1].text) if inlines and isinstance(inlines[-1], Text) else None
+        parsed = _attributes(found.group(1)) if found else None
+        if parsed is not None:
+            attrs = parsed
+            inlines[-1] = Text(inlines[-1].text[:found.start()])
+            if not inlines[-1].text:
+                inlines.pop()
+        return Heading(int(node.tag[1]), tuple(inlines), source=self.where(node), attrs=attrs)
 
     def items(self, node) -> tuple[ListItem, ...]:
         return tuple(ListItem(tuple(self.blocks(item.children))) for item in node.children)
@@ -215,6 +222,30 @@ class _Reader:
                                            for td in tr.children)))
         head = tuple(rows[:1])
         return Table(id="", caption=(), header_rows=head, body_rows=tuple(rows[1:]), source=self.where(node))
+
+
+def _attributes(text: str) -> Attrs | None:
+    """Pandoc's attribute syntax at the end of a heading: `-` (short for `.unnumbered`), `.class`, `key=value`
+    or `key="a value"` (the quotes as the language's typography made them); None when the braces hold anything
+    else, such as `{#id}` (they are then the heading's text)."""
+    classes: list[str] = []
+    pairs: dict[str, str] = {}
+    pos, text = 0, text.rstrip()
+    while pos < len(text):
+        m = ATTR.match(text, pos)
+        if not m:
+            return None
+        dash, cls, key, quoted, bare = m.groups()
+        if dash or cls:
+            classes.append(cls or "unnumbered")
+        else:
+            pairs[key] = quoted if quoted is not None else bare
+        pos = m.end()
+    if not classes and not pairs:
+        return None
+    if classes:
+        pairs["class"] = " ".join(dict.fromkeys(classes))
+    return Attrs(pairs)
 
 
 def _smarten_block(block, language: str):

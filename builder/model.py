@@ -5,7 +5,7 @@ Plain frozen dataclasses, no I/O. Both writers walk the same Document, which kee
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date
 from functools import cache
@@ -29,6 +29,62 @@ class Source:
 
 def _src() -> Source | None:
     return field(default=None, compare=False, repr=False)
+
+
+class Attrs(Mapping[str, str]):
+    """A block's generic attributes, like pandoc's Attr: an immutable, hashable mapping of str to str, in the
+    order given. Classes are one space-separated value under "class" (`{.unnumbered}` → {"class": "unnumbered"}).
+    An option of a block lives here, read by the writers that know it, rather than in a field of its own."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()):
+        pairs = dict(items)
+        bad = [(k, v) for k, v in pairs.items() if not (isinstance(k, str) and isinstance(v, str))]
+        if bad:
+            raise TypeError(f"attributes are str → str, not {bad[0]!r}")
+        object.__setattr__(self, "_items", pairs)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Attrs is immutable")
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Mapping) and dict(self._items) == dict(other)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"Attrs({self._items!r})"
+
+    def __reduce__(self):  # pickled and copied through the constructor (attribute assignment is refused)
+        return Attrs, (dict(self._items),)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple(self._items.get("class", "").split())
+
+    def with_class(self, name: str) -> Attrs:
+        """These attributes with one more class."""
+        if name in self.classes:
+            return self
+        return Attrs({**self._items, "class": " ".join((*self.classes, name))})
+
+
+NO_ATTRS = Attrs()
+
+
+def _attrs() -> Attrs:
+    return field(default=NO_ATTRS)
 
 
 # ---- inlines -------------------------------------------------------------------------------
@@ -99,14 +155,20 @@ class Heading:
     inlines: tuple[Inline, ...]
     id: str = ""
     number: str = ""
-    numbered: bool = True
     source: Source | None = _src()
+    attrs: Attrs = _attrs()
+
+    @property
+    def numbered(self) -> bool:
+        """False for a heading marked `{-}` or `{.unnumbered}`: the class "unnumbered", as in pandoc."""
+        return "unnumbered" not in self.attrs.classes
 
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
     inlines: tuple[Inline, ...]
     source: Source | None = _src()
+    attrs: Attrs = _attrs()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +181,7 @@ class ListItem:
 class BulletList:
     items: tuple[ListItem, ...]
     source: Source | None = _src()
+    attrs: Attrs = _attrs()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +191,7 @@ class OrderedList:
     items: tuple[ListItem, ...]
     start: int = 1
     source: Source | None = _src()
+    attrs: Attrs = _attrs()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +200,14 @@ class Definitions:
 
     items: tuple[tuple[str, str], ...]
     source: Source | None = _src()
+    attrs: Attrs = _attrs()
 
 
 @dataclass(frozen=True, slots=True)
 class Quote:
     blocks: tuple[Block, ...]
     source: Source | None = _src()
+    attrs: Attrs = _attrs()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +246,7 @@ class Table:
     notes: str = ""
     headnote: str = ""
     source: Source | None = _src()
+    attrs: Attrs = _attrs()
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,11 +269,13 @@ class Figure:
     citation: str = ""
     missing_note: str = ""
     source: Source | None = _src()
+    attrs: Attrs = _attrs()
 
 
 @dataclass(frozen=True, slots=True)
 class TableOfContents:
     title: str = "Table of contents"
+    attrs: Attrs = _attrs()
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +284,7 @@ class ListOfCaptions:
 
     kind: str
     title: str
+    attrs: Attrs = _attrs()
 
 
 def caption_key(kind: str, block_id: str) -> str:
@@ -224,7 +294,7 @@ def caption_key(kind: str, block_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PageBreak:
-    pass
+    attrs: Attrs = _attrs()
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +330,7 @@ class TitlePage:
 
     meta: DocMeta
     masthead: bool = False
+    attrs: Attrs = _attrs()
 
 
 Block = (Heading | Paragraph | BulletList | OrderedList | Definitions | Quote | Table | Figure

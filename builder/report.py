@@ -20,6 +20,7 @@ def report_data(result: BuildResult) -> dict:
         "outputs": {fmt: {"path": str(p), "pages": result.pages.get(fmt)} for fmt, p in result.outputs.items()
                     if fmt != "report"},
         "toc_pages_from": result.toc_pages_from,
+        "toc_pages_note": result.toc_pages_note,
         "warnings": [{"kind": w.kind, "message": w.message, "location": str(w.source or "")}
                      for w in diag.sorted()],
         "warnings_by_kind": diag.by_kind(),
@@ -30,6 +31,7 @@ def report_data(result: BuildResult) -> dict:
         "charts": {"rendered": result.charts.rendered, "cached": result.charts.cached,
                    "missing_data": result.charts.missing},
         "timings": result.timings,
+        "cpu": result.cpu,
         "params": result.project.params,
     }
 

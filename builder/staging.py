@@ -126,7 +126,7 @@ class OutputLock:
                     told = True
                 time.sleep(0.2)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, _type, exc, _tb) -> None:
         key = self.folder.resolve()
         entry = _held.get(key)
         if entry is None:
@@ -135,6 +135,9 @@ class OutputLock:
         if entry[1] == 0:
             del _held[key]
             os.close(entry[0])  # closing the descriptor releases the lock
+        if isinstance(exc, OSError) and not isinstance(exc, BuildError) and exc.errno in _WRITE_ERRORS \
+                and _about(exc, self.folder):  # e.g. the chart cache in the folder, before anything is staged
+            raise _folder_error(self.folder, exc, "cannot write into the output folder") from exc
 
 
 def _create(folder: Path) -> None:

@@ -101,11 +101,17 @@ class ColoursSpec(_Schema):
     table_group: Colour = Field("#f1f1f1", description="Shading of group rows in tables.")
 
 
+PALETTE = ("#1f4e79", "#e69f00", "#56b4e9", "#009e73", "#d55e00", "#cc79a7")
+
+
 class ChartStyleSpec(_Schema):
-    palette: list[Colour] = Field(default_factory=lambda: ["#1f4e79"], min_length=1,
-                                  description="Series colours in order.")
+    palette: list[Colour] = Field(default_factory=lambda: list(PALETTE), min_length=1, description=(
+        "Series colours in order; colours closer than CIEDE2000 20 (10 as seen with a red-green colour "
+        "deficiency) are warned about. The default is the house blue, then Okabe–Ito's colour-blind-safe set."))
     width_in: float = Field(6.0, gt=0, le=12, description="Chart width in inches.")
     height_in: float = Field(3.0, gt=0, le=12, description="Default chart height in inches.")
+    dpi: int = Field(200, ge=72, le=1200, description="Resolution of the chart images in the DOCX (the PDF's "
+                                                       "charts are vector); 200 is print quality at chart size.")
 
 
 class CoverSpec(_Schema):
@@ -246,7 +252,18 @@ def load_style(root: Path, name: str, diagnostics: Diagnostics) -> Style:
     if errors:
         raise BuildErrors(errors)
     _check_logo(style, path, rel, diagnostics)
+    _check_palette(style, node, rel, diagnostics)
     return style
+
+
+def _check_palette(style: Style, node, rel: str, diagnostics: Diagnostics) -> None:
+    """Series colours must be told apart, also by readers with a red-green colour deficiency (CIEDE2000)."""
+    from builder.colours import close_pairs
+    palette = style.spec.chart.palette
+    for i, j, vision, distance in close_pairs(palette):
+        seen = "" if vision == "normal" else f" with {vision}"
+        diagnostics.warn("style", f"chart.palette: {palette[i]} and {palette[j]} are hard to tell apart{seen} "
+                                  f"(CIEDE2000 {distance:.0f})", Source(rel, node_line(node, ("chart", "palette", j))))
 
 
 def _check_word_template(style: Style, root: Path, rel: str, node, _diagnostics: Diagnostics) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from builder.cli_options import formats_of, output_options
+from builder.writers import DEFAULT_FORMATS
 
 WATCHED = ("chapters", "data", "styles")
 
@@ -78,7 +79,7 @@ def _summary(result, seconds: float, echo) -> None:
          f"{result.charts.cached} from cache; {seconds:.2f} s")
 
 
-def watch(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ("pdf", "docx"), brief: bool = False,
+def watch(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = DEFAULT_FORMATS, brief: bool = False,
           stop_event=None, echo=click.echo) -> None:
     """Build, then rebuild on every change until interrupted (or `stop_event` is set)."""
     root = Path(root).resolve()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from yaml.constructor import SafeConstructor
 from pydantic import BaseModel, ValidationError
 
 from builder.errors import BuildError, BuildErrors, Diagnostics
@@ -16,25 +17,65 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def read_yaml(path: Path, rel: str) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file: the data and its node tree (for line numbers)."""
+    """Parse a YAML file: the data and its node tree (for line numbers). libyaml (the C loader) parses it, once:
+    a file read again (its text unchanged) reuses the node tree. A file libyaml refuses is parsed again by the
+    pure-Python loader, whose messages and positions the errors quote."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise BuildError(f"cannot read: {e.strerror}", Source(rel), "check that the file exists") from e
+    node = _parsed.get(text, _MISSING)
+    if node is _MISSING:
+        node = _compose(text, rel)
+        if len(_parsed) >= 64:
+            _parsed.pop(next(iter(_parsed)))
+        _parsed[text] = node
+    if node is None:
+        return None, None
     try:
-        node = yaml.compose(text)
-        _check_expansion(node, rel)
-        return yaml.safe_load(text), node
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
-        problem = getattr(e, "problem", None) or str(e)
-        raise BuildError(f"invalid YAML: {problem}", Source(rel, line, col),
-                         "check indentation and quote text containing ':' or '#'") from e
+        return SafeConstructor().construct_document(node), node
+    except yaml.YAMLError as e:  # a value the safe loader does not build (a tag such as !!python/object)
+        raise _invalid(e, rel) from e
     except RecursionError:
-        raise BuildError("invalid YAML: values nested too deeply to read", Source(rel),
-                         "a project file nests lists and mappings a few levels deep, not hundreds") from None
+        raise _too_deep(rel) from None
+
+
+_MISSING = object()
+_parsed: dict[str, yaml.Node | None] = {}  # text → node tree: each file's text composed once per process
+
+
+def _compose(text: str, rel: str) -> yaml.Node | None:
+    loader = getattr(yaml, "CSafeLoader", None)
+    try:
+        if loader is None:
+            raise yaml.YAMLError("libyaml is not available")
+        node = loader(text).get_single_node()
+    except yaml.YAMLError:
+        node = _compose_pure(text, rel)  # raises the error, with the pure loader's message and position
+    _check_expansion(node, rel)
+    return node
+
+
+def _compose_pure(text: str, rel: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        raise _invalid(e, rel) from e
+    except RecursionError:
+        raise _too_deep(rel) from None
+
+
+def _invalid(e: yaml.YAMLError, rel: str) -> BuildError:
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e)
+    return BuildError(f"invalid YAML: {problem}", Source(rel, mark.line + 1 if mark else None,
+                                                        mark.column + 1 if mark else None),
+                      "check indentation and quote text containing ':' or '#'")
+
+
+def _too_deep(rel: str) -> BuildError:
+    return BuildError("invalid YAML: values nested too deeply to read", Source(rel),
+                      "a project file nests lists and mappings a few levels deep, not hundreds")
 
 
 MAX_NODES = 1_000_000  # values in a YAML file once its aliases (*name) are expanded

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from builder.errors import Diagnostics
-from builder.model import (BulletList, Cell, Chart, Code, CrossRef, Definitions, DocMeta, Document, Emphasis, Figure,
+from builder.model import (Attrs, BulletList, Cell, Chart, Code, CrossRef, Definitions, DocMeta, Document, Emphasis, Figure,
                            FootnoteRef, Heading, LineBreak, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote,
                            Strong, Superscript, Table, TableOfContents, TableRow, Text, TitlePage)
 from builder.transforms import number_document
@@ -39,7 +39,7 @@ def every_kind() -> Document:
                                        "a blue rectangle"), citation="w19"),
         Figure("gone", (Text(LEFT_OUT[0]),), None, missing_note=LEFT_OUT[1]),  # data missing: left out
         PageBreak(),
-        Heading(2, (_t(20),)),
+        Heading(2, (_t(20),), attrs=Attrs({"class": "unnumbered boxed", "lang": "kk"})),
     )
     notes = {"c:a": (_t(21),), "c:b": (_t(22), Text(" "), CrossRef("fig")), "c:c": (_t(23),)}
     return number_document(Document(meta, blocks, notes), Diagnostics())

@@ -6,7 +6,8 @@ import pytest
 from builder.data import Dataset
 from builder.errors import BuildError
 from builder.markdown import parse_chapter
-from builder.model import (BulletList, Emphasis, FootnoteRef, Heading, Link, ListItem, OrderedList, Paragraph, Text)
+from builder.model import (Attrs, BulletList, Emphasis, FootnoteRef, Heading, Link, ListItem, OrderedList, Paragraph,
+                           Text)
 from builder.templates import Rendered
 
 EMPTY = Dataset({}, {}, {})
@@ -18,8 +19,33 @@ def _parse(text: str):
 
 def test_heading_paragraph_emphasis_and_literal_markup() -> None:
     out = _parse("# Intro {-}\n\nR&D at *AT&T* <Ltd> costs {{ nothing }}.\n")
-    assert out.blocks == [Heading(1, (Text("Intro"),), numbered=False),
+    assert out.blocks == [Heading(1, (Text("Intro"),), attrs=Attrs({"class": "unnumbered"})),
                           Paragraph((Text("R&D at "), Emphasis((Text("AT&T"),)), Text(" <Ltd> costs {{ nothing }}.")))]
+
+
+def test_heading_attributes() -> None:
+    out = _parse('# Notes {.unnumbered .short lang=de title="Die Notizen"}\n\n## A set {x}\n\n## Plain {.unnumbered}\n')
+    notes, literal, plain = out.blocks
+    assert notes == Heading(1, (Text("Notes"),), attrs=Attrs({"lang": "de", "title": "Die Notizen",
+                                                              "class": "unnumbered short"}))
+    assert not notes.numbered and notes.attrs.classes == ("unnumbered", "short")
+    assert literal == Heading(2, (Text("A set {x}"),)) and literal.numbered  # not attribute syntax: text
+    assert plain.attrs == {"class": "unnumbered"} and not plain.numbered
+
+
+def test_attributes_are_an_immutable_value() -> None:
+    a = Attrs({"class": "x", "k": "v"})
+    assert a == Attrs({"k": "v", "class": "x"}) and hash(a) == hash(Attrs({"k": "v", "class": "x"}))
+    assert a.with_class("y").classes == ("x", "y") and a.classes == ("x",)
+    with pytest.raises(TypeError):
+        a["k"] = "w"
+    with pytest.raises(AttributeError):
+        a._items = {}
+    with pytest.raises(TypeError):
+        Attrs({"k": 1})
+    import copy
+    import pickle
+    assert pickle.loads(pickle.dumps(a)) == a and copy.deepcopy(a) == a
 
 
 def test_lists_nest() -> None:

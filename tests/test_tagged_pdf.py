@@ -408,6 +408,114 @@ def test_untagged_pdf_fails_the_checks(hand_built) -> None:
     _doc, _s, plain = hand_built
     with pikepdf.open(plain) as pdf:
         assert "/StructTreeRoot" not in pdf.Root and "/MarkInfo" not in pdf.Root
+        marks = [op for page in pdf.pages for _o, op in pikepdf.parse_content_stream(page)
+                 if str(op) in ("BDC", "BMC", "EMC")]
+        assert marks == [], "an untagged PDF has no marked content (its table cells either)"
+
+
+def test_tagged_file_is_written_once_and_well_formed(hand_built) -> None:
+    """The tree is written with the pages when the file is first saved (one cross-reference section, by
+    ReportLab, not a second writer); its objects are packed in object streams; qpdf's syntax check passes."""
+    _doc, s, plain = hand_built
+    data = s.path.read_bytes()
+    assert data.count(b"startxref") == data.count(b"%%EOF") == data.count(b"/Type /XRef") == 1
+    assert b"ReportLab Generated PDF document" in data[:80]
+    assert b"/Type /ObjStm" in data and s.pdf.check_pdf_syntax() == []
+    assert s.pdf.pdf_version == "1.7"
+    assert len(data) < 1.25 * plain.stat().st_size, "the structure tree should not make the file much larger"
+
+
+# ---- hyphenation: a word broken at a line end reads whole -----------------------------------------------------
+
+
+HYPHENATED = ("Die Zusammenarbeit der Regierungen in der Wirtschaftspolitik und die Verkehrsinfrastruktur "
+              "der Nachbarstaaten bestimmen die russisch-kasachischen Handelsbeziehungen, die "
+              "Investitionsentscheidungen der Unternehmen und die Arbeitsmigration zwischen den Ländern. ")
+
+
+def hyphenated_doc() -> Document:
+    """German text (hyphenated in every version of the writer) with long words and compounds, in a plain
+    paragraph, one with inline markup and a footnote, and a list item; long enough to run over a page."""
+    meta = DocMeta(title="Silbentrennung", short_title="Silbentrennung", authors=(Author("Ada Example"),),
+                   date=date(2024, 1, 15), language="de-DE", locale="de_DE")
+    text = HYPHENATED * 6
+    blocks = (Heading(1, (Text("Einleitung"),), "intro", "1"),
+              Paragraph((Text(text),)),
+              Paragraph((Text("Die "), Strong((Text("Zusammenarbeit"),)), Text(" " + text), FootnoteRef("n1", 1),
+                         Text(" " + text))),
+              BulletList((ListItem((Paragraph((Text(text),)),)),)),
+              Paragraph((Text(text * 3),)))
+    return Document(meta, blocks, {"n1": (Text(HYPHENATED * 2),)})
+
+
+@pytest.fixture(scope="module")
+def hyphenated(tmp_path_factory):
+    from builder.writers import pdf
+    tmp = tmp_path_factory.mktemp("hyphens")
+    style = load_style(tmp, "default", Diagnostics())
+    out, plain = tmp / "tagged.pdf", tmp / "plain.pdf"
+    pdf.write(hyphenated_doc(), style, out)
+    pdf.write(hyphenated_doc(), style, plain, tagged=False)
+    return Structure(out), plain
+
+
+def test_hyphenated_words_read_whole(hyphenated) -> None:
+    s, _plain = hyphenated
+    page_text = subprocess.run(["pdftotext", "-raw", str(s.path), "-"], capture_output=True, text=True,
+                               check=True).stdout
+    broken = [line for line in page_text.splitlines() if re.search(r"[^\W\d_][-\u00ad]$", line)]
+    assert len(broken) >= 10, "the test text should be hyphenated at line ends"
+    text = subprocess.run(["pdfinfo", "-struct-text", str(s.path)], capture_output=True, text=True,
+                          check=True).stdout
+    words = set(re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", HYPHENATED))
+    # an element's marked-content sequences (a paragraph over two pages) are one text: their strings join as they are
+    joined = re.sub(r'"\n\s*"', "", text.split("Einleitung", 1)[1])
+    said = " ".join(re.findall(r'^\s*"(.*)"$', joined, flags=re.M))
+    read = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", said)
+    assert read and [w for w in read if w not in words] == [], "a word read in halves (or with its hyphen)"
+    assert "\u00ad" not in text and not re.search(r"[^\W\d_]- ", text)
+    doc = hyphenated_doc()
+    written = sum(inline_text(b.inlines).count("russisch-kasachischen") for b in walk(doc.blocks)
+                  if isinstance(b, Paragraph)) + sum(inline_text(n).count("russisch") for n in doc.footnotes.values())
+    assert text.count("russisch-kasachischen") == written
+    assert_complete(s)
+
+
+def test_inserted_or_own_hyphen() -> None:
+    """A line that ends in a hyphen: inserted by hyphenation (soft), or a compound's own (kept, hard)."""
+    from types import SimpleNamespace as NS
+    from builder.writers.pdf_tagging import _Break, hyphen_breaks
+    source = "Die Kazakh-Russian Handelsbeziehungen und Ost-West-Handel"
+    lines = [(0, ["Die", "Kazakh-"]), (0, ["Russian", "Handels-"]), (0, ["beziehungen", "und", "Ost-"]),
+             (0, ["West-Han-"]), (0, ["del"])]
+    para = NS(blPara=NS(kind=0, lines=lines), frags=[NS(text=source)])
+    assert hyphen_breaks(para) == {0: _Break(0, False), 1: _Break(0, True), 2: _Break(0, False),
+                                   3: _Break(0, True)}
+    frag = NS(kind=1, lines=[NS(words=[NS(text="Die "), NS(text="Kazakh-"), NS(text="")]),
+                             NS(words=[NS(text="Russian Handels-"), NS(text="", cbDefn=1)]),
+                             NS(words=[NS(text="beziehungen")])])
+    assert hyphen_breaks(NS(blPara=frag, frags=[NS(text=source)])) == {0: _Break(1, False), 1: _Break(0, True)}
+    part = NS(blPara=NS(kind=0, lines=[(0, ["Die", "Kazakh-"])]), frags=[NS(text="Die Kazakh-")],
+              _source_text=source)  # a paragraph's first part, the rest in the next frame
+    assert hyphen_breaks(part) == {0: _Break(0, False)}
+
+
+def test_inserted_hyphens_are_soft_and_look_the_same(hyphenated, tmp_path) -> None:
+    """The inserted hyphen maps to U+00AD (Tagged PDF's incidental word division), the compound's to "-"; the
+    pages are the same as the untagged file's, pixel for pixel."""
+    s, plain = hyphenated
+    raw = subprocess.run(["pdftotext", "-raw", str(s.path), "-"], capture_output=True, text=True).stdout
+    ends = Counter(line[-1] for line in raw.splitlines() if re.search(r"[^\W\d_][-\u00ad]$", line))
+    assert ends["\u00ad"] >= 10
+    doc = hyphenated_doc()
+    hard = sum(inline_text(b.inlines).count("-") for b in walk(doc.blocks) if isinstance(b, Paragraph)) + \
+        sum(inline_text(n).count("-") for n in doc.footnotes.values())
+    assert raw.count("-") == hard > 0, "a hyphen of the text itself became soft, or an inserted one stayed hard"
+    for name, path in (("tagged", s.path), ("plain", plain)):
+        subprocess.run(["pdftoppm", "-r", "40", "-gray", str(path), str(tmp_path / name)], check=True)
+    tagged, untagged = sorted(tmp_path.glob("tagged-*.pgm")), sorted(tmp_path.glob("plain-*.pgm"))
+    assert len(tagged) == len(untagged) >= 2
+    assert [p.read_bytes() for p in tagged] == [p.read_bytes() for p in untagged]
 
 
 def test_pdf_a_2b_on_request(tmp_path) -> None:
@@ -429,6 +537,11 @@ def test_pdf_a_2b_on_request(tmp_path) -> None:
     assert (s.xmp("pdfaid:part"), s.xmp("pdfaid:conformance")) == ("2", "B")
     xml = s.pdf.Root.Metadata.read_bytes().decode()
     assert "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in xml, "PDF/A: the pdfuaid schema is not declared"
+    assert "/Filter" not in s.pdf.Root.Metadata, "PDF/A: the metadata stream is not filtered"
+    info = s.pdf.docinfo
+    assert "/Trapped" not in info and s.xmp("xmp:CreateDate").startswith("2024-01-15T00:00:00")
+    assert str(info.CreationDate).startswith("D:20240115000000")
+    assert s.xmp("pdf:Producer") == str(info.Producer) and s.xmp("dc:creator") == "['Ada Example']"
     assert "/Encrypt" not in s.pdf.trailer
     for page in s.pdf.pages:
         for annot in page.get("/Annots", []):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from builder.errors import BuildError, Diagnostics
-from builder.model import (CrossRef, Document, DocMeta, Figure, FootnoteRef, Heading, Paragraph, Table, Text)
+from builder.model import (Attrs, CrossRef, Document, DocMeta, Figure, FootnoteRef, Heading, Paragraph, Table, Text)
 from builder.transforms import number_document
 
 
@@ -18,7 +18,7 @@ def _table(table_id: str) -> Table:
 
 def test_numbers_follow_chapters_and_sections() -> None:
     doc = number_document(_doc(
-        Heading(1, (Text("Intro"),), numbered=False), Heading(1, (Text("One"),)), _table("a"),
+        Heading(1, (Text("Intro"),), attrs=Attrs({"class": "unnumbered"})), Heading(1, (Text("One"),)), _table("a"),
         Heading(2, (Text("One.One"),)), _table("b"), _table("c"), Heading(2, (Text("One.Two"),)), _table("d"),
         Figure("f", (Text("fig"),), None), Heading(2, (Text("One.Three"),))), Diagnostics())
     numbers = [(type(b).__name__, b.number) for b in doc.blocks]

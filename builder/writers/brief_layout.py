@@ -226,13 +226,6 @@ class DecimalLayout(TableLayout):
         return paren + self.widest[c] - self.fraction(cell)
 
 
-def decimal_aligned(w, t: Table, layout: TableLayout) -> TableLayout:
-    """`layout` with its number columns decimal-aligned, in a brief; any other document keeps `layout`."""
-    if not is_brief(w.doc) or not layout.numeric:
-        return layout
-    return align_decimals(t, layout, w.table_metrics)
-
-
 def align_decimals(t: Table, layout: TableLayout, metrics: TableMetrics) -> TableLayout:
     from babel.numbers import get_decimal_symbol
 

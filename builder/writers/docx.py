@@ -2,6 +2,7 @@
 repeated header rows, landscape sections for wide tables, charts as 300-dpi PNG with alt text; reproducible."""
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 from datetime import datetime
@@ -30,6 +31,7 @@ class _Writer:
         self.seq = {"Table": 0, "Figure": 0}
         self.ids = {st.name: st.style_id for st in docx.styles}
         self.landscape = False
+        self.layouts: dict[int, tuple] = {}
         self.link_part = None  # the part that owns the relationships of the links being written
         self.numbering = docx_numbering.Numbering(docx)
         self.headings = docx_numbering.HeadingNumbers(self.numbering, docx.styles, doc.blocks)
@@ -80,15 +82,30 @@ class _Writer:
         from docx.text.paragraph import Paragraph as DocxParagraph
         outer, self.link_part = self.link_part, self.notes.part
         try:
-            self.runs(DocxParagraph(note_p, self.docx._body), self.doc.footnotes[ref.id])
+            self.runs(DocxParagraph(note_p, self.docx), self.doc.footnotes[ref.id])
         finally:
             self.link_part = outer
 
     # blocks -------------------------------------------------------------------------------
+    @functools.cached_property
+    def table_context(self):
+        from builder.table_layout import table_metrics
+        from builder.writers.docx_tables import TableContext
+        from builder.writers.brief_layout import is_brief
+        return TableContext(self.style, self.ids, table_metrics(self.style, self.doc.meta.locale),
+                            align_decimals=is_brief(self.doc))
+
+    def table_layout(self, t: Table):
+        """The shared layout of `t`, computed once per table of this document."""
+        from builder.writers.docx_tables import table_layout
+        if id(t) not in self.layouts:
+            self.layouts[id(t)] = (t, table_layout(self.table_context, t))  # t kept: its id stays its own
+        return self.layouts[id(t)][1]
+
     def orient(self, b) -> None:
         """Wide tables go in a landscape section; consecutive ones share it."""
-        from builder.writers.docx_tables import set_orientation, table_layout
-        want = isinstance(b, Table) and table_layout(self, b).landscape
+        from builder.writers.docx_tables import set_orientation
+        want = isinstance(b, Table) and self.table_layout(b).landscape
         if want != self.landscape:
             set_orientation(self.docx, want)
             self.landscape = want
@@ -245,8 +262,21 @@ class _Writer:
                 p.add_run(")")
 
     def table(self, t: Table) -> None:
-        from builder.writers.docx_tables import write_table
-        write_table(self, t)
+        from builder.writers.docx_tables import build_table
+        if t.id:
+            self.caption("Table", t.number, t.caption, f"tab_{t.id}".replace("-", "_"), t.id)
+        if t.headnote:
+            self.para("Source", t.headnote).paragraph_format.keep_with_next = True
+        built = build_table(self.table_context, t, self.table_layout(t))
+        body = self.docx.element.body
+        if body.sectPr is not None:  # the body's last child, the document's section properties
+            body.sectPr.addprevious(built.element)
+        else:
+            body.append(built.element)
+        for ref in built.notes:
+            if ref.number not in self.noted:
+                self.footnote_body(ref)
+        self.source_line(t.citation, t.source_url, t.notes)
 
     def figure(self, f: Figure) -> None:
         if f.chart is None:

@@ -6,54 +6,73 @@ The table's XML is written in one pass over its rows (python-docx's row and cell
 every access, which made long tables quadratic)."""
 from __future__ import annotations
 
-from docx.enum.section import WD_ORIENT, WD_SECTION
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
-from builder.model import Table, TableRow
-from builder.table_layout import PAD, HeadCell, TableLayout, layout_table, table_metrics
+from builder.model import FootnoteRef, Table, TableRow
+from builder.style import Style
+from builder.table_layout import PAD, HeadCell, TableLayout, TableMetrics, layout_table
 
 TWIPS = 20  # per point
 KEEP_WHOLE = 40  # body rows: a table this short is not split across pages
 MIN_ROWS = 3  # a longer table split at a page end leaves at least this many rows on each side
 
 
-def table_layout(w, t: Table) -> TableLayout:
-    """The shared layout of `t`, computed once per table for this document."""
-    cache = w.__dict__.setdefault("table_layouts", {})
-    if id(t) not in cache:
-        if getattr(w, "table_metrics", None) is None:
-            w.table_metrics = table_metrics(w.style, w.doc.meta.locale)
-        from builder.writers.brief_layout import decimal_aligned
-        cache[id(t)] = (t, decimal_aligned(w, t, layout_table(t, w.table_metrics)))
-    return cache[id(t)][1]
+@dataclass(frozen=True)
+class TableContext:
+    """What a data table's Word XML is made of: the house style, the document's style ids by style name and the
+    table metrics of the style."""
+
+    style: Style
+    style_ids: Mapping[str, str]
+    metrics: TableMetrics
+    align_decimals: bool = False  # number columns aligned on the decimal separator (the briefing pack)
 
 
-def write_table(w, t: Table) -> None:
-    if t.id:
-        w.caption("Table", t.number, t.caption, f"tab_{t.id}".replace("-", "_"), t.id)
-    if t.headnote:
-        w.para("Source", t.headnote).paragraph_format.keep_with_next = True
-    layout = table_layout(w, t)
-    tbl = _Xml(w, t, layout).table()
-    w.docx.element.body._insert_tbl(tbl)
-    w.source_line(t.citation, t.source_url, t.notes)
+@dataclass(frozen=True)
+class BuiltTable:
+    """A data table's w:tbl element and the footnote marks in its header cells, in order (the writer gives each
+    note its body, once); the caption, headnote and source lines around it are the writer's."""
+
+    element: Any
+    notes: tuple[FootnoteRef, ...]
+
+
+def table_layout(ctx: TableContext, t: Table) -> TableLayout:
+    """The shared layout of `t` (the page orientation is its `landscape`); in a briefing pack, number columns
+    aligned on the decimal separator."""
+    layout = layout_table(t, ctx.metrics)
+    if ctx.align_decimals and layout.numeric:
+        from builder.writers.brief_layout import align_decimals
+        layout = align_decimals(t, layout, ctx.metrics)
+    return layout
+
+
+def build_table(ctx: TableContext, t: Table, layout: TableLayout | None = None) -> BuiltTable:
+    """The w:tbl of `t` under `layout` (computed when not given)."""
+    xml = _Xml(ctx, t, layout or table_layout(ctx, t))
+    return BuiltTable(xml.table(), tuple(xml.notes))
 
 
 class _Xml:
     """The w:tbl of one table as XML text, written row by row in schema order and parsed once (building a
     long table element by element costs several times more than parsing its text)."""
 
-    def __init__(self, w, t: Table, layout: TableLayout):
-        self.w, self.t, self.layout = w, t, layout
-        self.style_id = w.ids["Table Text"]
-        size = "" if layout.size == w.style.size("table") else f'<w:sz w:val="{round(layout.size * 2)}"/>'
+    def __init__(self, ctx: TableContext, t: Table, layout: TableLayout):
+        self.ctx, self.t, self.layout = ctx, t, layout
+        self.style_id = ctx.style_ids["Table Text"]
+        size = "" if layout.size == ctx.style.size("table") else f'<w:sz w:val="{round(layout.size * 2)}"/>'
         self.rpr = {False: f"<w:rPr>{size}</w:rPr>" if size else "", True: f"<w:rPr><w:b/>{size}</w:rPr>"}
-        self.header_fill = w.style.colour("table_header").lstrip("#").upper()
-        self.group_fill = w.style.colour("table_group").lstrip("#").upper()
+        self.header_fill = ctx.style.colour("table_header").lstrip("#").upper()
+        self.group_fill = ctx.style.colour("table_group").lstrip("#").upper()
         self.twips = [round(x * TWIPS) for x in layout.widths]
+        self.notes: list[FootnoteRef] = []
 
     def table(self):
         out = [f'<w:tbl {nsdecls("w")}>', self._properties(), "<w:tblGrid>"]
@@ -70,7 +89,7 @@ class _Xml:
 
     def _properties(self) -> str:
         pad = round(PAD * TWIPS)
-        return (f'<w:tblPr><w:tblStyle w:val="{self.w.ids["Table Grid"]}"/>'
+        return (f'<w:tblPr><w:tblStyle w:val="{self.ctx.style_ids["Table Grid"]}"/>'
                 f'<w:tblW w:w="{sum(self.twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
                 f'<w:tblCellMar><w:left w:w="{pad}" w:type="dxa"/><w:right w:w="{pad}" w:type="dxa"/></w:tblCellMar>'
                 "</w:tblPr>")
@@ -98,11 +117,9 @@ class _Xml:
         return self._row(cells, header=True)
 
     def _note(self, h: HeadCell) -> str:
-        number = h.cell.note.number
-        if number not in self.w.noted:
-            self.w.footnote_body(h.cell.note)
+        self.notes.append(h.cell.note)
         return (f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
-                f'<w:footnoteReference w:id="{number}"/></w:r>')
+                f'<w:footnoteReference w:id="{h.cell.note.number}"/></w:r>')
 
     def _body_row(self, row: TableRow, texts) -> str:
         n = self.layout.columns

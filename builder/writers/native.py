@@ -1,8 +1,9 @@
 """Document ↔ readable text, like pandoc's `-t native`: every node and every inline as a constructor call of the
 model (`Heading(1, [Text('One')], id='sec-1', number='1')`), one block a line where it fits. Total by
 construction — it follows the dataclass fields, so a new node kind or field is dumped without changes here — and
-read back by `read` to an equal Document (locations are not part of a node's value and are left out). Used by the
-golden tests (tests/golden/) and `dossier dump`."""
+read back by `read` to an equal Document (locations are not part of a node's value and are left out). A block's
+attributes print as a dict, `attrs={'class': 'unnumbered'}`, and read back as `Attrs`. Used by the golden tests
+(tests/golden/) and `dossier dump`."""
 from __future__ import annotations
 
 import ast
@@ -10,7 +11,7 @@ from dataclasses import MISSING, fields, is_dataclass
 from datetime import date
 
 from builder import model
-from builder.model import Document
+from builder.model import Attrs, Document
 
 WIDTH = 110
 
@@ -48,6 +49,8 @@ def _flat(value) -> str:
             return repr(value)
         case date():
             return f"date({value.year}, {value.month}, {value.day})"
+        case Attrs():
+            return _flat(dict(value))
         case tuple() | list():
             return "[" + ", ".join(_flat(v) for v in value) + "]"
         case dict():
@@ -104,5 +107,12 @@ def _value(node: ast.AST):
             cls = getattr(model, name, None)
             if not (isinstance(cls, type) and is_dataclass(cls)):
                 raise ValueError(f"line {node.lineno}: '{name}' is not a node of the document model")
-            return cls(*(_value(a) for a in args), **{k.arg: _value(k.value) for k in keywords})
+            typed = _attrs_fields(cls)
+            return cls(*(_value(a) for a in args),
+                       **{k.arg: Attrs(_value(k.value)) if k.arg in typed else _value(k.value) for k in keywords})
     raise ValueError(f"line {getattr(node, 'lineno', '?')}: unexpected {ast.dump(node)[:60]}")
+
+
+def _attrs_fields(cls: type) -> frozenset[str]:
+    """The fields of a node class that hold attributes (written as dicts)."""
+    return frozenset(f.name for f in fields(cls) if f.type in ("Attrs", Attrs))

@@ -2,52 +2,35 @@
 running headers, split tables with repeated headers, landscape pages for wide tables, vector charts."""
 from __future__ import annotations
 
+import functools
+import os
 from contextlib import contextmanager, nullcontext
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab import rl_config
-
-rl_config.invariant = 1
-rl_config.canvas_basefontname = "Times-Roman"  # replaced by the body font in _register_fonts
 rl_config.hyphenationMinWordLength = 7  # short words are not broken: fewer hyphens, no "in-to"
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageTemplate, PageBreak, PageTemplate,
+                                Paragraph, Spacer, Table as RLTable, TableStyle)
+from reportlab.platypus.tableofcontents import TableOfContents as RLTOC
 
-from reportlab.lib import colors  # noqa: E402
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT  # noqa: E402
-from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
-from reportlab.lib.styles import ParagraphStyle  # noqa: E402
-from reportlab.lib.units import mm  # noqa: E402
-from reportlab.pdfbase import pdfmetrics  # noqa: E402
-from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
-from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageTemplate, PageBreak,  # noqa: E402
-                                PageTemplate, Paragraph, Spacer, Table as RLTable, TableStyle)
-from reportlab.platypus.tableofcontents import TableOfContents as RLTOC  # noqa: E402
-
-from builder.formatting import display_url  # noqa: E402
-from builder.model import (BulletList, Definitions, Document, Figure, Heading, OrderedList,  # noqa: E402
-                           PageBreak as PB, Paragraph as P, Quote, Table, TableOfContents, TitlePage, inline_text)
-from builder.model import ListOfCaptions, caption_key, captioned  # noqa: E402
-from builder.fonts import missing_glyphs  # noqa: E402,F401
-from builder.style import FACES, Style  # noqa: E402
-from builder.writers.pdf_footnotes import (FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph,  # noqa: E402
-                                           FootnoteStore)
-from builder.writers import pdf_structure, pdf_tagging as tagging  # noqa: E402
-from builder.writers.pdf_markup import markup as _markup  # noqa: E402
+from builder.formatting import display_url
+from builder.model import (BulletList, Definitions, Document, Figure, Heading, OrderedList, PageBreak as PB,
+                           Paragraph as P, Quote, Table, TableOfContents, TitlePage, inline_text)
+from builder.model import ListOfCaptions, caption_key, captioned, walk  # noqa: F401
+from builder.fonts import missing_glyphs  # noqa: F401
+from builder.style import FACES, Style
+from builder.writers.pdf_footnotes import FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph, FootnoteStore
+from builder.writers import pdf_structure, pdf_tagging as tagging
+from builder.writers.pdf_markup import markup as _markup
 
 PAGE = A4
-
-
-def _url_split_pairs(word):
-    """Where ReportLab may break a web address at a line end (its `_uri_split_pairs`, longest head first): after
-    a `/` or a `.`, never inside a percent-escape (typography.url_breaks). The text and the link stay whole."""
-    from builder.typography import url_breaks
-    word = word.decode("utf8") if isinstance(word, bytes) else word
-    cuts = url_breaks(word)
-    return [(word[:i], word[i:]) for i in reversed(cuts)] or None
-
-
-from reportlab.platypus import paragraph as _rl_paragraph  # noqa: E402
-
-_rl_paragraph._uri_split_pairs = _url_split_pairs
 
 
 def register_fonts(style: Style) -> tuple[str, str]:
@@ -61,12 +44,33 @@ def register_fonts(style: Style) -> tuple[str, str]:
         pdfmetrics.registerFontFamily(faces["regular"], normal=faces["regular"], bold=faces["bold"],
                                       italic=faces["italic"], boldItalic=faces["bold_italic"])
         names.append(faces["regular"])
-    rl_config.canvas_basefontname = names[0]
+    return names[0], names[1]
+
+
+@contextmanager
+def reportlab_defaults(body: str, head: str, day=None):
+    """ReportLab's process-wide defaults for one write, restored after it, so that two writes with different
+    styles in one process (a long `watch`) share none of them: invariant output; the body font as the canvas's
+    base font and the font of table cells without one (else they leak an unembedded Helvetica); the heading font
+    for drawings' strings; and the file's dates, the edition date `day` (ReportLab reads SOURCE_DATE_EPOCH),
+    unless the caller set one. The DOCX writer sets no process-wide state: python-docx needs no counterpart."""
+    import calendar
     from reportlab.graphics import shapes
     from reportlab.platypus import tables
-    tables.CellStyle.fontname = names[0]  # else Table cells leak an unembedded Helvetica
-    shapes.STATE_DEFAULTS["fontName"] = names[1]
-    return names[0], names[1]
+    saved = (rl_config.invariant, rl_config.canvas_basefontname, tables.CellStyle.fontname,
+             shapes.STATE_DEFAULTS["fontName"])
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    rl_config.invariant, rl_config.canvas_basefontname = 1, body
+    tables.CellStyle.fontname, shapes.STATE_DEFAULTS["fontName"] = body, head
+    if day is not None and epoch is None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
+    try:
+        yield
+    finally:
+        rl_config.invariant, rl_config.canvas_basefontname = saved[:2]
+        tables.CellStyle.fontname, shapes.STATE_DEFAULTS["fontName"] = saved[2:]
+        if epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 NOTE_HANG = 12  # points: the hang of a footnote's number (up to three digits at note size)
@@ -266,7 +270,7 @@ class _Doc(FootnoteDocTemplate):
             self._running_head(canv, doc)
 
     def _running_head(self, canv, doc) -> None:
-        w, h = canv._pagesize
+        w, h = doc.pageTemplate.pagesize
         canv.saveState()
         canv.setFont(self.styles.head_font, 8)
         canv.setFillColor(colors.HexColor("#555555"))
@@ -364,6 +368,8 @@ class _Writer:
         m = style.margins_mm
         self.width_margins = (m["left"] + m["right"]) * mm
         self.accent = style.colour("accent")
+        from builder.charts import Drawings
+        self.charts = Drawings(style, {face: f"{style.heading.key}-{face}" for face in ("regular", "bold")})
 
     def story(self) -> list[Flowable]:
         """The flowables of every block; consecutive wide tables share landscape pages."""
@@ -371,9 +377,9 @@ class _Writer:
         for block in self.doc.blocks:
             if isinstance(block, Heading) and block.level == 1:
                 _chapter_end(out)
-            self.want_landscape = False
+            self.landscape = False
             flow = self.block(block)
-            if self.want_landscape:  # a float: the text after it fills this page, the table takes the next
+            if self.landscape:  # a float: the text after it fills this page, the table takes the next
                 out.append(_Deferred(flow))
                 continue
             if flow and isinstance(flow[0], PageBreak) and out and isinstance(out[-1], PageBreak):
@@ -546,8 +552,7 @@ class _Writer:
         cap = leaf(Paragraph(f'<a name="{f.id}"/>{escape(labels["figure"])} {escape(f.number)}. '
                              + _markup(f.caption, self.accent), self.s.caption),
                    tagging.PARTS["caption"], inline_text(f.caption))
-        from builder.charts import lazy_drawing
-        drawing = tagging.Described(lazy_drawing(f.chart, self.width), f.chart.alt, self.s.body_font)
+        drawing = tagging.Described(self.charts.flowable(f.chart, self.width), f.chart.alt, self.s.body_font)
         leaf(drawing, tagging.role(f), alt=f.chart.alt)
         parts: list[Flowable] = [cap, drawing]
         if f.citation:
@@ -555,11 +560,20 @@ class _Writer:
                               tagging.PARTS["source"], f.citation))
         return [KeepTogether(parts)]
 
+    @functools.cached_property
+    def table_context(self):
+        from builder.table_layout import table_metrics
+        from builder.writers.pdf_tables import TableContext
+        from builder.writers.brief_layout import is_brief
+        return TableContext(self.style, self.s, self.doc.labels, self.accent, self.store, self.page_size,
+                            table_metrics(self.style, self.doc.meta.locale), align_decimals=is_brief(self.doc))
+
     def table(self, t: Table) -> list[Flowable]:
         """Caption, table and source lines: Table → Caption, THead, TBody; the source lines after it."""
-        from builder.writers.pdf_tables import PagedTable, build_table
-        flow = build_table(self, t)
-        paged = next(f for f in flow if isinstance(f, PagedTable))
+        from builder.writers.pdf_tables import build_table
+        built = build_table(self.table_context, t)
+        self.landscape = self.landscape or built.landscape
+        flow, paged = built.flowables, built.paged
         with self.tags.element(tagging.role(t)):
             caption = self.tags.current.add(tagging.PARTS["caption"], lang=tagging.language(inline_text(t.caption)))
             for f in flow[:flow.index(paged)]:  # the caption and the headnote under it
@@ -575,9 +589,11 @@ class _Writer:
 def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, dict[str, int]]:
     """Write the PDF (tagged: PDF/UA-1, see pdf_tagging); returns the page count and the page of each heading id."""
     body, head = register_fonts(style)
-    from builder.charts import register_svg_fonts
-    key = style.heading.key
-    register_svg_fonts(style, {"regular": f"{key}-regular", "bold": f"{key}-bold"})
+    with reportlab_defaults(body, head, doc.meta.date):
+        return _write(doc, style, out, tagged, body, head)
+
+
+def _write(doc: Document, style: Style, out, tagged: bool, body: str, head: str) -> tuple[int, dict[str, int]]:
     styles = _Styles(style, body, head, doc.meta.language)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
@@ -587,26 +603,9 @@ def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, d
     writer.store, writer.tags = store, tags
     story = writer.story()
     tagging.describe_links(tags, doc)
-    with _timestamp(doc.meta.date):
-        pdf.multiBuild(story, maxPasses=6, **({"canvasmaker": tagging.TaggedCanvas} if tagged else {}))
-        if tagged:
-            pdf_structure.finish(str(out), tags, doc.meta, style.pdf_standard)
+    tags.at_save = lambda canv: pdf_structure.finish(canv, tags, doc.meta, style.pdf_standard)
+    pdf.multiBuild(story, maxPasses=6, **({"canvasmaker": tagging.TaggedCanvas} if tagged else {}))
     return pdf.page, dict(pdf.heading_pages)
-
-
-@contextmanager
-def _timestamp(day):
-    """The file's dates are the edition date (ReportLab reads SOURCE_DATE_EPOCH), unless the caller set one."""
-    import calendar
-    import os
-    if day is None or "SOURCE_DATE_EPOCH" in os.environ:
-        yield
-        return
-    os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
-    try:
-        yield
-    finally:
-        del os.environ["SOURCE_DATE_EPOCH"]
 
 
 def _number(doc: Document, note_id: str) -> int:

@@ -1,5 +1,5 @@
 """Inline model nodes → ReportLab paragraph markup (`<b>`, `<i>`, `<super>`, links, footnote marks): shared by the
-PDF writer's paragraphs and its table captions (pdf_tables.py)."""
+PDF writer's paragraphs and its table captions (pdf_tables.py), with where ReportLab may break a web address."""
 from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
@@ -7,6 +7,20 @@ from xml.sax.saxutils import escape, quoteattr
 from builder.model import (Code, CrossRef, Emphasis, FootnoteRef, Inline, LineBreak, Link, Strong, Superscript,
                            Text)
 from builder.writers.pdf_footnotes import mark_markup
+
+
+def _url_split_pairs(word):
+    """Where ReportLab may break a web address at a line end (its `_uri_split_pairs`, longest head first): after
+    a `/` or a `.`, never inside a percent-escape (typography.url_breaks). The text and the link stay whole."""
+    from builder.typography import url_breaks
+    word = word.decode("utf8") if isinstance(word, bytes) else word
+    cuts = url_breaks(word)
+    return [(word[:i], word[i:]) for i in reversed(cuts)] or None
+
+
+from reportlab.platypus import paragraph as _rl_paragraph  # noqa: E402
+
+_rl_paragraph._uri_split_pairs = _url_split_pairs
 
 
 def markup(inlines: tuple[Inline, ...], accent: str = "#1f4e79") -> str:

@@ -7,6 +7,8 @@ ReportLab table, and its remainder keeps an offset into the same rows, so any le
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab.lib import colors
@@ -17,32 +19,61 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table as RLTable, TableStyle
 
+from builder.labels import Labels
 from builder.model import Table, TableRow
-from builder.table_layout import PAD, TableLayout, layout_table, table_metrics
+from builder.style import Style
+from builder.table_layout import PAD, TableLayout, TableMetrics, layout_table
 from builder.transforms import table_note_refs
-from builder.writers.pdf_footnotes import FootnoteParagraph
+from builder.writers.pdf_footnotes import FootnoteParagraph, FootnoteStore
 from builder.writers.pdf_markup import markup
 
 PAGE_HEIGHT = 1200.0  # points: more than any frame's height
 MIN_ROWS = 3  # a table split at a page end leaves at least this many body rows (or all it has) on each side
 
 
-def build_table(w, t: Table) -> list:
+@dataclass(frozen=True)
+class TableContext:
+    """What a data table's flowables are made of: the house style and the writer's paragraph styles (`s`: caption,
+    source, cell, head_font), the document's words, the footnote store of the marks in captions, the portrait
+    page size and the table metrics of the style."""
+
+    style: Style
+    s: Any
+    labels: Labels
+    accent: str
+    store: FootnoteStore
+    page_size: tuple[float, float]
+    metrics: TableMetrics
+    align_decimals: bool = False  # number columns aligned on the decimal separator (the briefing pack)
+
+
+@dataclass(frozen=True)
+class BuiltTable:
+    """A data table's flowables (caption and headnote, then `paged`, which carries the source lines) and whether
+    the layout puts it on landscape pages."""
+
+    flowables: list
+    paged: PagedTable
+    landscape: bool
+
+
+def build_table(ctx: TableContext, t: Table) -> BuiltTable:
     """Caption, headnote, table and source line; the layout decides the page orientation."""
-    layout = table_layout(w, t)
-    flow = _caption(w, t)
+    layout = table_layout(ctx, t)
+    flow = _caption(ctx, t)
     if t.headnote:
-        flow.append(Paragraph(escape(t.headnote), _headnote_style(w)))
-    flow.append(PagedTable(_Cells(w, t, layout), _source(w, t)))
-    w.want_landscape = layout.landscape
-    return flow
+        flow.append(Paragraph(escape(t.headnote), _headnote_style(ctx)))
+    paged = PagedTable(_Cells(ctx, t, layout), _source(ctx, t))
+    return BuiltTable(flow + [paged], paged, layout.landscape)
 
 
-def table_layout(w, t: Table) -> TableLayout:
-    if getattr(w, "table_metrics", None) is None:
-        w.table_metrics = table_metrics(w.style, w.doc.meta.locale)
-    from builder.writers.brief_layout import decimal_aligned
-    return decimal_aligned(w, t, layout_table(t, w.table_metrics))
+def table_layout(ctx: TableContext, t: Table) -> TableLayout:
+    """The shared layout of `t`; in a briefing pack, number columns aligned on the decimal separator."""
+    layout = layout_table(t, ctx.metrics)
+    if ctx.align_decimals and layout.numeric:
+        from builder.writers.brief_layout import align_decimals
+        layout = align_decimals(t, layout, ctx.metrics)
+    return layout
 
 
 def make_rl_table(rows: list, widths, repeat_rows: int, commands: list, split_in_row: int = 0) -> RLTable:
@@ -52,47 +83,47 @@ def make_rl_table(rows: list, widths, repeat_rows: int, commands: list, split_in
     return table
 
 
-def _caption(w, t: Table) -> list:
+def _caption(ctx: TableContext, t: Table) -> list:
     if not t.id:
         return []
     notes = tuple(ref.id for ref in table_note_refs(t))
-    text = f'<a name="{t.id}"/>{escape(w.doc.labels["table"])} {escape(t.number)}. ' + markup(t.caption, w.accent)
-    return [FootnoteParagraph(text, w.s.caption, w.store, extra_labels=notes)]
+    text = f'<a name="{t.id}"/>{escape(ctx.labels["table"])} {escape(t.number)}. ' + markup(t.caption, ctx.accent)
+    return [FootnoteParagraph(text, ctx.s.caption, ctx.store, extra_labels=notes)]
 
 
-def _headnote_style(w) -> ParagraphStyle:
-    return ParagraphStyle("headnote", parent=w.s.source, spaceBefore=0, spaceAfter=3, keepWithNext=1)
+def _headnote_style(ctx: TableContext) -> ParagraphStyle:
+    return ParagraphStyle("headnote", parent=ctx.s.source, spaceBefore=0, spaceAfter=3, keepWithNext=1)
 
 
-def _source(w, t: Table) -> list:
+def _source(ctx: TableContext, t: Table) -> list:
     out = []
     if t.notes:
-        out.append(Paragraph(escape(t.notes), w.s.source))
+        out.append(Paragraph(escape(t.notes), ctx.s.source))
     if t.citation:
-        text = escape(f"{w.doc.labels['source']}: {t.citation}")
+        text = escape(f"{ctx.labels['source']}: {t.citation}")
         if t.source_url:
-            text += f' (<a href={quoteattr(t.source_url)} color="{w.accent}">{escape(t.source_url)}</a>)'
-        out.append(Paragraph(text, w.s.source))
+            text += f' (<a href={quoteattr(t.source_url)} color="{ctx.accent}">{escape(t.source_url)}</a>)'
+        out.append(Paragraph(text, ctx.s.source))
     return out
 
 
 class _Cells:
     """The ReportLab content of one table, made row by row on demand."""
 
-    def __init__(self, w, t: Table, layout: TableLayout):
+    def __init__(self, ctx: TableContext, t: Table, layout: TableLayout):
         self.t, self.layout = t, layout
-        labels = w.doc.labels
+        labels = ctx.labels
         self.continued = escape(f"{labels['table']} {t.number} ({labels['continued']})") if t.id else ""
         if self.continued and t.headnote:  # the headnote holds for every page of the table
-            note = w.s.source
+            note = ctx.s.source
             self.continued += f'<br/><font name="{note.fontName}" size="{note.fontSize}">{escape(t.headnote)}</font>'
-        self.caption_style = ParagraphStyle("tcont", parent=w.s.caption, spaceBefore=0, spaceAfter=3)
+        self.caption_style = ParagraphStyle("tcont", parent=ctx.s.caption, spaceBefore=0, spaceAfter=3)
         size = layout.size
-        self.font, self.bold_font = w.s.head_font, w.s.head_font.replace("-regular", "-bold")
-        self.rule = colors.HexColor(w.style.colour("rule"))
-        self.header_fill = colors.HexColor(w.style.colour("table_header"))
-        self.group_fill = colors.HexColor(w.style.colour("table_group"))
-        self.base = ParagraphStyle("tcell", parent=w.s.cell, fontName=self.font, fontSize=size, leading=size * 1.2)
+        self.font, self.bold_font = ctx.s.head_font, ctx.s.head_font.replace("-regular", "-bold")
+        self.rule = colors.HexColor(ctx.style.colour("rule"))
+        self.header_fill = colors.HexColor(ctx.style.colour("table_header"))
+        self.group_fill = colors.HexColor(ctx.style.colour("table_group"))
+        self.base = ParagraphStyle("tcell", parent=ctx.s.cell, fontName=self.font, fontSize=size, leading=size * 1.2)
         self.head = ParagraphStyle("thead", parent=self.base, fontName=self.bold_font, alignment=TA_CENTER)
         self.group = ParagraphStyle("tgroup", parent=self.head, alignment=TA_LEFT)
         self.bold = ParagraphStyle("tbold", parent=self.base, fontName=self.bold_font)
@@ -100,8 +131,8 @@ class _Cells:
         self.header = self._header()
         self.min_row = size * 1.2 + 3.5
         self._made: dict[int, list] = {}
-        margins = w.style.margins_mm
-        page = landscape(w.page_size) if layout.landscape else w.page_size
+        margins = ctx.style.margins_mm
+        page = landscape(ctx.page_size) if layout.landscape else ctx.page_size
         self.frame_height = page[1] - (margins["top"] + margins["bottom"]) * mm
         self.tags, self.nodes = None, None
         self._one_line = [width - 2 * PAD - 1 for width in layout.widths]
@@ -290,6 +321,7 @@ class _Stacked(Flowable):
 
     def wrap(self, aW, aH):
         tw, th = self.table.wrap(aW, aH)
+        self.table_height = th
         self.caption_height = self.caption.wrap(aW, aH)[1] + self.GAP if self.caption is not None else 0.0
         self._tail = self.tail_height(aW, self.tail)
         self.width, self.height = max(tw, aW if self.tail else tw), th + self.caption_height + self._tail
@@ -312,7 +344,7 @@ class _Stacked(Flowable):
             y -= self.caption_height
             with tags.artifact(self.canv) if tags is not None else nullcontext():
                 self.caption.drawOn(self.canv, 0, y + self.GAP)
-        y -= self.table._height
+        y -= self.table_height
         self.table.drawOn(self.canv, 0, y)
         y -= self.GAP if self.tail else 0.0
         for p in self.tail:

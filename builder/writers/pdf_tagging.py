@@ -6,18 +6,21 @@
 * While flowables draw, page content goes into marked content (``/P <</MCID n>> BDC … EMC``) that names its
   structure element; what is only decoration (running heads, page numbers, rules, table backgrounds, the
   footnote separator, header rows repeated on a continuation page) is an ``/Artifact``.
-* When the file is saved, ``pdf_structure.finish`` writes the structure tree, parent tree, role map, ``/MarkInfo``, the link
-  annotations' ``OBJR`` and ``/Contents``, ``/Tabs /S``, and XMP metadata with the PDF/UA identifier (and, on
-  request, PDF/A-2b's identifier and an sRGB output intent).
+* When the canvas saves the file, ``Tagging.at_save`` (``pdf_structure.finish``) adds the structure tree, parent
+  tree, role map, ``/MarkInfo``, the link annotations' ``OBJR`` and ``/Contents``, ``/Tabs /S``, and XMP metadata
+  with the PDF/UA identifier (and, on request, PDF/A-2b's identifier and an sRGB output intent) to ReportLab's
+  document objects, so the file is written once.
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from typing import NamedTuple
 
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import Flowable
+from reportlab.platypus.paragraph import Paragraph as RLParagraph
 from reportlab.platypus.tables import TableRenderCB
 
 from builder.model import (BulletList, Definitions, Figure, FootnoteRef, Heading, Inline, Link, ListItem,
@@ -101,6 +104,7 @@ class Tagging:
         self.stack = [self.root]
         self.notes: dict[str, Node] = {}
         self.contents: dict[str, str] = {}  # link target (URL or '#name') → its description
+        self.at_save = None  # called with the canvas when all pages are shown, before it writes the file
         self.reset()
 
     # -- building the tree, in model order -----------------------------------------------------
@@ -209,12 +213,104 @@ class Tagging:
 
 class _Lines(PDFTextObject):
     """Text that ends each line with a space (no ink, past the line's end), so that text read from the
-    structure does not run the last word of a line into the first of the next."""
+    structure does not run the last word of a line into the first of the next.
+
+    A word hyphenated at a line end is read whole: the hyphen that hyphenation inserted is drawn as the font's
+    soft hyphen (U+00AD: the same glyph and width), which is how Tagged PDF tells an incidental word division
+    from a hard hyphen (PDF 1.7 reference, 10.8.2, "Incidental artifacts"; ISO 32000-1, 14.8.2.2.3), and the
+    line gets no space, so "Trans-" / "parency" reads "Transparency". A compound broken at its own hyphen
+    ("Kazakh-" / "Russian") keeps its hard hyphen, without a space: "Kazakh-Russian"."""
+
+    breaks: dict[int, "_Break"] = {}
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self._line = 0  # lines ended so far (T*)
+        self._piece = 0  # non-empty pieces of text drawn on this line
 
     def _textOut(self, text, TStar=0):
-        if TStar and text and not text.endswith(" "):
+        brk = self.breaks.get(self._line) if self.breaks else None
+        if brk is not None:
+            if text and self._piece == brk.piece and brk.soft and _soft_hyphen(self._fontname):
+                text = text[:-1] + _SHY
+        elif TStar and text and not text.endswith(" "):
             text += " "
+        self._piece += bool(text)
         super()._textOut(text, TStar)
+        if TStar:
+            self._line += 1
+            self._piece = 0
+
+
+_SHY = "\u00ad"
+
+
+class _Break(NamedTuple):
+    """A line that ends in a hyphen: which of its non-empty pieces of text is the last, and whether hyphenation
+    inserted the hyphen (soft) or it is a compound's own."""
+
+    piece: int
+    soft: bool
+
+
+_WORD_GAP = re.compile(r"[ \t\r\n]+")
+
+
+def hyphen_breaks(para) -> dict[int, _Break]:
+    """The lines of a laid-out ReportLab paragraph that end in a hyphen, by line index."""
+    blpara = getattr(para, "blPara", None)
+    if blpara is None:
+        return {}
+    if blpara.kind == 0:
+        if not any(line[1] and line[1][-1].endswith("-") for line in blpara.lines):
+            return {}
+        pieces = [[" ".join(line[1])] for line in blpara.lines]
+    else:
+        if not any(f.text.endswith("-") for line in blpara.lines for f in line.words[-2:]):
+            return {}
+        pieces = [[f.text for f in line.words if not hasattr(f, "cbDefn") and f.text] for line in blpara.lines]
+    ends = [i for i, p in enumerate(pieces) if p and len(p[-1]) > 1 and p[-1][-1] == "-" and p[-1][-2].isalpha()]
+    if not ends:
+        return {}
+    source = getattr(para, "_source_text", None)
+    if source is None:
+        source = "".join(getattr(f, "text", "") for f in getattr(para, "frags", ()))
+    words = [w for w in _WORD_GAP.split(source) if w]
+    out = {}
+    for i in ends:
+        last = pieces[i][-1]
+        tail = last[last.rfind(" ") + 1:]  # the word's start, hyphen included
+        nxt = pieces[i + 1][0] if i + 1 < len(pieces) and pieces[i + 1] else ""
+        whole = tail + nxt.split(" ", 1)[0].rstrip("-")  # as it would be, were the hyphen the word's own
+        # a compound: the text has a word that begins with the start and its hyphen and goes on
+        compound = any(w.startswith(whole) and len(w) > len(tail) for w in words)
+        out[i] = _Break(len(pieces[i]) - 1, not compound)
+    return out
+
+
+_SHY_FONTS: dict[str, bool] = {}
+
+
+def _soft_hyphen(font_name: str) -> bool:
+    """Whether the font draws U+00AD as it draws "-" (a glyph of the same width), so the page looks the same."""
+    if font_name not in _SHY_FONTS:
+        from reportlab.pdfbase import pdfmetrics
+        font = pdfmetrics.getFont(font_name)
+        face = getattr(font, "face", None)
+        _SHY_FONTS[font_name] = face is not None and 0xAD in face.charToGlyph and \
+            font.stringWidth(_SHY, 10) == font.stringWidth("-", 10)
+    return _SHY_FONTS[font_name]
+
+
+def _begin_paragraph_text(para, x, y):
+    """ReportLab's Paragraph.beginText, and on a tagged canvas the paragraph's hyphenated line ends."""
+    tx = para.canv.beginText(x, y)
+    if isinstance(tx, _Lines):
+        tx.breaks = hyphen_breaks(para)
+    return tx
+
+
+RLParagraph.beginText = _begin_paragraph_text  # the one place where a paragraph asks for its text object
 
 
 class TaggedCanvas(Canvas):
@@ -234,6 +330,14 @@ class TaggedCanvas(Canvas):
             self._after = []
             for draw in pending:
                 draw()
+
+    def save(self):
+        tags = tagger(self)
+        if tags is not None and tags.at_save is not None:
+            if len(self._code):
+                self.showPage()
+            tags.at_save(self)
+        super().save()
 
     def linkRect(self, contents, destinationname, *args, **kw):
         tags = tagger(self)
@@ -263,11 +367,15 @@ def draw_tagged(frame_add, frame, flowable, canv, trySplit):
 
 
 def inherit(original, parts: list) -> list:
-    """Split parts keep the structure element (and list label) of the flowable they came from."""
+    """Split parts keep the structure element (and list label) of the flowable they came from, and a paragraph's
+    parts its whole text (to tell a hyphen inserted at a line end from a compound's own)."""
     for part in parts:
         for attr in ("_struct", "_label"):
             if hasattr(original, attr) and not hasattr(part, attr):
                 setattr(part, attr, getattr(original, attr))
+        if isinstance(original, RLParagraph) and isinstance(part, RLParagraph):
+            part._source_text = getattr(original, "_source_text", None) or \
+                "".join(getattr(f, "text", "") for f in original.frags)
     return parts
 
 
@@ -300,7 +408,8 @@ class _Cells(TableRenderCB):
         self.tags, self.grid = tags, grid
 
     def __call__(self, T, cmd, *args):
-        getattr(self, cmd)(T, *args)
+        if tagger(T.canv) is not None:  # an untagged PDF has no marked content
+            getattr(self, cmd)(T, *args)
 
     def _row(self, T, row_no: int):
         rows = T._cellvalues
