@@ -134,7 +134,8 @@ def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bo
     """The brief's document: title page + chapters/brief.md, rendered, parsed, numbered, charts placed — the
     report's `prepare` run on `plan_brief`. `params`, `inputs` and `shared_cache` as for `build.prepare`; a batch
     passes the report `index` it computed."""
-    from builder.build import Clock, load_inputs, prepare
+    from builder.build import load_inputs, prepare
+    from builder.timing import Clock
     from builder.errors import BuildError
     from builder.model import Source
     timings: dict[str, float] = {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from builder.params import ParamSet, apply_params
 from builder.project import Project, load_project
 from builder.style import Style, load_style
 from builder.templates import Claim, Rendered, make_environment, render_chapter
+from builder.timing import Clock
 from builder.transforms import number_document
 from builder.writers import DEFAULT_FORMATS, WRITERS, Output, check_formats, needs_raster
 
@@ -48,31 +48,6 @@ class BuildResult:
     @property
     def failed_claims(self) -> list[Claim]:
         return [c for c in self.claims if not c.holds]
-
-
-def _children_cpu() -> float:
-    import resource
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-class Clock:
-    """Runs a stage, printing its name first, and records its wall time and its CPU time (this process's, plus
-    that of the child processes that ended during it: chart workers, writers, LibreOffice)."""
-
-    def __init__(self, timings: dict[str, float], progress: Callable[[str], None] | None,
-                 cpu: dict[str, float] | None = None):
-        self.timings, self.progress = timings, progress or (lambda _s: None)
-        self.cpu = {} if cpu is None else cpu
-
-    def __call__(self, stage: str, fn, *args, **kwargs):
-        self.progress(stage)
-        start, cpu = time.perf_counter(), time.process_time() + _children_cpu()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            self.timings[stage] = round(time.perf_counter() - start, 4)
-            self.cpu[stage] = round(time.process_time() + _children_cpu() - cpu, 4)
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,10 @@ see builder/writers/docx_pages.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class Output:
-    """What a writer produced: its file and, for a paged format, the page count and where the TOC's page
-    numbers came from ("pdf" or "libreoffice"), with a note when LibreOffice could not give them."""
-
-    path: Path
-    pages: int | None = None
-    toc_pages_from: str = ""
-    note: str = ""
-    headings: dict = field(default_factory=dict)  # heading id (or caption key) → page, for a paged format
+from builder.writers.output import Output
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def pdf_title_page(w, meta) -> list:
                      if publisher_lines(w.style, meta) else "Logo")]
     left = ParagraphStyle("cover-left", parent=s.title, alignment=TA_LEFT)
     authors = ", ".join(a.name for a in meta.authors)
-    from builder.writers.pdf import title_markup
+    from builder.writers.pdf_text import title_markup
     out += [Spacer(1, 30 * mm), leaf(Paragraph(title_markup(meta.title, left, w.width), left), "Title", meta.title),
             leaf(Paragraph(escape(authors), ParagraphStyle("cover-authors", parent=s.body)), "P", authors)]
     if meta.edition_label:
@@ -123,7 +123,7 @@ def title_lines(style, title: str, size: float = 26) -> list[str]:
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from builder.typography import balanced_lines
-    from builder.writers.pdf import register_fonts
+    from builder.writers.pdf_text import register_fonts
     _body, head = register_fonts(style)
     bold = head.replace("-regular", "-bold")
     m = style.margins_mm

@@ -380,7 +380,8 @@ def write(document, style, path, scratch=None, progress=None, charts_ready=None,
     load, see `paginate`), else from the PDF's (`pdf_pages`, {heading id: page}, when the build wrote the PDF
     first; else a PDF laid out at `scratch`). `charts_ready()` blocks until the chart files are written. Returns
     a builder.writers.Output."""
-    from builder.writers import Output, docx
+    from builder.writers import docx
+    from builder.writers.output import Output
     bookmarks = toc_bookmarks(document)
     if not bookmarks:  # no table of contents: no page number to take from anywhere
         if charts_ready:

@@ -149,7 +149,7 @@ def _child(work, progress, ready_r: int, not_mine: list[int], send) -> None:
     for fd in not_mine:
         _close(fd)
     _forget_pending_charts()
-    from builder.build import Clock
+    from builder.timing import Clock
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
     clock = Clock(timings, progress, cpu)

@@ -15,7 +15,6 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageTemplate, PageBreak, PageTemplate,
                                 Paragraph, Spacer, Table as RLTable, TableStyle)
 from reportlab.platypus.tableofcontents import TableOfContents as RLTOC
@@ -25,26 +24,13 @@ from builder.model import (BulletList, Definitions, Document, Figure, Heading, O
                            Paragraph as P, Quote, Table, TableOfContents, TitlePage, inline_text)
 from builder.model import ListOfCaptions, caption_key, captioned, walk  # noqa: F401
 from builder.fonts import missing_glyphs  # noqa: F401
-from builder.style import FACES, Style
+from builder.style import Style
 from builder.writers.pdf_footnotes import FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph, FootnoteStore
 from builder.writers import pdf_structure, pdf_tagging as tagging
 from builder.writers.pdf_markup import markup as _markup
+from builder.writers.pdf_text import register_fonts, title_markup
 
 PAGE = A4
-
-
-def register_fonts(style: Style) -> tuple[str, str]:
-    """Register the body and heading families; return their ReportLab names."""
-    names = []
-    for family in (style.body, style.heading):
-        faces = {face: f"{family.key}-{face}" for face in FACES}
-        for face, path in family.files.items():
-            if faces[face] not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont(faces[face], path))
-        pdfmetrics.registerFontFamily(faces["regular"], normal=faces["regular"], bold=faces["bold"],
-                                      italic=faces["italic"], boldItalic=faces["bold_italic"])
-        names.append(faces["regular"])
-    return names[0], names[1]
 
 
 @contextmanager
@@ -128,13 +114,6 @@ def _hyphenation(language: str):
         return ""
     lang = pyphen.language_fallback((language or "").replace("-", "_"))
     return pyphen.Pyphen(lang=lang, left=3, right=3).iterate if lang else ""
-
-
-def title_markup(title: str, style: ParagraphStyle, width: float) -> str:
-    """The title in balanced lines (typography.balanced_lines) at the title's size."""
-    from builder.typography import balanced_lines
-    lines = balanced_lines(title, lambda text: pdfmetrics.stringWidth(text, style.fontName, style.fontSize), width)
-    return "<br/>".join(escape(line) for line in lines)
 
 
 class _TOC(RLTOC):
