@@ -42,7 +42,8 @@ def _format_choices(command: click.Command) -> list[str]:
 
 def test_every_registered_writer_is_a_format_choice_of_every_command() -> None:
     from builder.cli import cli
-    commands = [cli.commands[name] for name in ("build", "brief", "watch", "batch")]
+    context = click.Context(cli)
+    commands = [cli.get_command(context, name) for name in ("build", "brief", "watch", "batch")]
     for command in commands:
         choices = _format_choices(command)
         assert [c for c in choices if c != "all"] == list(FORMATS), command.name
