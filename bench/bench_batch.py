@@ -41,7 +41,7 @@ DASK = """
 import json, sys
 from pathlib import Path
 from distributed import LocalCluster
-from builder.batch import run_batch
+from builder.commands.batch import run_batch
 with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
     report = run_batch(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), "brief", tuple(sys.argv[4].split(",")),
                        scheduler=cluster.scheduler_address)

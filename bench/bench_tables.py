@@ -56,7 +56,7 @@ def make_project(folder: Path, rows: int) -> Path:
 
 
 def time_build(rows: int, fmt: str) -> float:
-    from builder.build import build
+    from builder.pipeline import build
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp) / "p", rows)
         start = time.perf_counter()

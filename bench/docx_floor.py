@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("project", type=Path)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from builder.build import prepare
+    from builder.pipeline import prepare
     from builder.writers import docx as writer
     with tempfile.TemporaryDirectory() as tmp:
         result = prepare(args.project, cache=Path(tmp) / "cache")

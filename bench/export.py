@@ -129,8 +129,8 @@ def _chart_data(dataset, charts: dict, folder: Path) -> None:
 
 
 def export(project: Path, out: Path) -> dict:
-    from builder.build import prepare
     from builder.model import Figure, walk
+    from builder.pipeline import prepare
     result = prepare(project, draw=False)
     doc = result.document
     charts = {b.id: {"kind": result.dataset.charts[b.id].kind, "unit": result.dataset.charts[b.id].unit}

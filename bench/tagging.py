@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("project", nargs="?", default=str(ROOT))
     parser.add_argument("--runs", type=int, default=11)
     args = parser.parse_args()
-    from builder.build import prepare
+    from builder.pipeline import prepare
     from builder.writers import pdf
     result = prepare(Path(args.project), raster=False)
     result.charts.wait("vector")

@@ -1,3 +1,3 @@
-from builder.cli import cli
+from builder.commands.cli import cli
 
 cli()

@@ -24,7 +24,7 @@ class Result:
 
     outputs: dict[str, Path] = field(default_factory=dict)   # format → file ("pdf", "docx", "report")
     pages: dict[str, int] = field(default_factory=dict)      # format → page count
-    claims: list = field(default_factory=list)               # builder.templates.Claim: text, holds, source
+    claims: list = field(default_factory=list)               # builder.readers.templates.Claim: text, holds, source
     warnings: list = field(default_factory=list)             # builder.errors.Warning_: kind, message, source
     up_to_date: bool = False                                 # nothing changed since the last build: none written
     details: Any = None                                      # the pipeline's BuildResult (document, dataset …)
@@ -42,8 +42,8 @@ def build(project: str | Path = ".", tables: dict | None = None, out: str | Path
           formats: tuple[str, ...] | str = DEFAULT_FORMATS, force: bool = False, progress=None,
           params=None) -> Result:
     """Build the report in `project` into `out` (default: <project>/build). `formats`: any of "pdf", "docx",
-    "html". `params`: the report's parameter values, a dict (name → value) or a builder.params.ParamSet."""
-    pipeline = import_module("builder.build")
+    "html". `params`: the report's parameter values, a dict (name → value) or a builder.readers.params.ParamSet."""
+    pipeline = import_module("builder.pipeline")
     formats = check_formats(formats)
     result = pipeline.build(Path(project), Path(out) if out else None, formats, progress=progress, force=force,
                             tables=tables, params=_params(params))
@@ -54,7 +54,7 @@ def build(project: str | Path = ".", tables: dict | None = None, out: str | Path
 
 def check(project: str | Path = ".", tables: dict | None = None, params=None) -> Result:
     """Validate data, templates and chapters (and the fonts' glyphs); write nothing."""
-    pipeline = import_module("builder.build")
+    pipeline = import_module("builder.pipeline")
     result = pipeline.prepare(Path(project), draw=False, tables=tables, params=_params(params))
     pipeline.check_glyphs(result)
     return _result(result, {}, {})
@@ -62,7 +62,7 @@ def check(project: str | Path = ".", tables: dict | None = None, params=None) ->
 
 def _params(params):
     """A dict of parameter values as a ParamSet (values given from Python have no source line)."""
-    from builder.params import ParamSet
+    from builder.readers.params import ParamSet
     return ParamSet(dict(params)) if isinstance(params, dict) else params
 
 

@@ -45,7 +45,7 @@ def minimal(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def minimal_build(tmp_path_factory) -> Path:
-    from builder.build import build
+    from builder.pipeline import build
     project = copy_project(MINIMAL, tmp_path_factory.mktemp("m") / "minimal")
     build(project)
     return project / "build"
@@ -53,7 +53,7 @@ def minimal_build(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def flagship_build(tmp_path_factory):
-    from builder.build import build
+    from builder.pipeline import build
     project = copy_project(ROOT, tmp_path_factory.mktemp("f") / "flagship")
     result = build(project)
     return result
@@ -103,6 +103,6 @@ def pdf_outline(reader) -> list[tuple[str, int]]:
 @pytest.fixture(scope="session")
 def flagship_html(flagship_build) -> Path:
     """The flagship's HTML edition, built from the same project copy as `flagship_build` (charts cached)."""
-    from builder.build import build
+    from builder.pipeline import build
     result = build(flagship_build.project.root, flagship_build.project.root / "build-html", ("html",))
     return result.outputs["html"]

@@ -7,7 +7,7 @@ from builder.errors import Diagnostics
 from builder.model import (Attrs, BulletList, Cell, Chart, Code, CrossRef, Definitions, DocMeta, Document, Emphasis, Figure,
                            FootnoteRef, Heading, LineBreak, Link, ListItem, OrderedList, PageBreak, Paragraph, Quote,
                            Strong, Superscript, Table, TableOfContents, TableRow, Text, TitlePage)
-from builder.transforms import number_document
+from builder.model.transforms import number_document
 
 
 CHART = Path(__file__).parent / "golden" / "chart"  # a tiny chart: .svg for PDF and HTML, .png for DOCX

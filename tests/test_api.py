@@ -12,7 +12,7 @@ from tests.conftest import pdf_text
 
 
 def test_build_returns_outputs_pages_claims_and_warnings(minimal: Path, tmp_path: Path) -> None:
-    import builder.build  # noqa: F401  (the pipeline module shares the name; the API must survive its import)
+    import builder.pipeline  # noqa: F401  (imported first: `from builder import build` stays the API function)
     from builder import build
     frame = pd.read_csv(minimal / "data" / "trade.csv")
     frame.loc[frame["year"] == 2023, "exports"] = 4321.5
@@ -73,7 +73,7 @@ def test_import_dossier_is_the_same_api(minimal: Path) -> None:
 
 def test_style_sections_read_like_mappings() -> None:
     from builder.errors import Diagnostics
-    from builder.style import load_style
+    from builder.readers.style import load_style
     style = load_style(Path("/nonexistent"), "default", Diagnostics())
     assert style.spec.colours["accent"] == style.colour("accent") == "#1f4e79"
     assert style.spec.chart.get("width_in", 1.0) == 6.0 and style.spec.chart.get("nope", 1.0) == 1.0

@@ -232,7 +232,7 @@ def _font_outside(run: Run) -> None:
 
 
 def _dejavu() -> str:
-    from builder.style import dejavu
+    from builder.readers.style import dejavu
     return dejavu("DejaVuSans").files["regular"]
 
 

@@ -28,7 +28,7 @@ def _svgs(result) -> dict[str, bytes]:
 
 
 def _params(**values):
-    from builder.params import ParamSet
+    from builder.readers.params import ParamSet
     return ParamSet({k: str(v) for k, v in values.items()})
 
 
@@ -40,7 +40,7 @@ def regions(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def batch_run(tmp_path_factory):
     """The batch of ROWS on the local pool (two workers): the report and the brief, PDF and DOCX."""
-    from builder.batch import run_batch
+    from builder.commands.batch import run_batch
     base = tmp_path_factory.mktemp("batch")
     project = copy_project(REGIONS, base / "regions")
     (base / "rows.csv").write_text(ROWS, encoding="utf-8")
@@ -53,7 +53,7 @@ def batch_run(tmp_path_factory):
 
 def test_values_are_typed_checked_and_located(tmp_path: Path) -> None:
     from builder.errors import BuildError
-    from builder.params import ParamSpec, read_params_file, resolve
+    from builder.readers.params import ParamSpec, read_params_file, resolve
     specs = {"region": ParamSpec(type="text", choices=["North", "South"]), "year": ParamSpec(type="year", default=2023)}
     path = tmp_path / "rows.csv"
     path.write_text("region,year\nNorth,2022\n\nSouth,20x3\nWest,2023\nNorth,\n", encoding="utf-8")
@@ -74,7 +74,7 @@ def test_values_are_typed_checked_and_located(tmp_path: Path) -> None:
 
 
 def test_yaml_params_file_rows_carry_their_lines(tmp_path: Path) -> None:
-    from builder.params import read_params_file
+    from builder.readers.params import read_params_file
     path = tmp_path / "rows.yaml"
     path.write_text("# editions\n- {region: North, year: 2023}\n- region: South\n  year: 2022\n", encoding="utf-8")
     rows = read_params_file(path)
@@ -83,7 +83,7 @@ def test_yaml_params_file_rows_carry_their_lines(tmp_path: Path) -> None:
 
 
 def test_folder_names_come_from_the_values_and_never_collide() -> None:
-    from builder.batch import plan_rows
+    from builder.commands.batch import plan_rows
     rows = plan_rows([_params(region="São Paulo", year=2023), _params(region="são-paulo", year=2023),
                       _params(region="Almaty", year=2023)])
     assert [r.folder for r in rows] == ["são-paulo-2023", "são-paulo-2023-2", "almaty-2023"]
@@ -107,8 +107,8 @@ def test_bad_param_on_the_command_line_is_a_located_error(regions: Path) -> None
 
 
 def test_two_regions_differ_in_tables_charts_and_sentences_as_the_data_says(regions: Path) -> None:
-    from builder.build import build
     from builder.charts import make_job
+    from builder.pipeline import build
     north = build(regions, regions / "out", ("pdf",), params=_params(region="North"))
     svgs = {"North": _svgs(north)}  # read now: the next build prunes the cache to its own charts
     south = build(regions, regions / "out", ("pdf",), params=_params(region="South"))
@@ -169,7 +169,7 @@ def test_batch_gives_each_row_its_own_figures_and_survives_a_failing_row(batch_r
 
 
 def test_batch_draws_each_chart_once_and_reuses_it(batch_run, tmp_path: Path) -> None:
-    from builder.batch import run_batch
+    from builder.commands.batch import run_batch
     base, project, report = batch_run
     built = [r for r in report["results"] if r["status"] == "built"]
     national = {s for r in built for s in r["chart_files"] if s.startswith("national-exports-")}
@@ -185,7 +185,7 @@ def test_batch_draws_each_chart_once_and_reuses_it(batch_run, tmp_path: Path) ->
 def test_batch_on_a_dask_local_cluster_writes_the_same_bytes(batch_run) -> None:
     from distributed import LocalCluster
 
-    from builder.batch import run_batch
+    from builder.commands.batch import run_batch
     base, project, local = batch_run
     # the scheduler writes its scheduler file when it starts (Client.write_scheduler_file can fail once workers
     # have reported metrics with tuple keys, which json cannot write)
@@ -230,7 +230,7 @@ def test_a_column_that_is_not_a_parameter_stops_the_batch_before_any_row(regions
 
 def test_params_file_for_one_build_and_the_command_line_over_it(tmp_path: Path) -> None:
     from builder.errors import BuildError
-    from builder.params import given_params
+    from builder.readers.params import given_params
     one = tmp_path / "one.yaml"
     one.write_text("region: South\nyear: 2022\n", encoding="utf-8")
     assert given_params(("year=2021",), one).values == {"region": "South", "year": "2021"}
@@ -243,8 +243,8 @@ def test_params_file_for_one_build_and_the_command_line_over_it(tmp_path: Path) 
 
 
 def test_until_star_filters_every_table_with_the_column(regions: Path) -> None:
-    from builder.build import load_inputs
-    from builder.params import ParamSpec, apply_params
+    from builder.pipeline import load_inputs
+    from builder.readers.params import ParamSpec, apply_params
     inputs = load_inputs(regions)
     declared = dict(inputs.project.spec.params, year=ParamSpec(type="year", until={"*": "year"}))
     project = inputs.project.__class__(inputs.project.root, inputs.project.spec.model_copy(update={"params": declared}))
@@ -265,7 +265,7 @@ def test_each_rows_build_report_names_its_parameters(batch_run) -> None:
 
 
 def test_declaring_parameters_with_their_defaults_changes_no_byte(tmp_path: Path) -> None:
-    from builder.build import build
+    from builder.pipeline import build
     from tests.conftest import MINIMAL
     plain = copy_project(MINIMAL, tmp_path / "plain")
     declared = copy_project(MINIMAL, tmp_path / "declared")

@@ -22,7 +22,7 @@ FIGURES = ["Russia’s exports to Kazakhstan", "Kazakhstan’s exports to Russia
 
 @pytest.fixture(scope="module")
 def brief(tmp_path_factory):
-    from builder.brief import build_brief
+    from builder.commands.brief import build_brief
     project = copy_project(ROOT, tmp_path_factory.mktemp("brief") / "flagship")
     return build_brief(project, project / "build", ("pdf", "docx"))
 
@@ -100,7 +100,7 @@ def test_key_figures_are_decimal_aligned(brief, brief_docx_pdf, fmt: str) -> Non
 
 
 def test_key_figures_carry_unit_year_source_and_report_table(brief) -> None:
-    from builder.brief_helpers import short_source
+    from builder.readers.brief_helpers import short_source
     text = _squash(docx_text(brief.outputs["docx"]))
     assert _squash("Russia’s exports to Kazakhstan11,472.9million US dollars2017"
                    "International Trade CentreTable 6.1.2") in text
@@ -125,7 +125,7 @@ def _project(tmp_path: Path, template: str) -> Path:
 
 
 def test_count_of_key_messages_missing_figures_and_long_lists_are_warned(tmp_path) -> None:
-    from builder.brief import prepare_brief
+    from builder.commands.brief import prepare_brief
     template = ("## Key messages {-}\n\n"
                 "{{ key_messages(['Exports grew. They did.', 'Imports fell.']) }}\n\n"
                 "```{keyfigures}\n"
@@ -153,7 +153,7 @@ def test_count_of_key_messages_missing_figures_and_long_lists_are_warned(tmp_pat
 
 
 def test_three_to_five_messages_are_not_warned(tmp_path) -> None:
-    from builder.brief import prepare_brief
+    from builder.commands.brief import prepare_brief
     template = "{{ key_messages(['One.', 'Two.', 'Three.']) }}\n"
     result = prepare_brief(_project(tmp_path, template), draw=False)
     assert not [w for w in result.diagnostics.warnings if w.kind == "brief"]
@@ -175,7 +175,7 @@ def test_brief_pdf_structure_is_complete(brief) -> None:
 def test_german_brief_masthead_and_decimal_commas(tmp_path) -> None:
     """The other-language example: the masthead in German from the labels catalogue, the date in the locale, and
     the key figures aligned on the decimal comma (the thousands point is not the separator)."""
-    from builder.brief import build_brief
+    from builder.commands.brief import build_brief
     project = copy_project(ROOT / "examples" / "jahresbericht", tmp_path / "j")
     result = build_brief(project, tmp_path / "out", ("pdf",))
     page = _squash(_page_one(result.outputs["pdf"]))
@@ -224,8 +224,8 @@ def test_aligned_numbers_keep_the_table_within_its_width() -> None:
     """Aligning on the point widens a number column (a long whole number beside a short fraction); the table
     keeps its width, the widest text column gives the room."""
     from builder.model import Cell, Table, TableRow
-    from builder.table_layout import TableMetrics, layout_table
     from builder.writers.brief_layout import align_decimals
+    from builder.writers.table_layout import TableMetrics, layout_table
     metrics = TableMetrics(200.0, 300.0, 9.0, 7.0, lambda text, bold: 0.5 * len(text))
     rows = (TableRow((Cell("a long label that wraps " * 4), Cell(11472.9, "number", 1))),
             TableRow((Cell("b"), Cell(157949, "number", 0))))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder.build import UpToDate, build
+from builder.pipeline import UpToDate, build
 
 
 def test_cache_and_up_to_date(minimal: Path) -> None:
@@ -56,11 +56,11 @@ def _job(tmp: Path, kind: str, rows: list[tuple], series: list[str], **style_cha
     import yaml
 
     from builder.charts import make_job
-    from builder.data import ChartSpec, load_dataset
     from builder.errors import Diagnostics
-    from builder.style import load_style
+    from builder.readers.data import ChartSpec, load_dataset
+    from builder.readers.style import load_style
     (tmp / "styles").mkdir(parents=True, exist_ok=True)
-    style = yaml.safe_load((Path(__file__).resolve().parents[1] / "builder" / "default_style.yaml").read_text())
+    style = yaml.safe_load((Path(__file__).resolve().parents[1] / "builder" / "readers" / "default_style.yaml").read_text())
     style["chart"].update(style_chart)
     (tmp / "styles" / "default.yaml").write_text(yaml.safe_dump(style), encoding="utf-8")
     data = tmp / "data"
@@ -77,7 +77,7 @@ def _job(tmp: Path, kind: str, rows: list[tuple], series: list[str], **style_cha
 
 def test_each_chart_is_drawn_once_for_both_formats(tmp_path: Path, monkeypatch) -> None:
     """One matplotlib figure a chart gives the SVG, its parsed drawing and the PNG, at the style's dpi."""
-    import builder.chart_render as render
+    import builder.charts.render as render
     from PIL import Image
 
     from builder.charts import render_share
@@ -125,8 +125,8 @@ def test_a_writer_waits_for_a_chart_by_its_files(tmp_path: Path) -> None:
     Path(marker(job, "pending")).touch()
     worker = threading.Timer(0.3, render_share, [[(job, ("vector",))]])
     worker.start()
-    from builder.style import load_style
     from builder.errors import Diagnostics
+    from builder.readers.style import load_style
     style = load_style(tmp_path, "default", Diagnostics())
     drawings = Drawings(style, {"regular": "Helvetica", "bold": "Helvetica-Bold"})
     drawing = drawings.load(job.svg, 200.0)  # waits for the worker
@@ -149,7 +149,7 @@ def test_two_styles_in_one_process_keep_their_chart_fonts(minimal: Path, tmp_pat
     """svglib's font map is the writer's own: a second style's charts are set in its fonts, not the first's."""
     import pdfplumber
     import yaml
-    default = yaml.safe_load((Path(__file__).resolve().parents[1] / "builder" / "default_style.yaml").read_text())
+    default = yaml.safe_load((Path(__file__).resolve().parents[1] / "builder" / "readers" / "default_style.yaml").read_text())
     default["fonts"] = {role: {"package": "no_such_font_package", "name": "Fallback", "fallback": "DejaVuSans"}
                         for role in ("body", "heading")}
     (minimal / "styles").mkdir()
@@ -180,7 +180,7 @@ def _ticks(axis) -> list[float]:
 def test_value_ticks_at_round_steps(tmp_path: Path) -> None:
     import math
 
-    from builder.chart_render import close, figure
+    from builder.charts.render import close, figure
     for rows in ([(2006 + i, v) for i, v in enumerate((38.2, 35.1, 36.3, 31.0, 22.7, 42.9, 38.3))],
                  [(2000 + i, v) for i, v in enumerate((4750, 5400, 7500, 6100, 4400))]):
         job = _job(tmp_path, "line", rows, ["a"])
@@ -193,7 +193,7 @@ def test_value_ticks_at_round_steps(tmp_path: Path) -> None:
 
 
 def test_year_labels_are_thinned_not_rotated(tmp_path: Path) -> None:
-    from builder.chart_render import close, figure
+    from builder.charts.render import close, figure
     job = _job(tmp_path, "bar", [(1978 + i, i) for i in range(40)], ["a"])
     fig = figure(job)
     fig.canvas.draw()
@@ -208,7 +208,7 @@ def test_year_labels_are_thinned_not_rotated(tmp_path: Path) -> None:
 
 
 def test_legend_in_reading_order(tmp_path: Path) -> None:
-    from builder.chart_render import close, figure
+    from builder.charts.render import close, figure
     rows = [(2020, 1, 5, 2), (2021, 3, 1, 2)]  # at the right end: a 3, b 1, c 2
     fig = figure(_job(tmp_path, "line", rows, ["a", "b", "c"]))
     legend = fig.axes[0].get_legend()
@@ -228,9 +228,9 @@ def test_legend_in_reading_order(tmp_path: Path) -> None:
 
 
 def test_palette_colours_can_be_told_apart(tmp_path: Path) -> None:
-    from builder.colours import ciede2000, close_pairs
     from builder.errors import Diagnostics
-    from builder.style import PALETTE, load_style
+    from builder.readers.colours import ciede2000, close_pairs
+    from builder.readers.style import PALETTE, load_style
     # Sharma, Wu & Dalal (2005) reference pairs
     assert round(ciede2000((50, 2.6772, -79.7751), (50, 0, -82.7485)), 4) == 2.0425
     assert round(ciede2000((50, 2.5, 0), (73, 25, -18)), 4) == 27.1492
@@ -240,7 +240,7 @@ def test_palette_colours_can_be_told_apart(tmp_path: Path) -> None:
     assert [(old[i], old[j], vision) for i, j, vision, _d in close_pairs(old)] == \
         [("#9bbb59", "#f79646", "deuteranopia")]
     (tmp_path / "styles").mkdir()
-    default = (Path(__file__).resolve().parents[1] / "builder" / "default_style.yaml").read_text()
+    default = (Path(__file__).resolve().parents[1] / "builder" / "readers" / "default_style.yaml").read_text()
     (tmp_path / "styles" / "default.yaml").write_text(default.replace('"#56b4e9"', '"#1f4e7a"'))
     diag = Diagnostics()
     load_style(tmp_path, "default", diag)
@@ -251,8 +251,8 @@ def test_palette_colours_can_be_told_apart(tmp_path: Path) -> None:
 
 def test_original_title_goes_to_the_source_note() -> None:
     from builder.charts import figure_source
-    from builder.data import ChartSpec
-    from builder.labels import Labels
+    from builder.model.labels import Labels
+    from builder.readers.data import ChartSpec
     spec = ChartSpec(title="Sales of rubles", original_title="Продажи рублей", table="t", x="x", series=["a"])
     assert figure_source(spec, "National Bank.", Labels()) == "National Bank. Original title: Продажи рублей"
     assert figure_source(spec, "", Labels({"original_title": "Originaltitel"})) == "Originaltitel: Продажи рублей"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.data import load_dataset, parse_value
 from builder.errors import BuildError, Diagnostics
+from builder.readers.data import load_dataset, parse_value
 
 
 def _write(project: Path, name: str, text: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build
+from builder.pipeline import build
 from builder.writers import docx_pages
 from tests.conftest import MINIMAL, copy_project, pdf_outline
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.conftest import ROOT
 from tests.docx_checks import assert_valid_docx
 
-ROOT_STYLE = ROOT / "builder" / "default_style.yaml"
+ROOT_STYLE = ROOT / "builder" / "readers" / "default_style.yaml"
 
 
 def test_flagship_docx_is_valid(flagship_build) -> None:
@@ -17,7 +17,7 @@ def test_minimal_docx_is_valid(minimal_build) -> None:
 
 
 def test_brief_docx_is_valid(tmp_path) -> None:
-    from builder.brief import build_brief
+    from builder.commands.brief import build_brief
     from tests.conftest import ROOT, copy_project
     project = copy_project(ROOT, tmp_path / "flagship")
     result = build_brief(project, project / "build", ("docx",))
@@ -120,7 +120,7 @@ def _style(styles_xml: str, style_id: str) -> str:
 def test_a_restyled_house_template_gives_the_docx_its_look(minimal, tmp_path) -> None:
     import docx
     from docx.shared import Mm, RGBColor
-    from builder.build import build
+    from builder.pipeline import build
     from tests.conftest import run_cli
     template = minimal / "styles" / "default.docx"
     template.parent.mkdir(exist_ok=True)
@@ -151,7 +151,7 @@ def test_a_restyled_house_template_gives_the_docx_its_look(minimal, tmp_path) ->
 def test_a_foreign_template_keeps_its_styles_and_gets_only_the_missing_ones(minimal, tmp_path) -> None:
     import docx
     from docx.shared import RGBColor
-    from builder.build import build
+    from builder.pipeline import build
     d = docx.Document()  # python-docx's own template: no List Item, Table Text, Source styles, no header
     d.styles["Normal"].font.name = "DejaVu Serif"
     d.styles["Heading 1"].font.color.rgb = RGBColor(0x00, 0x80, 0x00)
@@ -237,7 +237,7 @@ def _hidden_fonts_env(tmp_path):
     """A fontconfig that knows only DejaVu (matplotlib's copy): PT Serif and PT Sans cannot come from the system."""
     import os
     import subprocess
-    from builder.style import dejavu
+    from builder.readers.style import dejavu
     conf = tmp_path / "fonts.conf"
     conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
                     f'<dir>{os.path.dirname(dejavu("DejaVuSerif").files["regular"])}</dir>'

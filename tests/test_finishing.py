@@ -7,8 +7,8 @@ import pytest
 
 from builder.errors import Diagnostics
 from builder.model import DocMeta, Document, Heading, Paragraph, Text
-from builder.style import load_style
-from builder.typography import balanced_lines
+from builder.readers.style import load_style
+from builder.readers.typography import balanced_lines
 
 WORDS = ("The cooperation of the two countries is reviewed here in a line of text that fills the page "
          "with words, and ")

@@ -9,7 +9,7 @@ To accept new output after a deliberate change (pandoc's `--accept`), run
 and read the diff of tests/golden/*.native before committing it.
 
 The totality tests build one Document holding every node kind of the model (tests/golden_doc.py) and fail when a
-node class is added to builder/model.py without being placed there, or when a writer (PDF, DOCX, HTML, native)
+node class is added to builder/model/ without being placed there, or when a writer (PDF, DOCX, HTML, native)
 does not handle one.
 """
 from __future__ import annotations
@@ -34,10 +34,10 @@ ACCEPT = os.environ.get("DOSSIER_ACCEPT") == "1"
 
 def _read_chapter(project: Path, text: str) -> Document:
     """The chapter as a build reads it (templates, Markdown, numbering), without the title page."""
-    from builder.build import assemble, render_all
-    from builder.data import load_dataset
-    from builder.project import load_project
-    from builder.transforms import number_document
+    from builder.model.transforms import number_document
+    from builder.pipeline import assemble, render_all
+    from builder.readers.data import load_dataset
+    from builder.readers.project import load_project
     (project / "chapters" / "01-overview.md").write_text(text, encoding="utf-8")
     diag = Diagnostics()
     spec = load_project(project, diag)
@@ -108,7 +108,7 @@ def test_native_dump_refuses_what_it_cannot_write() -> None:
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx", "html"])
 def test_every_writer_prints_every_kind(fmt: str, tmp_path: Path) -> None:
-    from builder.style import load_style
+    from builder.readers.style import load_style
     from tests.conftest import MINIMAL, docx_text, pdf_text
     style = load_style(MINIMAL, "default", Diagnostics())
     out = tmp_path / f"every.{fmt}"
@@ -129,7 +129,7 @@ def test_every_writer_prints_every_kind(fmt: str, tmp_path: Path) -> None:
 
 
 def test_dump_command_prints_the_whole_document(minimal: Path) -> None:
-    from builder.build import prepare
+    from builder.pipeline import prepare
     from tests.conftest import run_cli
     run = run_cli("dump", str(minimal))
     assert run.returncode == 0, run.stderr

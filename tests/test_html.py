@@ -9,9 +9,9 @@ import pytest
 
 from builder.model import (BulletList, Cell, CrossRef, DocMeta, Document, Figure, FootnoteRef, Heading, ListItem,
                            Paragraph, Table, TableOfContents, TableRow, Text, TitlePage)
-from builder.style import load_style
 from builder.errors import Diagnostics
-from builder.transforms import number_document
+from builder.model.transforms import number_document
+from builder.readers.style import load_style
 from builder.writers import html
 from tests.conftest import MINIMAL, run_cli
 from tests.htmlread import read_edition, validate

@@ -9,7 +9,7 @@ import pdfplumber
 
 from builder.errors import Diagnostics
 from builder.model import DocMeta, Document, Heading, Paragraph, Text
-from builder.style import load_style
+from builder.readers.style import load_style
 
 WORDS = ("International institutionalisation characteristically accompanies intergovernmental "
          "telecommunications, transcontinental infrastructure and interdisciplinary responsibilities. ")

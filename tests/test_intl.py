@@ -52,7 +52,7 @@ def test_new_project_in_german_with_a_dataframe(tmp_path: Path) -> None:
 def test_catalogues_cover_every_label_in_every_language() -> None:
     from babel.messages.pofile import read_po
 
-    from builder.labels import DOMAIN, KEYS, LOCALE_DIR, labels_for, languages
+    from builder.model.labels import DOMAIN, KEYS, LOCALE_DIR, labels_for, languages
     assert {"en", "de", "fr", "es", "ru", "kk"} <= set(languages())
     for lang in languages():
         with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as f:
@@ -70,8 +70,8 @@ def test_catalogues_cover_every_label_in_every_language() -> None:
 
 
 def test_labels_overridden_in_report_yaml(minimal: Path) -> None:
-    from builder.build import prepare
     from builder.model import TableOfContents
+    from builder.pipeline import prepare
     report = minimal / "report.yaml"
     report.write_text(report.read_text(encoding="utf-8").replace("locale: en_GB", "locale: de_DE\nlanguage: de-DE")
                       + "labels:\n  contents: Inhalt\n  source: Datenquelle\n", encoding="utf-8")
@@ -88,7 +88,7 @@ def test_labels_overridden_in_report_yaml(minimal: Path) -> None:
 def _cover_project(minimal: Path, logo: str) -> Path:
     styles = minimal / "styles"
     styles.mkdir()
-    style = (ROOT / "builder" / "default_style.yaml").read_text(encoding="utf-8")
+    style = (ROOT / "builder" / "readers" / "default_style.yaml").read_text(encoding="utf-8")
     style += f"cover:\n  logo: {logo}\n  band: \"#123456\"\n  publisher: [Statistics Unit, 1 Example Street]\n"
     (styles / "default.yaml").write_text(style, encoding="utf-8")
     return styles
@@ -132,8 +132,8 @@ def test_svg_logo_is_drawn_as_vectors(minimal: Path, tmp_path: Path) -> None:
 
 
 def test_missing_logo_is_blamed_on_its_style_line(minimal: Path) -> None:
-    from builder.build import prepare
     from builder.errors import BuildError
+    from builder.pipeline import prepare
     styles = _cover_project(minimal, "logo.svg")
     with pytest.raises(BuildError) as e:
         prepare(minimal, draw=False)
@@ -146,7 +146,7 @@ def test_stacked_share_draws_shares_of_100() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from builder.chart_render import _plot
+    from builder.charts.render import _plot
     fig, ax = plt.subplots()
     _plot("stacked_share", ax, ["2013", "2014"], [[30.0, 10.0], [10.0, 30.0], [60.0, None]], ["a", "b", "c"])
     tops = {}
@@ -164,7 +164,7 @@ def test_long_series_tick_labels_are_thinned() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from builder.chart_render import _plot, _x_ticks, periods
+    from builder.charts.render import _plot, _x_ticks, periods
     assert periods(["1967-Q2", "1967-Q3"]) == [1967.25, 1967.5]
     assert periods(["1967", "1968"]) == [1967.0, 1968.0] and periods(["1967", "Total"]) is None
     years = [str(y) for y in range(1959, 2009)]
@@ -212,7 +212,7 @@ def test_german_text_is_hyphenated_english_is_not(minimal: Path, tmp_path: Path)
     from reportlab.lib.styles import ParagraphStyle
 
     from builder import build
-    from builder.labels import hyphenate
+    from builder.model.labels import hyphenate
     english, kazakh = ParagraphStyle("en"), ParagraphStyle("kk")
     hyphenate([english], "en-GB")
     hyphenate([kazakh], "kk-KZ")  # no dictionary: unhyphenated rather than wrongly hyphenated
@@ -232,9 +232,9 @@ def test_german_text_is_hyphenated_english_is_not(minimal: Path, tmp_path: Path)
 
 def test_every_catalogue_prints_in_the_default_fonts() -> None:
     from builder.errors import Diagnostics
-    from builder.fonts import missing_glyphs
-    from builder.labels import QUOTES, labels_for, languages
-    from builder.style import load_style
+    from builder.model.labels import QUOTES, labels_for, languages
+    from builder.readers.fonts import missing_glyphs
+    from builder.readers.style import load_style
     style = load_style(ROOT / "examples" / "minimal", "default", Diagnostics())
     for lang in languages():
         text = " ".join(labels_for(lang).values()) + "".join(QUOTES.get(lang, ()))

@@ -7,7 +7,7 @@ import pytest
 
 from builder.errors import Diagnostics
 from builder.model import (BulletList, Cell, DocMeta, Document, Heading, ListItem, Paragraph, Table, TableRow, Text)
-from builder.style import load_style
+from builder.readers.style import load_style
 
 FILLER = ("The cooperation of the two countries is reviewed here in a line of text that fills the page "
           "with words, and ")

@@ -47,7 +47,7 @@ def _project(folder: Path, rows: int, columns: int = 4) -> Path:
 def test_long_table_builds_in_both_formats_within_budget(tmp_path, rows, budget) -> None:
     from pypdf import PdfReader
 
-    from builder.build import build
+    from builder.pipeline import build
     project = _project(tmp_path / "p", rows)
     start = time.perf_counter()
     result = build(project, tmp_path / "out")

@@ -65,7 +65,7 @@ def add_rows(project: Path, rows: dict = NEW_DATA) -> None:
 
 
 def _sentence(side, chapter: str, start: str) -> str:
-    from builder.diff import paragraphs, sentences
+    from builder.pipeline.diff import paragraphs, sentences
     found = [s for p in paragraphs(side.rendered[chapter].markdown) for s in sentences(p) if s.startswith(start)]
     assert len(found) == 1, (chapter, start, found)
     return found[0]
@@ -74,8 +74,8 @@ def _sentence(side, chapter: str, start: str) -> str:
 @pytest.fixture(scope="module")
 def living(tmp_path_factory):
     """The flagship before and after its next year of data: strict builds, checks, rendered chapters."""
-    from builder.build import stages
-    from builder.diff import load_side
+    from builder.pipeline import stages
+    from builder.pipeline.diff import load_side
     project = copy_project(ROOT, tmp_path_factory.mktemp("living") / "flagship")
     run = {"check_before": run_cli("check", str(project), "--strict")}
     before = load_side(project, stages())
@@ -87,7 +87,7 @@ def living(tmp_path_factory):
 
 
 def test_strict_passes_on_the_published_edition_and_fails_on_new_contradictions(living, flagship_build) -> None:
-    from builder.accepted import gate
+    from builder.commands.accepted import gate
     _project, run, _before, _after = living
     published = gate(flagship_build)  # the gate of `build --strict` on the published flagship's full build
     assert published.passed and published.accepted == 15 and published.pending == 2, published.lines()
@@ -118,9 +118,9 @@ def test_planted_contradictions_are_named_by_file_line_and_rendered_sentence(liv
 
 
 def test_every_chart_of_an_updated_table_ends_at_the_new_year(living) -> None:
-    from builder.build import prepare
     from builder.charts import _rows
     from builder.model import Figure, walk
+    from builder.pipeline import prepare
     project, _run, _before, _after = living
     result = prepare(project, draw=False)
     charted = 0
@@ -149,8 +149,8 @@ def test_every_latest_year_sentence_changed(living) -> None:
 
 
 def test_derived_columns_are_computed_for_the_new_year(living) -> None:
-    from builder.data import load_dataset
     from builder.errors import Diagnostics
+    from builder.readers.data import load_dataset
     project, _run, _before, _after = living
     tables = load_dataset(project, Diagnostics()).tables
     for (table, column), expected in DERIVED.items():
@@ -158,8 +158,8 @@ def test_derived_columns_are_computed_for_the_new_year(living) -> None:
 
 
 def test_revisions_record_lists_every_added_cell_with_table_number_and_labels(living) -> None:
-    from builder.build import prepare
     from builder.model import Table, walk
+    from builder.pipeline import prepare
     project, _run, _before, _after = living
     record = json.loads((project / "build" / "kazakhstan-russia-relations.revisions.json").read_text(encoding="utf-8"))
     assert record["from"]["edition"] == "2019-01" and record["to"]["edition"] == "2020-01"
@@ -227,7 +227,7 @@ def test_baseline_entries_need_a_reason_and_who_accepted_them(tmp_path) -> None:
 
 @pytest.fixture(scope="module")
 def series():
-    from builder.data import ColumnSpec, DataTable, SourceSpec, TableMeta
+    from builder.readers.data import ColumnSpec, DataTable, SourceSpec, TableMeta
     meta = TableMeta(title="t", source=SourceSpec(text="s"), key="year",
                      columns=[ColumnSpec(name="year", type="year"), ColumnSpec(name="v"), ColumnSpec(name="w")])
     rows = [{"year": y, "v": v, "w": w} for y, v, w in
@@ -237,7 +237,7 @@ def series():
 
 
 def test_claim_vocabulary(series) -> None:
-    from builder import claims as c
+    from builder.model import claims as c
     assert c.level(series, "v", 650, 15, last=3) and not c.level(series, "v", 650, 5, last=3)
     assert c.between(series, "v", 100, 130, years=(2010, 2013)) and not c.between(series, "v", 100, 130)
     assert c.rising(series, "v", since=2013) and not c.rising(series, "v", since=2011, strict=True)
@@ -253,7 +253,7 @@ def test_claim_vocabulary(series) -> None:
 
 
 def test_claims_in_a_chapter_record_the_rendered_sentence_and_pending_forecasts(minimal) -> None:
-    from builder.build import prepare
+    from builder.pipeline import prepare
     chapter = minimal / "chapters" / "01-overview.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\n{% set t = table(\"trade\") %}Exports reached "
                        "{{ latest(t, \"exports\") | num(0) }} in {{ latest_year(t, \"exports\") }}"
@@ -271,7 +271,7 @@ def test_claims_in_a_chapter_record_the_rendered_sentence_and_pending_forecasts(
 
 def test_chart_windows_relative_to_the_data(series) -> None:
     from builder.charts import _alt, _rows
-    from builder.data import ChartSpec
+    from builder.readers.data import ChartSpec
     spec = ChartSpec(title="T", table="t", x="year", series=["v"], years=("first", "latest"),
                      description="V, {first}–{last}.")
     assert [r[0] for r in _rows(spec, series)] == list(range(2010, 2017))
@@ -287,8 +287,8 @@ def test_chart_windows_relative_to_the_data(series) -> None:
 # ---- derived columns ---------------------------------------------------------------------------------------------
 
 def test_derived_share_total_balance_and_growth(minimal) -> None:
-    from builder.data import load_dataset
     from builder.errors import Diagnostics
+    from builder.readers.data import load_dataset
     (minimal / "data" / "flows.csv").write_text("year,a,b,total,share,gap,growth\n2021,10,30,,,,\n2022,12,28,40,30,,\n"
                                                 "2023,15,,45,,,12.0\n", encoding="utf-8")
     (minimal / "data" / "flows.yaml").write_text(yaml.safe_dump({
@@ -332,10 +332,10 @@ def test_lint_names_a_typed_restatement_with_its_helper(minimal) -> None:
 
 
 def test_flagship_prose_restates_no_table_data() -> None:
-    from builder.data import load_dataset
     from builder.errors import Diagnostics
-    from builder.lint import lint
-    from builder.project import load_project
+    from builder.readers.data import load_dataset
+    from builder.readers.lint import lint
+    from builder.readers.project import load_project
     project = load_project(ROOT, Diagnostics())
     dataset = load_dataset(project.root, Diagnostics())
     findings = lint(project.root, project.spec.chapters, dataset.tables, dataset.charts)
@@ -345,7 +345,7 @@ def test_flagship_prose_restates_no_table_data() -> None:
 # ---- the appendix ------------------------------------------------------------------------------------------------
 
 def test_what_changed_appendix_in_both_formats(tmp_path) -> None:
-    from builder.build import build
+    from builder.pipeline import build
     project = copy_project(MINIMAL, tmp_path / "m")
     assert run_cli("new-edition", "2025-01", str(project), "--date", "2025-01-10").returncode == 0
     add_rows(project, {"trade": (2024, "2024,1900.5,1200,63.0")})
@@ -381,8 +381,8 @@ def test_the_flagship_prints_what_changed_in_the_new_edition(living) -> None:
 
 
 def test_an_archived_edition_that_no_longer_loads_does_not_stop_the_build(tmp_path) -> None:
-    from builder import revisions
-    from builder.build import prepare, stages
+    from builder.pipeline import revisions
+    from builder.pipeline import prepare, stages
     project = copy_project(MINIMAL, tmp_path / "m")
     assert run_cli("new-edition", "2025-01", str(project), "--date", "2025-01-10").returncode == 0
     (project / "editions" / "2024-01" / "data" / "trade.csv").write_text("year,exports\n2021,1,2\n", encoding="utf-8")

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from builder.data import Dataset
 from builder.errors import BuildError
-from builder.markdown import parse_chapter
+from builder.readers.data import Dataset
+from builder.readers.markdown import parse_chapter
 from builder.model import (Attrs, BulletList, Emphasis, FootnoteRef, Heading, Link, ListItem, OrderedList, Paragraph,
                            Text)
-from builder.templates import Rendered
+from builder.readers.templates import Rendered
 
 EMPTY = Dataset({}, {}, {})
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 import pytest
 
-from builder.build import SERIAL_ENV, BuildResult, build
+from builder.pipeline import SERIAL_ENV, BuildResult, build
 from builder.writers import DEFAULT_FORMATS, FORMATS, WRITERS, Output, Writer, docx_pages
 from tests.conftest import MINIMAL, ROOT, copy_project
 
@@ -41,7 +41,7 @@ def _format_choices(command: click.Command) -> list[str]:
 
 
 def test_every_registered_writer_is_a_format_choice_of_every_command() -> None:
-    from builder.cli import cli
+    from builder.commands.cli import cli
     context = click.Context(cli)
     commands = [cli.get_command(context, name) for name in ("build", "brief", "watch", "batch")]
     for command in commands:
@@ -99,7 +99,7 @@ def test_patch_writes_the_numbers_into_the_toc_fields_only(tmp_path: Path, monke
     path = build(project, tmp_path / "out", ("docx",), force=True).outputs["docx"]
     with zipfile.ZipFile(path) as z:
         before = {i.filename: z.read(i) for i in z.infolist()}
-    from builder.build import prepare
+    from builder.pipeline import prepare
     document = prepare(project, draw=False).document
     marks = docx_pages.toc_bookmarks(document)
     assert docx_pages.patch_toc(path, marks, {key: 100 + i for i, key in enumerate(marks)}) == len(marks)
@@ -125,7 +125,7 @@ def test_docx_only_build_lays_out_no_pdf(tmp_path: Path, monkeypatch) -> None:
     write = pdf.write
     monkeypatch.setattr(pdf, "write", lambda *a, **k: laid_out.append(1) or write(*a, **k))
     project = _with_toc(tmp_path / "m")
-    from builder.build import prepare
+    from builder.pipeline import prepare
     marks = docx_pages.toc_bookmarks(prepare(project, draw=False).document)
     result = build(project, tmp_path / "out", ("docx",), force=True)
     assert result.toc_pages_from == "libreoffice" and result.pages["docx"] == 3
@@ -285,8 +285,8 @@ def test_no_module_imports_the_pipelines_private_names() -> None:
 
 
 def test_the_brief_is_a_plan_for_prepare(monkeypatch) -> None:
-    import builder.build as pipeline
-    from builder.brief import SUFFIX, TEMPLATE, prepare_brief
+    import builder.pipeline as pipeline
+    from builder.commands.brief import SUFFIX, TEMPLATE, prepare_brief
     plans = []
     prepare = pipeline.prepare
     monkeypatch.setattr(pipeline, "prepare", lambda *a, **k: plans.append(k.get("plan")) or prepare(*a, **k))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from builder.build import build
 from builder.model import Figure, Table, walk
+from builder.pipeline import build
 from tests.conftest import MINIMAL, ROOT, copy_project, docx_text, pdf_text, run_cli
 
 # A plausible 2018 row for some year-keyed tables of the flagship (test inputs only, never in data/). The share of
@@ -116,8 +116,8 @@ def test_diff_lists_new_cells_sentences_claims_and_charts(editions) -> None:
 
 
 def test_diff_of_lists_and_edition_ids(tmp_path) -> None:
-    from builder.build import stages
-    from builder.diff import diff_projects, resolve
+    from builder.pipeline import stages
+    from builder.pipeline.diff import diff_projects, resolve
     project = copy_project(MINIMAL, tmp_path / "m")
     archived = copy_project(MINIMAL, project / "editions" / "2023-01")
     lst = project / "data" / "lists" / "findings.yaml"
@@ -132,7 +132,7 @@ def test_diff_of_lists_and_edition_ids(tmp_path) -> None:
 
 @pytest.fixture(scope="module")
 def brief_build(editions):
-    from builder.brief import build_brief
+    from builder.commands.brief import build_brief
     _old, new = editions
     return build_brief(new, new / "build", ("pdf", "docx"))
 
@@ -176,7 +176,7 @@ def test_brief_is_short_and_its_key_figures_read_back(brief_build, editions) -> 
 
 def test_brief_of_the_flagship_as_published(tmp_path) -> None:
     from pypdf import PdfReader
-    from builder.brief import build_brief
+    from builder.commands.brief import build_brief
     project = copy_project(ROOT, tmp_path / "f")
     result = build_brief(project, tmp_path / "out", ("pdf",))
     assert 2 <= len(PdfReader(str(result.outputs["pdf"])).pages) <= 4
@@ -228,7 +228,7 @@ def test_new_edition_archives_bumps_and_lists_what_to_do(tmp_path) -> None:
 
 
 def test_bump_adds_missing_keys_inside_the_edition_block() -> None:
-    from builder.editions import bump_text
+    from builder.commands.editions import bump_text
     text = "title: T\nedition:  # the edition\n  id: \"1\"   # keep me\n  date: 2020-01-01\n\nlocale: en_GB\n"
     out = bump_text(text, {"id": '"2"', "number": "2", "data_year": "2021"})
     assert out == ("title: T\nedition:  # the edition\n  id: \"2\"   # keep me\n  date: 2020-01-01\n  number: 2\n"

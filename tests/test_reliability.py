@@ -136,8 +136,8 @@ def test_staging_names_are_unique_and_stale_ones_are_swept(tmp_path: Path) -> No
 # ---- row 6: a write that fails half-way (the tmpfs case is in tests/bad; this one runs without root) -----------------
 
 def test_disk_full_while_writing_is_a_user_error_and_removes_the_temporary_file(tmp_path: Path, monkeypatch) -> None:
-    from builder.build import build
     from builder.errors import BuildError
+    from builder.pipeline import build
     from builder.writers import pdf
     project = copy_project(MINIMAL, tmp_path / "d")
     build(project)
@@ -195,9 +195,9 @@ def test_watch_picks_up_a_styles_folder_created_after_it_started(tmp_path: Path)
     ("'x' * 10**6 + 'y'", "'+' would build 1,000,001 items"),
 ])
 def test_template_limits(expression: str, words: str, tmp_path: Path) -> None:
-    from builder.data import Dataset
     from builder.errors import BuildError
-    from builder.templates import make_environment, render_chapter
+    from builder.readers.data import Dataset
+    from builder.readers.templates import make_environment, render_chapter
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "c.md").write_text(f"# A\n\n{{{{ {expression} }}}}\n", encoding="utf-8")
     env = make_environment(tmp_path, "en_GB")
@@ -208,8 +208,8 @@ def test_template_limits(expression: str, words: str, tmp_path: Path) -> None:
 
 
 def test_templates_within_the_limits_still_render(tmp_path: Path) -> None:
-    from builder.data import Dataset
-    from builder.templates import make_environment, render_chapter
+    from builder.readers.data import Dataset
+    from builder.readers.templates import make_environment, render_chapter
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "c.md").write_text("{{ '-' * 3 }} {{ 2 ** 10 }} {{ '%5d' % 42 }} {{ 'a'.center(5) }}|"
                                                 "{% for i in range(3) %}{{ i }}{% endfor %}\n", encoding="utf-8")
@@ -219,7 +219,7 @@ def test_templates_within_the_limits_still_render(tmp_path: Path) -> None:
 
 def test_a_long_chapter_maps_its_lines_in_linear_time() -> None:
     """60,000 paragraphs (120,000 lines, half of them blank): difflib took more than five minutes."""
-    from builder.templates import _line_map
+    from builder.readers.templates import _line_map
     source = "\n".join(f"Paragraph {i} of a long chapter.\n" for i in range(60_000))
     output = source.replace("Paragraph 7 ", "Changed 7 ")
     start = time.perf_counter()

@@ -19,7 +19,7 @@ CLAIM_LINE = "Share stays above 60% in every year.{{ claim(table('trade').min('s
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> dict:
     """The minimal example with a failed claim (line 7), a share of 157.7% (2022) and data_year 2026, built."""
-    from builder.build import build
+    from builder.pipeline import build
     project = copy_project(MINIMAL, tmp_path_factory.mktemp("r") / "minimal")
     chapter = project / "chapters" / "01-overview.md"
     lines = chapter.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -49,8 +49,8 @@ def test_report_matches_the_schema(report: dict) -> None:
 
 def test_report_data_of_an_unbuilt_result_matches_the_schema(minimal: Path) -> None:
     """Before any writer ran (no outputs, no TOC source), the shape still holds."""
-    from builder.build import prepare
-    from builder.report import report_data
+    from builder.pipeline import prepare
+    from builder.pipeline.report import report_data
     jsonschema.Draft202012Validator(SCHEMA).validate(report_data(prepare(minimal, draw=False)))
 
 

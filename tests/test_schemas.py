@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import prepare
 from builder.errors import BuildError
-from builder.schemas import DOCS, outputs
+from builder.pipeline import prepare
+from builder.readers.schemas import DOCS, outputs
 
-DEFAULT_STYLE = Path(__file__).resolve().parent.parent / "builder" / "default_style.yaml"
+DEFAULT_STYLE = Path(__file__).resolve().parent.parent / "builder" / "readers" / "default_style.yaml"
 
 
 def _errors(project: Path) -> list[BuildError]:
@@ -34,8 +34,8 @@ def _line(path: Path, text: str) -> int:
 def test_docs_match_the_models() -> None:
     for name, text in outputs().items():
         path = DOCS / name
-        assert path.exists(), f"docs/{name} is missing: run python -m builder.schemas"
-        assert path.read_text(encoding="utf-8") == text, f"docs/{name} drifted: run python -m builder.schemas"
+        assert path.exists(), f"docs/{name} is missing: run python -m builder.readers.schemas"
+        assert path.read_text(encoding="utf-8") == text, f"docs/{name} drifted: run python -m builder.readers.schemas"
 
 
 def test_json_schemas_accept_the_examples_and_refuse_typos() -> None:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from builder.cli import cli
+from builder.commands.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("pandas", "matplotlib", "reportlab", "docx", "svglib", "openpyxl", "pikepdf")
 PROBE = """
 import json, sys
 from click.testing import CliRunner
-from builder.cli import cli
+from builder.commands.cli import cli
 result = CliRunner().invoke(cli, sys.argv[1:])
 print(json.dumps({"exit": result.exit_code, "modules": sorted(m for m in sys.modules if "." not in m)}))
 """

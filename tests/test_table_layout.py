@@ -9,8 +9,8 @@ import pytest
 
 from builder.errors import Diagnostics
 from builder.model import Cell, Table, TableRow, Text
-from builder.style import load_style
-from builder.table_layout import PAD, layout_table, table_metrics
+from builder.readers.style import load_style
+from builder.writers.table_layout import PAD, layout_table, table_metrics
 from tests.conftest import MINIMAL, copy_project
 
 
@@ -96,7 +96,7 @@ def _wide_table(name: str, ncols: int) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def orientation_build(tmp_path_factory):
-    from builder.build import build
+    from builder.pipeline import build
     project = copy_project(MINIMAL, tmp_path_factory.mktemp("orient") / "p")
     files = {**_wide_table("narrow", 3), **_wide_table("medium", 9), **_wide_table("wide", 14),
              **_wide_table("narrow-again", 2)}
@@ -194,14 +194,14 @@ def test_docx_header_merges_follow_the_layout(flagship_build) -> None:
 # ---- finishing: what the data becomes in the model -----------------------------------------------
 
 def _data_table(meta: dict, rows: list[dict]):
-    from builder.data import DataTable, TableMeta
+    from builder.readers.data import DataTable, TableMeta
     return DataTable("d", TableMeta.model_validate({"title": "t", "source": {"text": "s"}, **meta}), rows,
                      "data/d.csv", "data/d.yaml", list(range(2, len(rows) + 2)))
 
 
 def _block(table):
     from builder.model import FootnoteRef
-    from builder.objects import table_block
+    from builder.readers.objects import table_block
     return table_block(table, lambda text, ctx: (Text(text),), lambda text, ctx: FootnoteRef("n"), None)
 
 
@@ -240,7 +240,7 @@ def test_a_blank_stub_head_is_labelled() -> None:
 
 
 def test_negative_numbers_take_a_true_minus() -> None:
-    from builder.formatting import format_cell
+    from builder.model.formatting import format_cell
     assert format_cell(Cell(-1234.5, "number", 1), "en_GB") == "\u22121,234.5"
     assert format_cell(Cell(-3, "number", 0, uncertain=True), "en_GB") == "(\u22123)"
 
@@ -249,7 +249,7 @@ def test_negative_numbers_take_a_true_minus() -> None:
 
 @pytest.fixture(scope="module")
 def finishing_build(tmp_path_factory):
-    from builder.build import build
+    from builder.pipeline import build
     project = copy_project(MINIMAL, tmp_path_factory.mktemp("finish") / "p")
     rows = "\n".join(f"R{i},Russia R: Kazakhstan,{-1.5 * i if i % 2 else ''},{'(est.)' if i == 0 else 'x'}"
                      for i in range(60))

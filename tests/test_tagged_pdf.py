@@ -16,7 +16,7 @@ from builder.model import (Author, BulletList, Cell, Chart, CrossRef, Definition
                            Figure, FootnoteRef, Heading, Link, ListItem, ListOfCaptions, OrderedList, PageBreak,
                            Paragraph, Quote, Strong, Table, TableOfContents, TableRow, Text, TitlePage, inline_text,
                            walk)
-from builder.style import load_style
+from builder.readers.style import load_style
 from tests.conftest import MINIMAL, copy_project, run_cli
 
 PAINTING = {"Tj", "TJ", "'", '"', "S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "Do", "sh", "BI", "INLINE IMAGE"}
@@ -269,7 +269,7 @@ def test_flagship_table_cells_read_row_by_row(flagship_build, flagship) -> None:
     table = next(b for b in walk(flagship_build.document.blocks) if isinstance(b, Table) and len(b.body_rows) > 5)
     start = text.find(inline_text(table.caption)[:30])
     block = text[start:text.find("Source", start)]
-    from builder.formatting import format_cell
+    from builder.model.formatting import format_cell
     locale = flagship_build.document.meta.locale
     rows = [[format_cell(c, locale) for c in r.cells if c.colspan] for r in table.header_rows + table.body_rows[:4]]
     at = 0
@@ -521,7 +521,7 @@ def test_inserted_hyphens_are_soft_and_look_the_same(hyphenated, tmp_path) -> No
 def test_pdf_a_2b_on_request(tmp_path) -> None:
     from builder.writers import pdf
     (tmp_path / "styles").mkdir()
-    default = (Path(__file__).resolve().parents[1] / "builder" / "default_style.yaml").read_text()
+    default = (Path(__file__).resolve().parents[1] / "builder" / "readers" / "default_style.yaml").read_text()
     (tmp_path / "styles" / "archive.yaml").write_text(default + "pdf_standard: a-2b\n")
     style = load_style(tmp_path, "archive", Diagnostics())
     out = tmp_path / "a.pdf"
@@ -551,7 +551,7 @@ def test_pdf_a_2b_on_request(tmp_path) -> None:
 def test_bad_standard_is_a_style_error(tmp_path) -> None:
     from builder.errors import BuildError
     (tmp_path / "styles").mkdir()
-    default = (Path(__file__).resolve().parents[1] / "builder" / "default_style.yaml").read_text()
+    default = (Path(__file__).resolve().parents[1] / "builder" / "readers" / "default_style.yaml").read_text()
     (tmp_path / "styles" / "x.yaml").write_text(default + "pdf_standard: a-1a\n")
     with pytest.raises(BuildError) as e:
         load_style(tmp_path, "x", Diagnostics())
@@ -572,8 +572,8 @@ def test_chart_without_alt_text_fails_at_its_line(tmp_path) -> None:
 
 
 def _rules(doc: Document):
-    from builder.accessibility import check_accessibility
-    from builder.data import Dataset
+    from builder.pipeline.accessibility import check_accessibility
+    from builder.readers.data import Dataset
     diag = Diagnostics()
     check_accessibility(doc, Dataset({}, {}, {}, {}, {}), diag)
     return diag

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from builder.data import load_dataset
 from builder.errors import BuildError, Diagnostics
-from builder.templates import helpers, make_environment, render_chapter
+from builder.readers.data import load_dataset
+from builder.readers.templates import helpers, make_environment, render_chapter
 
 FILTERS, FUNCS = helpers("en_GB")
 

@@ -5,7 +5,7 @@ import pytest
 
 from builder.errors import BuildError, Diagnostics
 from builder.model import (Attrs, CrossRef, Document, DocMeta, Figure, FootnoteRef, Heading, Paragraph, Table, Text)
-from builder.transforms import number_document
+from builder.model.transforms import number_document
 
 
 def _doc(*blocks, footnotes=None) -> Document:
@@ -63,9 +63,9 @@ def test_footnotes_numbered_in_order_of_marks() -> None:
 
 def _chapter_doc(minimal, text: str) -> Document:
     """The minimal project with its chapter replaced by `text`, read and numbered as a build does."""
-    from builder.build import assemble, render_all
-    from builder.data import load_dataset
-    from builder.project import load_project
+    from builder.pipeline import assemble, render_all
+    from builder.readers.data import load_dataset
+    from builder.readers.project import load_project
     (minimal / "chapters" / "01-overview.md").write_text(text, encoding="utf-8")
     diag = Diagnostics()
     project = load_project(minimal, diag)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from builder.data import Dataset
-from builder.markdown import parse_chapter
 from builder.model import Code, Link, Paragraph, Text, inline_text
-from builder.templates import Rendered
-from builder.typography import smarten
+from builder.readers.data import Dataset
+from builder.readers.markdown import parse_chapter
+from builder.readers.templates import Rendered
+from builder.readers.typography import smarten
 
 EMPTY = Dataset({}, {}, {})
 
@@ -50,8 +50,8 @@ def test_code_and_addresses_are_left_as_written() -> None:
 
 
 def test_data_text_placed_by_a_directive_is_smartened(tmp_path) -> None:
-    from builder.data import load_dataset
     from builder.errors import Diagnostics
+    from builder.readers.data import load_dataset
     (tmp_path / "data" / "lists").mkdir(parents=True)
     (tmp_path / "data" / "lists" / "factors.yaml").write_text(
         'title: Factors\nnumbering: bullet\nitems:\n  - "The \\"soft power\\" of Russia - culture"\n',

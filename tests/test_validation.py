@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from builder.data import DataTable, TableMeta, load_dataset
 from builder.errors import Diagnostics
-from builder.validation import range_model, validate_table
+from builder.readers.data import DataTable, TableMeta, load_dataset
+from builder.readers.validation import range_model, validate_table
 
 TRADE_HEADER = "year,exports,imports,share\n"
 

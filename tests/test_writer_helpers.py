@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 
 from builder.errors import Diagnostics
-from builder.labels import Labels
 from builder.model import Cell, FootnoteRef, Table, TableRow, Text
-from builder.style import load_style
-from builder.table_layout import table_metrics
+from builder.model.labels import Labels
+from builder.readers.style import load_style
+from builder.writers.table_layout import table_metrics
 from tests.conftest import MINIMAL
 
 

@@ -33,7 +33,7 @@ def _defaults() -> tuple:
 
 
 def test_two_styles_in_one_process_each_pdf_has_its_own_fonts(tmp_path: Path) -> None:
-    from builder.style import load_style
+    from builder.readers.style import load_style
     from builder.writers import pdf
     project = tmp_path / "p"
     (project / "styles").mkdir(parents=True)

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from builder import yamlfile
 from builder.errors import BuildError
-from builder.yamlfile import node_line, read_yaml
+from builder.readers import yamlfile
+from builder.readers.yamlfile import node_line, read_yaml
 
 
 def test_valid_file_is_parsed_by_libyaml_alone(tmp_path: Path, monkeypatch) -> None:

@@ -2,8 +2,8 @@
 numbers decimal-aligned in its tables (the key figures).
 
 A document is a brief when its title page is a masthead (`TitlePage(meta, masthead=True)`, set by
-builder/brief.py). Every string of the masthead comes from report.yaml's metadata and the labels catalogue
-(builder/labels.py), so a German brief says „Aus dem Bericht“.
+builder/commands/brief.py). Every string of the masthead comes from report.yaml's metadata and the labels catalogue
+(builder/model/labels.py), so a German brief says „Aus dem Bericht“.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from builder.model import Cell, Document, Table, TitlePage
-from builder.table_layout import TableLayout, TableMetrics
+from builder.writers.table_layout import TableLayout, TableMetrics
 
 BAND_MM = 30.0     # the band's height from the page's top edge
 RULE = "#999999"
@@ -229,8 +229,8 @@ class DecimalLayout(TableLayout):
 def align_decimals(t: Table, layout: TableLayout, metrics: TableMetrics) -> TableLayout:
     from babel.numbers import get_decimal_symbol
 
-    from builder.formatting import _locale as babel_locale
-    from builder.formatting import format_cell
+    from builder.model.formatting import _locale as babel_locale
+    from builder.model.formatting import format_cell
     sep = get_decimal_symbol(babel_locale(metrics.locale))
     size = layout.size
 
@@ -256,7 +256,7 @@ def align_decimals(t: Table, layout: TableLayout, metrics: TableMetrics) -> Tabl
                 text = format_cell(cell, metrics.locale)
                 whole = metrics.width(text, False) * size - fraction(cell)
                 need[c] = max(need[c], whole + widest[c] + base[c])
-    from builder.table_layout import PAD
+    from builder.writers.table_layout import PAD
     for c in range(ncols):
         widths[c] = max(widths[c], need[c] + 2 * PAD + 0.5)
     extra = sum(widths) - layout.width  # what the aligned numbers need more, taken from the widest text column

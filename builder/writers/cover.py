@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from builder.formatting import display_url
+from builder.model.formatting import display_url
 
 
 def wanted(style) -> bool:
@@ -122,7 +122,7 @@ def title_lines(style, title: str, size: float = 26) -> list[str]:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
-    from builder.typography import balanced_lines
+    from builder.readers.typography import balanced_lines
     from builder.writers.pdf_text import register_fonts
     _body, head = register_fonts(style)
     bold = head.replace("-regular", "-bold")

@@ -13,13 +13,13 @@ from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 from docx.shared import Mm
 
-from builder.formatting import display_url
+from builder.model.formatting import display_url
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
                            Heading, LineBreak, Link, OrderedList, PageBreak, Paragraph, Quote, Strong,
                            Superscript, Table, TableOfContents, Text, TitlePage, inline_text)
 from builder.model import ListOfCaptions, caption_key, captioned
-from builder.style import Style
-from builder.typography import breakable_url
+from builder.readers.style import Style
+from builder.readers.typography import breakable_url
 from builder.writers import _ooxml, docx_fonts, docx_numbering, docx_template
 
 class _Writer:
@@ -89,9 +89,9 @@ class _Writer:
     # blocks -------------------------------------------------------------------------------
     @functools.cached_property
     def table_context(self):
-        from builder.table_layout import table_metrics
-        from builder.writers.docx_tables import TableContext
         from builder.writers.brief_layout import is_brief
+        from builder.writers.docx_tables import TableContext
+        from builder.writers.table_layout import table_metrics
         return TableContext(self.style, self.ids, table_metrics(self.style, self.doc.meta.locale),
                             align_decimals=is_brief(self.doc))
 

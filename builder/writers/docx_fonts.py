@@ -12,7 +12,7 @@ from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
-from builder.style import Family
+from builder.readers.style import Family
 from builder.writers import _ooxml
 
 CT_ODTTF = "application/vnd.openxmlformats-officedocument.obfuscatedFont"

@@ -16,8 +16,8 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from builder.model import FootnoteRef, Table, TableRow
-from builder.style import Style
-from builder.table_layout import PAD, HeadCell, TableLayout, TableMetrics, layout_table
+from builder.readers.style import Style
+from builder.writers.table_layout import PAD, HeadCell, TableLayout, TableMetrics, layout_table
 
 TWIPS = 20  # per point
 KEEP_WHOLE = 40  # body rows: a table this short is not split across pages

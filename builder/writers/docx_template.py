@@ -17,7 +17,7 @@ from docx.shared import Mm, Pt, RGBColor
 
 from builder.errors import BuildError
 from builder.model import Source
-from builder.style import Style
+from builder.readers.style import Style
 from builder.writers import _ooxml
 
 EXTRA_STYLES = {  # name: (type, base, size offset, italic)
@@ -162,7 +162,7 @@ def text_width(section):
 
 def template_path(style: Style) -> Path | None:
     """`docx_template:` of the style YAML (relative to styles/), else styles/<style>.docx or styles/reference.docx."""
-    from builder.paths import project_file
+    from builder.readers.paths import project_file
     folder = style.root / "styles"
     if style.spec.docx_template:
         path = folder / style.spec.docx_template
@@ -259,11 +259,11 @@ def template_docx(path: Path, project: Path) -> None:
     """Write the house Word template to PATH. Restyle it in Word and save it as styles/<style>.docx (or name it in
     the style's `docx_template:`): the DOCX is then built on it, its styles, page setup and headers winning."""
     from builder.errors import Diagnostics
-    from builder.style import load_style
+    from builder.readers.style import load_style
     diag = Diagnostics()
     style_name, short_title = "default", "Short title"
     if (project / "report.yaml").is_file():
-        from builder.project import load_project
+        from builder.readers.project import load_project
         spec = load_project(project, diag)
         style_name, short_title = spec.spec.style, spec.meta.short_title or spec.meta.title
     style = load_style(project, style_name, diag)

@@ -10,12 +10,12 @@ import re
 from html import escape, unescape
 from pathlib import Path
 
-from builder.formatting import display_url, format_cell
+from builder.model.formatting import display_url, format_cell
 from builder.model import (BulletList, Cell, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
                            Heading, Inline, LineBreak, Link, ListItem, ListOfCaptions, OrderedList, PageBreak,
                            Paragraph, Quote, Strong, Superscript, Table, TableOfContents, TableRow, Text, TitlePage,
                            captioned, inline_text, walk)
-from builder.style import Style
+from builder.readers.style import Style
 
 # faces embedded: the body family whole, the heading family upright (headings, tables, captions and charts)
 _FACES = (("body", "regular", 400, "normal"), ("body", "bold", 700, "normal"), ("body", "italic", 400, "italic"),

@@ -19,14 +19,14 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageT
                                 Paragraph, Spacer, Table as RLTable, TableStyle)
 from reportlab.platypus.tableofcontents import TableOfContents as RLTOC
 
-from builder.formatting import display_url
+from builder.model.formatting import display_url
 from builder.model import (BulletList, Definitions, Document, Figure, Heading, OrderedList, PageBreak as PB,
                            Paragraph as P, Quote, Table, TableOfContents, TitlePage, inline_text)
 from builder.model import ListOfCaptions, caption_key, captioned, walk  # noqa: F401
-from builder.fonts import missing_glyphs  # noqa: F401
-from builder.style import Style
-from builder.writers.pdf_footnotes import FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph, FootnoteStore
+from builder.readers.fonts import missing_glyphs  # noqa: F401
+from builder.readers.style import Style
 from builder.writers import pdf_structure, pdf_tagging as tagging
+from builder.writers.pdf_footnotes import FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph, FootnoteStore
 from builder.writers.pdf_markup import markup as _markup
 from builder.writers.pdf_text import register_fonts, title_markup
 
@@ -541,9 +541,9 @@ class _Writer:
 
     @functools.cached_property
     def table_context(self):
-        from builder.table_layout import table_metrics
-        from builder.writers.pdf_tables import TableContext
         from builder.writers.brief_layout import is_brief
+        from builder.writers.pdf_tables import TableContext
+        from builder.writers.table_layout import table_metrics
         return TableContext(self.style, self.s, self.doc.labels, self.accent, self.store, self.page_size,
                             table_metrics(self.style, self.doc.meta.locale), align_decimals=is_brief(self.doc))
 

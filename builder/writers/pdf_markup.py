@@ -12,7 +12,7 @@ from builder.writers.pdf_footnotes import mark_markup
 def _url_split_pairs(word):
     """Where ReportLab may break a web address at a line end (its `_uri_split_pairs`, longest head first): after
     a `/` or a `.`, never inside a percent-escape (typography.url_breaks). The text and the link stay whole."""
-    from builder.typography import url_breaks
+    from builder.readers.typography import url_breaks
     word = word.decode("utf8") if isinstance(word, bytes) else word
     cuts = url_breaks(word)
     return [(word[:i], word[i:]) for i in reversed(cuts)] or None

@@ -19,13 +19,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table as RLTable, TableStyle
 
-from builder.labels import Labels
 from builder.model import Table, TableRow
-from builder.style import Style
-from builder.table_layout import PAD, TableLayout, TableMetrics, layout_table
-from builder.transforms import table_note_refs
+from builder.model.labels import Labels
+from builder.model.transforms import table_note_refs
+from builder.readers.style import Style
 from builder.writers.pdf_footnotes import FootnoteParagraph, FootnoteStore
 from builder.writers.pdf_markup import markup
+from builder.writers.table_layout import PAD, TableLayout, TableMetrics, layout_table
 
 PAGE_HEIGHT = 1200.0  # points: more than any frame's height
 MIN_ROWS = 3  # a table split at a page end leaves at least this many body rows (or all it has) on each side

@@ -8,7 +8,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from builder.style import FACES, Style
+from builder.readers.style import FACES, Style
 
 
 def register_fonts(style: Style) -> tuple[str, str]:
@@ -27,6 +27,6 @@ def register_fonts(style: Style) -> tuple[str, str]:
 
 def title_markup(title: str, style: ParagraphStyle, width: float) -> str:
     """The title in balanced lines (typography.balanced_lines) at the title's size."""
-    from builder.typography import balanced_lines
+    from builder.readers.typography import balanced_lines
     lines = balanced_lines(title, lambda text: pdfmetrics.stringWidth(text, style.fontName, style.fontSize), width)
     return "<br/>".join(escape(line) for line in lines)

@@ -7,9 +7,9 @@ import zipfile
 import pytest
 import yaml
 
-from builder.formatting import format_cell
 from builder.model import Figure, Heading, Table, inline_text, walk
-from builder.typography import smarten
+from builder.model.formatting import format_cell
+from builder.readers.typography import smarten
 from tests.conftest import ROOT, docx_text, pdf_text, pdf_outline
 
 INVENTORY = yaml.safe_load((ROOT / "tests" / "data" / "original_inventory.yaml").read_text(encoding="utf-8"))
@@ -195,7 +195,7 @@ def test_fonts_embedded_and_cyrillic_extracts(flagship_build, texts) -> None:
 
 
 def test_report_lists_real_inconsistencies(flagship_build) -> None:
-    from builder.report import report_data
+    from builder.pipeline.report import report_data
     data = report_data(flagship_build)
     ranges = [w for w in data["warnings"] if w["kind"] == "range"]
     assert any("225.48" in w["message"] and w["location"].startswith("data/invest-kz-ru-eec.csv:") for w in ranges)

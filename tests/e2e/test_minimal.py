@@ -65,7 +65,7 @@ def test_docx_structure(minimal_build: Path) -> None:
 
 
 def test_two_builds_are_byte_identical(minimal: Path, tmp_path: Path) -> None:
-    from builder.build import build
+    from builder.pipeline import build
     build(minimal, tmp_path / "a")
     build(minimal, tmp_path / "b")
     for name in ("minimal.pdf", "minimal.docx"):
