@@ -17,15 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from builder.errors import BuildError, BuildErrors, Diagnostics
 from builder.model import Source
 from builder.readers.paths import project_file
-from builder.readers.yamlfile import load_model
+from builder.readers.yamlfile import Schema as _Schema, load_model
 
 Value = int | float | str | bool | None
 TABLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # the documented id rule (docs/project-format.md)
 MAX_CELL = 10_000  # characters in one cell: more than a printed page holds
 
-
-class _Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SourceSpec(_Schema):

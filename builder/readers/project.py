@@ -5,20 +5,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from builder.errors import BuildError, Diagnostics
 from builder.model import Author, DocMeta, Source
 from builder.model.labels import labels_for
 from builder.readers.params import ParamSpec
 from builder.readers.paths import project_file
-from builder.readers.yamlfile import load_model
+from builder.readers.yamlfile import Schema as _Schema, load_model
 
 REPORT_FILE = "report.yaml"
 
-
-class _Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class AuthorSpec(_Schema):

@@ -9,11 +9,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from builder.errors import BuildError, BuildErrors, Diagnostics
 from builder.model import Source
-from builder.readers.yamlfile import load_model, node_line, read_yaml
+from builder.readers.yamlfile import Schema, load_model, node_line, read_yaml
 
 FACES = ("regular", "bold", "italic", "bold_italic")
 _PKG_FACES = {"regular": "Regular", "bold": "Bold", "italic": "Italic", "bold_italic": "BoldItalic"}
@@ -22,9 +22,7 @@ _DEJAVU = {"DejaVuSerif": ("DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Itali
            "DejaVuSans": ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique")}
 
 
-class _Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class _Schema(Schema):
     # read like the mappings the sections once were: spec.colours["accent"], spec.chart.get("width_in", 6)
     def __getitem__(self, key: str):
         if key not in type(self).model_fields:

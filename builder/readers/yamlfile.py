@@ -8,10 +8,16 @@ from typing import Any, TypeVar
 
 import yaml
 from yaml.constructor import SafeConstructor
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from builder.errors import BuildError, BuildErrors, Diagnostics
 from builder.model import Source
+
+
+class Schema(BaseModel):
+    """The base of every project file's schema: unknown keys are errors, loaded values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 M = TypeVar("M", bound=BaseModel)
 
