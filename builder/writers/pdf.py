@@ -192,18 +192,48 @@ def _tag_caption(flows: list, kind: str, block, label: str) -> list:
     return flows
 
 
-CHAPTER_TAIL_LINES = 3  # a chapter's last page carries at least this many lines of its last paragraph
+CHAPTER_TAIL_LINES = 3  # a chapter's last page carries at least this many lines
 
 
-def _chapter_end(story: list) -> None:
-    """The last paragraph of a chapter, when it breaks over a page, leaves at least CHAPTER_TAIL_LINES lines for
-    the chapter's last page (not 1 or 2 lines alone under the running head)."""
-    for f in reversed(story):
-        if isinstance(f, (Spacer, NextPageTemplate, PageBreak)):
-            continue
-        if isinstance(f, FootnoteParagraph):
-            f.min_tail = CHAPTER_TAIL_LINES
+def _chapter_end(story: list, width: float) -> None:
+    """A chapter's last page carries at least CHAPTER_TAIL_LINES lines (not 1 or 2 lines alone under the running
+    head). Its last paragraph, when it breaks over a page, leaves that many lines for the last page; when it is
+    shorter than that, the paragraphs before it (as many as it takes to make up the lines) give their last lines
+    to the last page when it would otherwise carry the end alone (FootnoteParagraph.followers); a table or
+    figure before it, which cannot give lines, is kept with it."""
+    end = len(story)
+    while end and isinstance(story[end - 1], (Spacer, NextPageTemplate, PageBreak, CondPageBreak, _Deferred)):
+        end -= 1
+    if not end or not isinstance(story[end - 1], FootnoteParagraph):
         return
+    last = story[end - 1]
+    last.min_tail = CHAPTER_TAIL_LINES
+    followers, lines = [last], _lines(last, width)
+    for k in range(end - 2, -1, -1):
+        if lines >= CHAPTER_TAIL_LINES:
+            return
+        f = story[k]
+        if isinstance(f, Spacer):
+            followers.insert(0, f)
+        elif isinstance(f, (NextPageTemplate, PageBreak, CondPageBreak, _Deferred)) or _is_heading(f):
+            return
+        elif isinstance(f, FootnoteParagraph):
+            f.followers, f.chapter_lines = list(followers), CHAPTER_TAIL_LINES
+            followers.insert(0, f)
+            lines += _lines(f, width)
+        else:  # a table or a figure: it goes over with the chapter's end
+            for g in story[k:end - 1]:
+                g.keepWithNext = True
+            return
+
+
+def _lines(p: Paragraph, width: float) -> int:
+    Paragraph.wrap(p, width, 1e9)
+    return len(p.blPara.lines)
+
+
+def _is_heading(f) -> bool:
+    return getattr(f, "toc_entry", None) is not None or getattr(f, "running_head", None) is not None
 
 
 def _form_name(key: str) -> str:
@@ -355,7 +385,7 @@ class _Writer:
         out: list[Flowable] = []
         for block in self.doc.blocks:
             if isinstance(block, Heading) and block.level == 1:
-                _chapter_end(out)
+                _chapter_end(out, self.width)
             self.landscape = False
             flow = self.block(block)
             if self.landscape:  # a float: the text after it fills this page, the table takes the next
@@ -366,7 +396,7 @@ class _Writer:
             if isinstance(block, (BulletList, OrderedList)) and out and isinstance(out[-1], Paragraph):
                 out[-1].keepWithNext = True  # a list's head stays with its first item
             out.extend(flow)
-        _chapter_end(out)
+        _chapter_end(out, self.width)
         return out
 
 

@@ -9,12 +9,22 @@ from builder.model import (Code, CrossRef, Emphasis, FootnoteRef, Inline, LineBr
 from builder.writers.pdf_footnotes import mark_markup
 
 
+_TAILS: dict[str, list[int]] = {}  # the rest of an address already broken once → where it may break again
+
+
 def _url_split_pairs(word):
     """Where ReportLab may break a web address at a line end (its `_uri_split_pairs`, longest head first): after
-    a `/` or a `.`, never inside a percent-escape (typography.url_breaks). The text and the link stay whole."""
+    a `/` or a `.`, never inside a percent-escape (typography.url_breaks). The text and the link stay whole.
+    ReportLab asks again for the rest of the word on the next line, which no longer looks like an address: the
+    rests of every address seen are remembered with their own break points, so an address breaks as often as it
+    needs to."""
     from builder.readers.typography import url_breaks
     word = word.decode("utf8") if isinstance(word, bytes) else word
-    cuts = url_breaks(word)
+    cuts = url_breaks(word) or _TAILS.get(word, [])
+    if len(_TAILS) > 100_000:
+        _TAILS.clear()
+    for i in cuts:
+        _TAILS.setdefault(word[i:], [c - i for c in cuts if c > i])
     return [(word[:i], word[i:]) for i in reversed(cuts)] or None
 
 
