@@ -6,7 +6,8 @@ import pdfplumber
 import pytest
 
 from builder.errors import Diagnostics
-from builder.model import BulletList, DocMeta, Document, FootnoteRef, Heading, ListItem, Paragraph, Text
+from builder.model import (BulletList, Cell, DocMeta, Document, FootnoteRef, Heading, ListItem, Paragraph, Table,
+                           TableRow, Text)
 from builder.readers.style import load_style
 
 WORDS = ("The cooperation of the two countries is reviewed here in a line of text that fills the page "
@@ -29,14 +30,14 @@ def _chapter(filler: int, ending: tuple, notes: bool) -> tuple:
             Heading(1, (Text("Two"),), "two", "2"), Paragraph((Text("Chapter two begins."),)))
 
 
-def _last_pages(tmp_path, ending: tuple, notes: bool = False, tagged: bool = False) -> list[list[str]]:
+def _last_pages(tmp_path, ending: tuple, notes: bool = False, tagged: bool = False, fillers=range(36, 45)) -> list:
     """For each filler length: the text lines of the page that carries the chapter's last words."""
     from builder.writers import pdf
     style = load_style(tmp_path, "default", Diagnostics())
     meta = DocMeta(title="Ends", short_title="Ends", language="en-GB", locale="en_GB")
     footnotes = {"n1": (Text("A note long enough to take two lines at the foot of the page, " * 2),)} if notes else {}
     out = []
-    for filler in range(36, 45):
+    for filler in fillers:
         path = tmp_path / f"e{filler}.pdf"
         pdf.write(Document(meta, _chapter(filler, ending, notes), footnotes), style, path, tagged=tagged)
         with pdfplumber.open(path) as doc:
@@ -50,6 +51,10 @@ ENDINGS = {
     "paragraph": (Paragraph((Text(END),)),),
     "list item": (BulletList((ListItem((Paragraph((Text("A first point of one line."),)),)),
                               ListItem((Paragraph((Text(END),)),)))),),
+    "table": (Table("t", (Text("Trade by year"),), (TableRow((Cell("Year"), Cell("Exports"))),),
+                    tuple(TableRow((Cell(2000 + i, "year"), Cell(10.5 * i, "number", 1))) for i in range(4)),
+                    number="1.1", citation="Example statistics"),
+              Paragraph((Text(END),))),
 }
 
 
@@ -59,7 +64,8 @@ def test_a_chapter_ending_in_a_short_block_carries_three_lines_on_its_last_page(
     """The filler moves the chapter's end a line at a time past the page's end: the one-line end never stands
     alone (or with one other line) at the top of the last page; the paragraph before it gives its last lines."""
     seen = set()
-    for filler, last, lines, _path in _last_pages(tmp_path, ENDINGS[ending], notes):
+    fillers = range(29, 40) if ending == "table" else range(36, 45)  # the end crosses the page break
+    for filler, last, lines, _path in _last_pages(tmp_path, ENDINGS[ending], notes, fillers=fillers):
         assert len(lines) >= 3, (filler, lines)
         seen.add(last)
     assert len(seen) >= 2  # the chapter's end did move over a page break
@@ -79,3 +85,22 @@ def test_the_split_paragraph_keeps_its_structure_in_a_tagged_pdf(tmp_path) -> No
             assert before == {last - 1, last}, (filler, before)
             split += 1
     assert split  # some filler length did split the paragraph before the end
+
+
+def _chapter_last_pages(path) -> dict[str, list[str]]:
+    """Each chapter of the outline (top level) → the text lines of its last page."""
+    from pypdf import PdfReader
+    reader = PdfReader(str(path))
+    starts = [(reader.get_destination_page_number(o), o.title) for o in reader.outline if not isinstance(o, list)]
+    with pdfplumber.open(path) as doc:
+        ends = [nxt - 1 for nxt, _ in starts[1:]] + [len(doc.pages) - 1]
+        return {title: _body_lines(doc.pages[end]) for (start, title), end in zip(starts, ends) if end >= start}
+
+
+def test_no_chapter_of_the_flagship_or_the_example_ends_with_fewer_than_three_lines(flagship_build,
+                                                                                    minimal_build) -> None:
+    for path in (flagship_build.outputs["pdf"], minimal_build / "minimal.pdf"):
+        ends = _chapter_last_pages(path)
+        assert ends
+        short = {title: lines for title, lines in ends.items() if len(lines) < 3}
+        assert not short, (path.name, short)
