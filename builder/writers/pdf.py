@@ -79,8 +79,10 @@ class _Styles:
         self.caption = ParagraphStyle("caption", fontName=head.replace("-regular", "-bold"),
                                       fontSize=style.size("caption"), leading=style.size("caption") * 1.3,
                                       spaceBefore=6, spaceAfter=4, keepWithNext=1, textColor=ink)
+        # uriWasteReduce: ReportLab breaks a web address after `/` and `.` only in a style that asks for it
         self.source = ParagraphStyle("source", fontName=body.replace("-regular", "-italic"),
-                                     fontSize=style.size("note"), leading=style.size("note") * 1.3, spaceAfter=10)
+                                     fontSize=style.size("note"), leading=style.size("note") * 1.3, spaceAfter=10,
+                                     uriWasteReduce=0.3)
         note = style.size("note")
         sup = style.spec.footnote_number == "superscript"
         # the number hangs in the note's margin, right-aligned in the hang; the note's lines align after it
@@ -92,7 +94,7 @@ class _Styles:
                                    uriWasteReduce=0.3)
         self.note.bulletOffsetY = note * 0.35 if sup else 0
         self.cell = ParagraphStyle("cell", fontName=head, fontSize=style.size("table"),
-                                   leading=style.size("table") * 1.2, textColor=ink)
+                                   leading=style.size("table") * 1.2, textColor=ink, uriWasteReduce=0.3)
         self.toc = [ParagraphStyle(f"toc{i}", fontName=body if i else head.replace("-regular", "-bold"),
                                    fontSize=size, leading=lead * (1.15 if i == 0 else 1.0), leftIndent=14 * i,
                                    firstLineIndent=0, spaceBefore=4 if i == 0 else 0) for i in range(3)]

@@ -1,0 +1,93 @@
+"""A web address of any length breaks after `/` and `.` as often as it needs, never inside a percent-escape, in a
+footnote and in a table cell: no line runs past the text area's right edge, and the link target is the whole
+address. Read back from the written PDF, and from the DOCX through LibreOffice."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+from reportlab.lib.units import mm
+
+from builder.errors import Diagnostics
+from builder.model import Cell, DocMeta, Document, FootnoteRef, Heading, Link, Paragraph, Table, TableRow, Text
+from builder.readers.style import load_style
+
+KAZ = "%D0%9A%D0%B0%D0%B7%D0%B0%D1%85%D1%81%D1%82%D0%B0%D0%BD"  # "Казахстан", percent-escaped
+URL = "https://stat.example.kz/publications/2024/" + "/".join(f"{KAZ}.section-{i}" for i in range(4)) + "/report.pdf"
+
+
+def _document() -> Document:
+    meta = DocMeta(title="Addresses", short_title="Addresses", language="en-GB", locale="en_GB")
+    head = (TableRow((Cell("Source"), Cell("Series"), Cell("Coverage"), Cell("Address"), Cell("Updated"))),)
+    row = TableRow((Cell("Statistics agency"), Cell("Population by region and nationality"),
+                    Cell("All regions, cities of republican significance"), Cell(URL), Cell("Every year in March")))
+    table = Table("t", (Text("Where the data are"),), head, (row,), number="1.1", citation="Example statistics")
+    blocks = (Heading(1, (Text("Sources"),), "sources", "1"),
+              Paragraph((Text("The figures come from the statistics agency"), FootnoteRef("n1", 1), Text("."))),
+              table)
+    return Document(meta, blocks, {"n1": (Text("Published at "), Link(URL, (Text(URL),)), Text("."))})
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    from builder.writers import pdf
+    tmp = tmp_path_factory.mktemp("urls")
+    style = load_style(tmp, "default", Diagnostics())
+    out = tmp / "urls.pdf"
+    pdf.write(_document(), style, out)
+    return out, style
+
+
+def _address_lines(text: str) -> list[str]:
+    pieces = re.findall(r"[\w%./:-]*(?:%[0-9A-F]{2}|section-|stat\.example)[\w%./:-]*", text)
+    return [p for p in pieces if len(p) > 3]
+
+
+def _assert_within(path, right_margin: float) -> None:
+    with pdfplumber.open(path) as doc:
+        for page in doc.pages:
+            right = page.width - right_margin
+            over = [c["text"] for c in page.chars if c["x1"] > right + 0.5]
+            assert not over, (page.page_number, "".join(over))
+
+
+def test_a_long_address_stays_inside_the_text_area(written) -> None:
+    assert len(URL) >= 300 and URL.count("%") > 60
+    path, style = written
+    _assert_within(path, style.margins_mm["right"] * mm)
+
+
+def test_a_long_address_breaks_more_than_once_and_never_inside_a_percent_escape(written) -> None:
+    path, _style = written
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [l for l in text.splitlines() if "%" in l or "section-" in l or "stat.example" in l]
+    assert len(lines) >= 6, lines  # three lines or more in the note, three or more in the cell
+    for line in lines:
+        assert not re.search(r"%[0-9A-F]?\s*$", line), line  # a line never ends inside %XX
+    # read in order, the pieces of the address in the footnote make up the address
+    note = "".join(re.sub(r"\s", "", l.split("Published at")[-1]) for l in text.splitlines()
+                   if "Published at" in l or (l.strip().startswith(("%", "section-", "report")) and "  " not in l.strip()))
+    assert URL in note, note
+
+
+def test_the_link_target_is_the_whole_address(written) -> None:
+    path, _style = written
+    uris = [str(a.get_object()["/A"]["/URI"]) for page in PdfReader(str(path)).pages
+            for a in page.get("/Annots", []) if "/URI" in a.get_object().get("/A", {})]
+    assert len(uris) >= 4  # one annotation per line: the note's and the cell's lines
+    assert set(uris) == {URL}
+
+
+def test_a_long_address_stays_inside_the_text_area_in_the_docx(tmp_path) -> None:
+    from builder.writers import docx
+    from tests.test_docx_libreoffice import convert
+    style = load_style(tmp_path, "default", Diagnostics())
+    out = tmp_path / "urls.docx"
+    docx.write(_document(), style, out)
+    pdf = convert(out, tmp_path / "lo")
+    text = "".join(page.extract_text() or "" for page in PdfReader(str(pdf)).pages)
+    assert "section-3" in re.sub(r"\s", "", text.replace("\u200b", ""))
+    _assert_within(pdf, style.margins_mm["right"] * mm)
