@@ -9,6 +9,7 @@ from builder.model import (Code, CrossRef, Emphasis, FootnoteRef, Inline, LineBr
 from builder.writers.pdf_footnotes import mark_markup
 
 
+MIN_URL_TAIL = 5  # characters of an address carried to the next line at least: not "xls" alone
 _TAILS: dict[str, list[int]] = {}  # the rest of an address already broken once → where it may break again
 
 
@@ -20,7 +21,7 @@ def _url_split_pairs(word):
     needs to."""
     from builder.readers.typography import url_breaks
     word = word.decode("utf8") if isinstance(word, bytes) else word
-    cuts = url_breaks(word) or _TAILS.get(word, [])
+    cuts = [i for i in url_breaks(word) if len(word) - i >= MIN_URL_TAIL] or _TAILS.get(word, [])
     if len(_TAILS) > 100_000:
         _TAILS.clear()
     for i in cuts:
