@@ -18,6 +18,8 @@ from builder.readers.style import load_style
 KAZ = "%D0%9A%D0%B0%D0%B7%D0%B0%D1%85%D1%81%D1%82%D0%B0%D0%BD"  # "Казахстан", percent-escaped
 URL = "https://stat.example.kz/publications/2024/" + "/".join(f"{KAZ}.section-{i}" for i in range(4)) + "/report.pdf"
 
+SLUG = "https://factcheck.kz/glavnoe/" + "-".join(["lozh-9-sentyabrya-etogo-goda-v-almaty-otkrylas"] * 4) + "/"
+
 
 def _document() -> Document:
     meta = DocMeta(title="Addresses", short_title="Addresses", language="en-GB", locale="en_GB")
@@ -26,9 +28,12 @@ def _document() -> Document:
                     Cell("All regions, cities of republican significance"), Cell(URL), Cell("Every year in March")))
     table = Table("t", (Text("Where the data are"),), head, (row,), number="1.1", citation="Example statistics")
     blocks = (Heading(1, (Text("Sources"),), "sources", "1"),
-              Paragraph((Text("The figures come from the statistics agency"), FootnoteRef("n1", 1), Text("."))),
+              Paragraph((Text("The figures come from the statistics agency"), FootnoteRef("n1", 1), Text(", checked"),
+                         FootnoteRef("n2", 2), Text("."))),
               table)
-    return Document(meta, blocks, {"n1": (Text("Published at "), Link(URL, (Text(URL),)), Text("."))})
+    return Document(meta, blocks, {"n1": (Text("Published at "), Link(URL, (Text(URL),)), Text(".")),
+                                   # a piece longer than a line, without `/` or `.`: broken before a hyphen
+                                   "n2": (Link(SLUG, (Text(SLUG),)),)})
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +83,7 @@ def test_the_link_target_is_the_whole_address(written) -> None:
     uris = [str(a.get_object()["/A"]["/URI"]) for page in PdfReader(str(path)).pages
             for a in page.get("/Annots", []) if "/URI" in a.get_object().get("/A", {})]
     assert len(uris) >= 4  # one annotation per line: the note's and the cell's lines
-    assert set(uris) == {URL}
+    assert set(uris) == {URL, SLUG}
 
 
 def test_a_long_address_stays_inside_the_text_area_in_the_docx(tmp_path) -> None:
