@@ -36,6 +36,8 @@ def _last_pages(tmp_path, ending: tuple, notes: bool = False, tagged: bool = Fal
     style = load_style(tmp_path, "default", Diagnostics())
     meta = DocMeta(title="Ends", short_title="Ends", language="en-GB", locale="en_GB")
     footnotes = {"n1": (Text("A note long enough to take two lines at the foot of the page, " * 2),)} if notes else {}
+    if any(isinstance(i, FootnoteRef) for b in ending if isinstance(b, Paragraph) for i in b.inlines):
+        footnotes["n2"] = (Text("The note of the chapter's last words, which goes with them to their page."),)
     out = []
     for filler in fillers:
         path = tmp_path / f"e{filler}.pdf"
@@ -51,6 +53,7 @@ ENDINGS = {
     "paragraph": (Paragraph((Text(END),)),),
     "list item": (BulletList((ListItem((Paragraph((Text("A first point of one line."),)),)),
                               ListItem((Paragraph((Text(END),)),)))),),
+    "paragraph with a note": (Paragraph((Text(END), FootnoteRef("n2", 2))),),
     "table": (Table("t", (Text("Trade by year"),), (TableRow((Cell("Year"), Cell("Exports"))),),
                     tuple(TableRow((Cell(2000 + i, "year"), Cell(10.5 * i, "number", 1))) for i in range(4)),
                     number="1.1", citation="Example statistics"),
