@@ -71,7 +71,8 @@ class _Styles:
         accent = colors.HexColor(style.colour("accent"))
         self.body = ParagraphStyle("body", fontName=body, fontSize=size, leading=lead, alignment=TA_JUSTIFY,
                                    spaceAfter=5, textColor=ink, allowWidows=0, allowOrphans=0,
-                                   hyphenationLang=_hyphenation(language))
+                                   hyphenationLang=_hyphenation(language),
+                                   uriWasteReduce=0.2)  # an address is broken rather than leave a justified line loose
         self.item = ParagraphStyle("item", parent=self.body, spaceAfter=2, bulletFontName=body)
         self.h = {lvl: ParagraphStyle(f"h{lvl}", fontName=head.replace("-regular", "-bold"), fontSize=style.size(f"h{lvl}"),
                                       leading=style.size(f"h{lvl}") * 1.25, textColor=accent, spaceBefore=14 - 3 * lvl,
