@@ -53,6 +53,7 @@ ENDINGS = {
     "paragraph": (Paragraph((Text(END),)),),
     "list item": (BulletList((ListItem((Paragraph((Text("A first point of one line."),)),)),
                               ListItem((Paragraph((Text(END),)),)))),),
+    "section": (Heading(2, (Text("Summary"),), "summary", "1.1"), Paragraph((Text(END),))),
     "paragraph with a note": (Paragraph((Text(END), FootnoteRef("n2", 2))),),
     "table": (Table("t", (Text("Trade by year"),), (TableRow((Cell("Year"), Cell("Exports"))),),
                     tuple(TableRow((Cell(2000 + i, "year"), Cell(10.5 * i, "number", 1))) for i in range(4)),
@@ -69,7 +70,7 @@ def test_a_chapter_ending_in_a_short_block_carries_three_lines_on_its_last_page(
     seen = set()
     fillers = range(29, 40) if ending == "table" else range(36, 45)  # the end crosses the page break
     for filler, last, lines, _path in _last_pages(tmp_path, ENDINGS[ending], notes, fillers=fillers):
-        assert len(lines) >= 3, (filler, lines)
+        assert len([l for l in lines if l != "1.1. Summary"]) >= 3, (filler, lines)  # a heading is not text
         seen.add(last)
     assert len(seen) >= 2  # the chapter's end did move over a page break
 

@@ -201,9 +201,9 @@ CHAPTER_TAIL_LINES = 3  # a chapter's last page carries at least this many lines
 def _chapter_end(story: list, width: float) -> None:
     """A chapter's last page carries at least CHAPTER_TAIL_LINES lines (not 1 or 2 lines alone under the running
     head). Its last paragraph, when it breaks over a page, leaves that many lines for the last page; when it is
-    shorter than that, the paragraphs before it (as many as it takes to make up the lines) give their last lines
-    to the last page when it would otherwise carry the end alone (FootnoteParagraph.followers); a table or
-    figure before it, which cannot give lines, is kept with it."""
+    shorter than that, the paragraphs before it (as many as it takes to make up the lines, across a section
+    heading) give their last lines to the last page when it would otherwise carry the end alone
+    (FootnoteParagraph.followers); a table or figure before it, which cannot give lines, is kept with it."""
     end = len(story)
     while end and isinstance(story[end - 1], (Spacer, NextPageTemplate, PageBreak, CondPageBreak, _Deferred)):
         end -= 1
@@ -216,9 +216,12 @@ def _chapter_end(story: list, width: float) -> None:
         if lines >= CHAPTER_TAIL_LINES:
             return
         f = story[k]
-        if isinstance(f, Spacer):
+        if isinstance(f, (Spacer, CondPageBreak)):
             followers.insert(0, f)
-        elif isinstance(f, (NextPageTemplate, PageBreak, CondPageBreak, _Deferred)) or _is_heading(f):
+        elif isinstance(f, FootnoteParagraph) and _is_heading(f):  # a section's heading goes over, carrying no text
+            f.chapter_heading = True
+            followers.insert(0, f)
+        elif isinstance(f, (NextPageTemplate, PageBreak, _Deferred)) or _is_heading(f):
             return
         elif isinstance(f, FootnoteParagraph):
             f.followers, f.chapter_lines = list(followers), CHAPTER_TAIL_LINES

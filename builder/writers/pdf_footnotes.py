@@ -37,7 +37,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, Paragraph, Spacer
+from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, PageBreak, Paragraph, Spacer
 
 from builder.writers.pdf_tagging import draw_tagged, inherit, tagger
 
@@ -305,15 +305,20 @@ class FootnoteParagraph(Paragraph):
         if not followers or frame is None or frame._atTop or getattr(self, "_force", False):
             return None
         n = len(self.blPara.lines)
-        lines, height, labels, after = 0, 0.0, self._labels(), self.getSpaceAfter()
+        lines, heights, labels, after = 0, [], self._labels(), self.getSpaceAfter()
         for f in followers:
             if isinstance(f, Paragraph):
-                height += after + f.getSpaceBefore() + Paragraph.wrap(f, availWidth, _HUGE)[1]
-                lines += len(f.blPara.lines)
+                heights.append(after + f.getSpaceBefore() + Paragraph.wrap(f, availWidth, _HUGE)[1])
+                lines += 0 if getattr(f, "chapter_heading", False) else len(f.blPara.lines)
                 labels += f._labels() if isinstance(f, FootnoteParagraph) else []
                 after = f.getSpaceAfter()
+            elif isinstance(f, CondPageBreak):  # a heading's condition: at least this much room, or a new page
+                heights.append(-f.height)
             else:
-                height += f.wrap(availWidth, _HUGE)[1]
+                heights.append(f.wrap(availWidth, _HUGE)[1])
+        height = 0.0
+        for h in reversed(heights):
+            height = max(height, -h) if h < 0 else height + h
         need = getattr(self, "chapter_lines", 0) - lines
         if need <= 0:
             return None
