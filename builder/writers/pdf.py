@@ -27,7 +27,7 @@ from builder.readers.fonts import missing_glyphs  # noqa: F401
 from builder.readers.style import Style
 from builder.writers import pdf_structure, pdf_tagging as tagging
 from builder.writers.pdf_footnotes import FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph, FootnoteStore
-from builder.writers.pdf_markup import markup as _markup
+from builder.writers.pdf_markup import forget_addresses, markup as _markup
 from builder.writers.pdf_text import register_fonts, title_markup
 
 PAGE = A4
@@ -38,8 +38,9 @@ def reportlab_defaults(body: str, head: str, day=None):
     """ReportLab's process-wide defaults for one write, restored after it, so that two writes with different
     styles in one process (a long `watch`) share none of them: invariant output; the body font as the canvas's
     base font and the font of table cells without one (else they leak an unembedded Helvetica); the heading font
-    for drawings' strings; and the file's dates, the edition date `day` (ReportLab reads SOURCE_DATE_EPOCH),
-    unless the caller set one. The DOCX writer sets no process-wide state: python-docx needs no counterpart."""
+    for drawings' strings; the file's dates, the edition date `day` (ReportLab reads SOURCE_DATE_EPOCH),
+    unless the caller set one; and no web address remembered from an earlier write (pdf_markup). The DOCX writer
+    sets no process-wide state: python-docx needs no counterpart."""
     import calendar
     from reportlab.graphics import shapes
     from reportlab.platypus import tables
@@ -50,6 +51,7 @@ def reportlab_defaults(body: str, head: str, day=None):
     tables.CellStyle.fontname, shapes.STATE_DEFAULTS["fontName"] = body, head
     if day is not None and epoch is None:
         os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
+    forget_addresses()
     try:
         yield
     finally:

@@ -13,6 +13,11 @@ MIN_URL_TAIL = 5  # an address carries fewer characters to the next line ("xls")
 _TAILS: dict[str, list[int]] = {}  # the rest of an address already broken once → where it may break again
 
 
+def forget_addresses() -> None:
+    """Start a write with no remembered address: a word breaks the same whatever was written before it."""
+    _TAILS.clear()
+
+
 def _url_split_pairs(word):
     """Where ReportLab may break a web address at a line end (its `_uri_split_pairs`, in the order it tries them:
     the first head that fits is taken): after a `/` or a `.`, never inside a percent-escape
