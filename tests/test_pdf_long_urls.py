@@ -84,6 +84,8 @@ def test_the_link_target_is_the_whole_address(written) -> None:
             for a in page.get("/Annots", []) if "/URI" in a.get_object().get("/A", {})]
     assert len(uris) >= 4  # one annotation per line: the note's and the cell's lines
     assert set(uris) == {URL, SLUG}
+    from tests.test_tagged_pdf import Structure, assert_complete
+    assert_complete(Structure(path))  # every line's annotation is reached from a Link element, the cell's too
 
 
 def test_a_long_address_stays_inside_the_text_area_in_the_docx(tmp_path) -> None:
