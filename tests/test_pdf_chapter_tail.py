@@ -30,7 +30,7 @@ def _chapter(filler: int, ending: tuple, notes: bool) -> tuple:
             Heading(1, (Text("Two"),), "two", "2"), Paragraph((Text("Chapter two begins."),)))
 
 
-def _last_pages(tmp_path, ending: tuple, notes: bool = False, tagged: bool = False, fillers=range(36, 45)) -> list:
+def _last_pages(tmp_path, ending: tuple, notes: bool = False, tagged: bool = False, fillers=range(35, 42)) -> list:
     """For each filler length: the text lines of the page that carries the chapter's last words."""
     from builder.writers import pdf
     style = load_style(tmp_path, "default", Diagnostics())
@@ -68,7 +68,7 @@ def test_a_chapter_ending_in_a_short_block_carries_three_lines_on_its_last_page(
     """The filler moves the chapter's end a line at a time past the page's end: the one-line end never stands
     alone (or with one other line) at the top of the last page; the paragraph before it gives its last lines."""
     seen = set()
-    fillers = range(29, 40) if ending == "table" else range(36, 45)  # the end crosses the page break
+    fillers = range(31, 36) if ending == "table" else range(35, 42)  # the end crosses the page break
     for filler, last, lines, _path in _last_pages(tmp_path, ENDINGS[ending], notes, fillers=fillers):
         assert len([l for l in lines if l != "1.1. Summary"]) >= 3, (filler, lines)  # a heading is not text
         seen.add(last)
