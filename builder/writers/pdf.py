@@ -40,7 +40,8 @@ def reportlab_defaults(body: str, head: str, day=None):
     styles in one process (a long `watch`) share none of them: invariant output; the body font as the canvas's
     base font and the font of table cells without one (else they leak an unembedded Helvetica); the heading font
     for drawings' strings; and the file's dates, the edition date `day` (ReportLab reads SOURCE_DATE_EPOCH),
-    unless the caller set one; and neutral colours as grey levels, for the black plate alone (pdf_colour.py). The DOCX writer sets no process-wide state: python-docx needs no counterpart."""
+    unless the caller set one; and neutral colours as grey levels, for the black plate alone (pdf_colour.py).
+    The DOCX writer sets no process-wide state: python-docx needs no counterpart."""
     import calendar
     from reportlab.graphics import shapes
     from reportlab.platypus import tables
