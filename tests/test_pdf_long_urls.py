@@ -98,3 +98,20 @@ def test_a_long_address_stays_inside_the_text_area_in_the_docx(tmp_path) -> None
     text = "".join(page.extract_text() or "" for page in PdfReader(str(pdf)).pages)
     assert "section-3" in re.sub(r"\s", "", text.replace("\u200b", ""))
     _assert_within(pdf, style.margins_mm["right"] * mm)
+
+
+def test_where_an_address_may_break() -> None:
+    """The break points offered to ReportLab, in the order it tries them (the first head that fits is taken):
+    after `/` and `.`, longest head first; then before the last few characters; then before a hyphen. The rest of
+    an address on the next line, which no longer looks like one, breaks again."""
+    from builder.writers.pdf_markup import _url_split_pairs, forget_addresses
+    forget_addresses()
+    url = "https://example.org/a-long-slug/%D0%9A%D0%B0.pdf"
+    assert [head for head, _tail in _url_split_pairs(url)] == [
+        "https://example.org/a-long-slug/", "https://example.org/", "https://example.",
+        "https://example.org/a-long-slug/%D0%9A%D0%B0.", "https://example.org/a-long", "https://example.org/a"]
+    assert _url_split_pairs("a-long-slug/%D0%9A%D0%B0.pdf")[0] == ("a-long-slug/", "%D0%9A%D0%B0.pdf")
+    assert _url_split_pairs("%D0%9A%D0%B0.pdf") == [("%D0%9A%D0%B0.", "pdf")]
+    assert _url_split_pairs("and/or") is None and _url_split_pairs("e.g.") is None  # not addresses
+    forget_addresses()
+    assert _url_split_pairs("a-long-slug/%D0%9A%D0%B0.pdf") is None  # remembered for one write only
