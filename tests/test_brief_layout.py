@@ -183,6 +183,7 @@ def test_german_brief_masthead_and_decimal_commas(tmp_path) -> None:
                  "15. Januar 2010 · Aus dem Bericht: Jahresberichte – Nr. 1/2010, Erste Ausgabe: Januar 2010",
                  "Indikator", "Im Bericht"):
         assert _squash(line) in page, line
+    assert "Inflationbei\u22120,2%." in page and "-0,2" not in page  # a key message's number: a true minus
     points = _decimal_points(result.outputs["pdf"], ("Wert", "Einheit"), ",", "Kennzahlen")
     assert [n for n, _x in points] == ["12.990,3", "9.256,0", "5,8", "−0,2", "1,2"]
     xs = [x for _n, x in points]
