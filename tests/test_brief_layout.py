@@ -239,3 +239,24 @@ def test_aligned_numbers_keep_the_table_within_its_width() -> None:
     point_1 = right - 3 - aligned.hangs(1, rows[0].cells[1]) - 0.5 * 9 * len(".9")
     point_2 = right - 3 - aligned.hangs(1, rows[1].cells[1])
     assert abs(point_1 - point_2) < 1e-6
+
+
+def test_a_key_figure_whose_table_is_not_in_the_report_points_at_its_figure_or_is_a_dash(tmp_path) -> None:
+    """"In the report" names the report's table; for a table the report does not print, the figure that draws the
+    column (numbered as in the full report), and an en dash when the report shows the number nowhere."""
+    import json
+
+    from builder.commands.brief import reference_helpers, report_index
+    from builder.pipeline import load_inputs
+    from builder.readers.brief_helpers import BriefHelpers
+    project = copy_project(ROOT / "examples" / "jahresbericht", tmp_path / "j")
+    inputs = load_inputs(project)
+    index = report_index(inputs.project, inputs.dataset)
+    labels = inputs.project.meta.labels
+    refs = reference_helpers(index, labels)
+    helpers = BriefHelpers(inputs.dataset, labels, inputs.project.spec.locale, refs["ref"], refs["see"])
+    figure = index["figure:bip-quartale"].label
+    assert "table:quartale" not in index and figure.startswith("Abbildung ")
+    cells = {column: json.loads(helpers.key_figure("quartale" if column in ("bip", "konsum") else "jahre", column,
+                                                   column))["ref"] for column in ("bip", "konsum", "inflation")}
+    assert cells == {"bip": figure, "konsum": "\u2013", "inflation": index["table:jahre"].label}
