@@ -70,6 +70,8 @@ def pdf_masthead(w, meta) -> list:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Flowable, NextPageTemplate, Paragraph, Spacer
+
+    from builder.writers.cover import page_band
     s, leaf, lines = w.s, w.tags.leaf, masthead_lines(meta)
     m = w.style.margins_mm
     page_w = w.page_size[0]
@@ -84,8 +86,7 @@ def pdf_masthead(w, meta) -> list:
 
         def draw(self):
             c = self.canv
-            x, y = c.absolutePosition(0, 0)  # where this flowable sits on the page: the band is placed absolutely
-            bottom = w.page_size[1] - BAND_MM * mm - y
+            x, bottom = page_band(c, w.page_size[1], BAND_MM * mm)  # placed from the page's edge, not the frame
             c.saveState()
             c.setFillColor(band_fill)
             c.rect(-x, bottom, page_w, BAND_MM * mm, stroke=0, fill=1)

@@ -26,6 +26,14 @@ def publisher_lines(style, meta) -> list[str]:
     return [line for line in lines if line]
 
 
+def page_band(canv, page_h: float, height: float) -> tuple[float, float]:
+    """Where a band `height` high from the page's top edge starts, in the coordinates of the flowable being drawn:
+    (x of the page's left edge, y of the band's bottom), both measured back from the flowable's place on the page
+    (wherever the frame put it), so the band reaches the top and side edges."""
+    x, y = canv.absolutePosition(0, 0)
+    return x, page_h - height - y
+
+
 def pdf_title_page(w, meta) -> list:
     """Flowables of the designed title page for the PDF writer `w` (builder.writers.pdf._Writer)."""
     from reportlab.lib import colors
@@ -45,15 +53,15 @@ def pdf_title_page(w, meta) -> list:
             return aw, max(cover.band_height_mm - m["top"], 0) * mm
 
         def draw(self):
-            c, top = self.canv, self.height + m["top"] * mm
+            c = self.canv
+            x, bottom = page_band(c, page_h, cover.band_height_mm * mm)
             c.saveState()
             c.setFillColor(colors.HexColor(cover.band))
-            c.rect(-m["left"] * mm, top - cover.band_height_mm * mm, page_w, cover.band_height_mm * mm,
-                   stroke=0, fill=1)
+            c.rect(-x, bottom, page_w, cover.band_height_mm * mm, stroke=0, fill=1)
             if meta.series:
                 c.setFillColor(colors.HexColor(cover.band_text))
                 c.setFont(s.head_font, 10)
-                c.drawString(0, top - cover.band_height_mm * mm + 5 * mm, meta.series)
+                c.drawString(0, bottom + 5 * mm, meta.series)
             c.restoreState()
 
     if cover.band:
