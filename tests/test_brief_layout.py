@@ -260,3 +260,25 @@ def test_a_key_figure_whose_table_is_not_in_the_report_points_at_its_figure_or_i
     cells = {column: json.loads(helpers.key_figure("quartale" if column in ("bip", "konsum") else "jahre", column,
                                                    column))["ref"] for column in ("bip", "konsum", "inflation")}
     assert cells == {"bip": figure, "konsum": "\u2013", "inflation": index["table:jahre"].label}
+
+
+def test_docx_band_bleeds_from_the_top_edge_across_the_page(brief, brief_docx_pdf) -> None:
+    """The DOCX masthead's shaded paragraphs stop at the margins; a band anchored to the page's corner lies behind
+    them, as wide as the page: through LibreOffice it starts at the top edge and spans the page."""
+    import pdfplumber
+    from lxml import etree
+    with zipfile.ZipFile(brief.outputs["docx"]) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find(f"{W}body")
+    wp = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+    anchor = body.findall(f"{W}p")[0].find(f".//{wp}anchor")
+    assert anchor is not None and anchor.get("behindDoc") == "1"
+    for axis in ("H", "V"):
+        position = anchor.find(f"{wp}position{axis}")
+        assert position.get("relativeFrom") == "page" and position.find(f"{wp}posOffset").text == "0"
+    assert int(anchor.find(f"{wp}extent").get("cx")) == int(body.find(f"{W}sectPr/{W}pgSz").get(f"{W}w")) * 635
+    with pdfplumber.open(str(brief_docx_pdf)) as doc:
+        page = doc.pages[0]
+        band = max(page.images, key=lambda i: i["width"] * i["height"])
+        assert abs(band["top"]) < 1 and abs(band["x0"]) < 1 and abs(band["x1"] - page.width) < 1, band
+        kicker = next(w for w in page.extract_words() if w["text"] == "Briefing")
+        assert kicker["bottom"] < band["bottom"]  # set in the band

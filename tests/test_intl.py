@@ -264,7 +264,10 @@ def test_cover_band_bleeds_from_the_top_edge_across_the_page(minimal: Path, tmp_
     (minimal / "styles" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
                                                  '<rect width="120" height="40" fill="#c04020"/></svg>',
                                                  encoding="utf-8")
-    result = build(minimal, out=tmp_path / "out", formats="pdf")
+    result = build(minimal, out=tmp_path / "out", formats=("pdf", "docx"))
+    body = _docx_xml(result.outputs["docx"], "word/document.xml")
+    first = body[body.index("<w:body>"):body.index("</w:p>")]  # the band's paragraph: a picture anchored to the page
+    assert 'behindDoc="1"' in first and first.count('relativeFrom="page"><wp:posOffset>0<') == 2
     with pdfplumber.open(str(result.outputs["pdf"])) as pdf:
         page = pdf.pages[0]
         band = next(r for r in page.rects if r["non_stroking_color"] == (0.070588, 0.203922, 0.337255))

@@ -137,9 +137,12 @@ def pdf_masthead(w, meta) -> list:
 def docx_masthead(w, meta) -> None:
     """The masthead for the DOCX writer `w`: a shaded band (institute line, kicker), then title, authors and
     dateline with a rule under them. Page 1 has no running head (the section's first-page header is empty)."""
+    from docx.enum.text import WD_LINE_SPACING
     from docx.oxml.ns import qn
     from docx.oxml.parser import OxmlElement
-    from docx.shared import Pt, RGBColor
+    from docx.shared import Mm, Pt, RGBColor
+
+    from builder.writers.cover import docx_page_band
     d, lines = w.docx, masthead_lines(meta)
     fill = _band_colour(w.style).lstrip("#")
     accent = RGBColor.from_string(w.style.colour("accent").lstrip("#"))
@@ -156,16 +159,19 @@ def docx_masthead(w, meta) -> None:
     shade(band)
     fmt = band.paragraph_format
     fmt.space_before, fmt.space_after, fmt.keep_with_next = Pt(0), Pt(0), True
-    band.add_run().add_break()
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(14)  # exact: the band's height is known
     run = band.add_run(lines["institute"].upper())
     run.font.size, run.font.color.rgb, run.font.name = Pt(8), white, head_font
     kicker = d.add_paragraph()
     shade(kicker)
     fmt = kicker.paragraph_format
     fmt.space_before, fmt.space_after, fmt.keep_with_next = Pt(0), Pt(18), True
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(24)
     run = kicker.add_run(lines["kicker"])
     run.bold, run.font.size, run.font.color.rgb, run.font.name = True, Pt(16), white, head_font
-    kicker.add_run().add_break()
+    # the shaded paragraphs stop at the margins: a band from the page's edges behind them, 8 pt below the kicker
+    top = w.docx.sections[-1].top_margin
+    docx_page_band(w, band, fill, max(Mm(BAND_MM), top + Pt(14 + 24 + 8)))
     title = d.add_paragraph(style="Title")
     run = title.add_run(lines["title"])
     run.font.size, run.font.color.rgb, run.bold, run.font.name = Pt(22), accent, True, head_font

@@ -139,6 +139,55 @@ def title_lines(style, title: str, size: float = 26) -> list[str]:
     return balanced_lines(title, lambda text: pdfmetrics.stringWidth(text, bold, size), width)
 
 
+def docx_page_band(w, paragraph, fill: str, height) -> None:
+    """A band of colour `fill` (hex) from the page's top edge down `height` (EMU), across the page's full width,
+    behind the text: a solid picture anchored to the page in the band's first paragraph. A shaded paragraph
+    stops at the margins; this reaches the trim edges, as the PDF's band does."""
+    import io
+
+    from docx.oxml.ns import qn
+    from docx.oxml.parser import OxmlElement
+    from PIL import Image
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "#" + fill.lstrip("#")).save(png, format="PNG")
+    section = w.docx.sections[-1]
+    run = paragraph.add_run()
+    shape = run.add_picture(png, width=section.page_width, height=height)
+    inline = shape._inline
+    anchor = OxmlElement("wp:anchor")
+    for key, value in (("distT", "0"), ("distB", "0"), ("distL", "0"), ("distR", "0"), ("simplePos", "0"),
+                       ("relativeHeight", "0"), ("behindDoc", "1"), ("locked", "1"), ("layoutInCell", "1"),
+                       ("allowOverlap", "1")):
+        anchor.set(key, value)
+    simple = OxmlElement("wp:simplePos")
+    simple.set("x", "0")
+    simple.set("y", "0")
+    anchor.append(simple)
+    for axis in ("H", "V"):
+        position = OxmlElement(f"wp:position{axis}")
+        position.set("relativeFrom", "page")
+        offset = OxmlElement("wp:posOffset")
+        offset.text = "0"
+        position.append(offset)
+        anchor.append(position)
+    extent, effect = inline.find(qn("wp:extent")), inline.find(qn("wp:effectExtent"))
+    anchor.append(extent)
+    if effect is None:
+        effect = OxmlElement("wp:effectExtent")
+        for key in ("l", "t", "r", "b"):
+            effect.set(key, "0")
+    anchor.append(effect)
+    anchor.append(OxmlElement("wp:wrapNone"))
+    doc_pr = inline.find(qn("wp:docPr"))
+    doc_pr.set("name", "Band")
+    doc_pr.set("descr", "")  # decoration: nothing to read
+    anchor.append(doc_pr)
+    for child in (inline.find(qn("wp:cNvGraphicFramePr")), inline.find(qn("a:graphic"))):
+        if child is not None:
+            anchor.append(child)
+    inline.getparent().replace(inline, anchor)
+
+
 def docx_title(paragraph, lines: list[str]) -> None:
     """The title's lines in one paragraph, a line break between them."""
     for i, line in enumerate(lines):
@@ -149,7 +198,7 @@ def docx_title(paragraph, lines: list[str]) -> None:
 
 def docx_title_page(w, meta) -> None:
     """The designed title page for the DOCX writer `w` (builder.writers.docx._Writer)."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.oxml.ns import qn
     from docx.oxml.parser import OxmlElement
     from docx.shared import Mm, Pt, RGBColor
@@ -162,11 +211,13 @@ def docx_title_page(w, meta) -> None:
         band._p.get_or_add_pPr().append(shading)
         fmt = band.paragraph_format
         fmt.space_before, fmt.space_after = Pt(0), Pt(18)
-        band.add_run().add_break()
+        fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(16)  # the band's height is known
         run = band.add_run(meta.series or " ")
         run.font.color.rgb = RGBColor.from_string(cover.band_text.lstrip("#"))
         run.font.size = Pt(10)
         run.add_break()
+        top = w.docx.sections[-1].top_margin
+        docx_page_band(w, band, cover.band, max(Mm(cover.band_height_mm), top + Pt(2 * 16)))
     path = logo_path(w.style)
     if path is not None:
         png = path if path.suffix.lower() == ".png" else path.with_suffix(".png")
