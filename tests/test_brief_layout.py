@@ -282,3 +282,16 @@ def test_docx_band_bleeds_from_the_top_edge_across_the_page(brief, brief_docx_pd
         assert abs(band["top"]) < 1 and abs(band["x0"]) < 1 and abs(band["x1"] - page.width) < 1, band
         kicker = next(w for w in page.extract_words() if w["text"] == "Briefing")
         assert kicker["bottom"] < band["bottom"]  # set in the band
+
+
+def test_docx_masthead_has_one_rule_under_the_dateline(brief) -> None:
+    """The Title style draws a rule under the title; in the masthead it is turned off, so the only rule is the one
+    under the dateline, as in the PDF."""
+    from lxml import etree
+    with zipfile.ZipFile(brief.outputs["docx"]) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find(f"{W}body")
+    paragraphs = body.findall(f"{W}p")[:6]
+    rules = [p.find(f"{W}pPr/{W}pBdr/{W}bottom") for p in paragraphs]
+    texts = ["".join(t.text for t in p.iter(f"{W}t")) for p in paragraphs]
+    kinds = {text: rule.get(f"{W}val") for text, rule in zip(texts, rules) if rule is not None}
+    assert kinds == {MASTHEAD[2]: "nil", MASTHEAD[3]: "single"}

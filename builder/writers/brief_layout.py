@@ -176,6 +176,7 @@ def docx_masthead(w, meta) -> None:
     run = title.add_run(lines["title"])
     run.font.size, run.font.color.rgb, run.bold, run.font.name = Pt(22), accent, True, head_font
     title.paragraph_format.space_after = Pt(4)
+    _rule_under(title, "nil")  # the Title style's own rule: the masthead has one rule, under the dateline
     last = title
     for key, size, colour in (("authors", None, None), ("dateline", Pt(9), RGBColor(0x55, 0x55, 0x55))):
         if not lines[key]:
@@ -189,14 +190,22 @@ def docx_masthead(w, meta) -> None:
         if colour:
             run.font.color.rgb = colour
         last = p
+    _rule_under(last, "single")
+    last.paragraph_format.space_after = Pt(14)
+
+
+def _rule_under(paragraph, kind: str) -> None:
+    """A thin grey rule under the paragraph (`single`), or none even where its style draws one (`nil`)."""
+    from docx.oxml.ns import qn
+    from docx.oxml.parser import OxmlElement
     border = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
-    for key, value in (("val", "single"), ("sz", "5"), ("space", "6"), ("color", RULE.lstrip("#"))):
+    values = (("val", "single"), ("sz", "5"), ("space", "6"), ("color", RULE.lstrip("#"))) if kind == "single" \
+        else (("val", "nil"),)
+    for key, value in values:
         bottom.set(qn(f"w:{key}"), value)
     border.append(bottom)
-    ppr = last._p.get_or_add_pPr()
-    _insert_in_order(ppr, border)
-    last.paragraph_format.space_after = Pt(14)
+    _insert_in_order(paragraph._p.get_or_add_pPr(), border)
 
 
 def _insert_in_order(ppr, element) -> None:
