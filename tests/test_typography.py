@@ -135,7 +135,8 @@ def test_the_flagship_prints_its_ranges_with_en_dashes_in_every_format(flagship_
     texts = {"pdf": pdf, "docx": docx_text(flagship_build.outputs["docx"]), "html": page}
     for name, text in texts.items():
         flat = " ".join(text.split())
-        for example in ("0.7\u20131.2 billion", "10\u201315 billion", "2017\u20132018", "30\u201340%", "1996\u20132000"):
+        for example in ("0.7\u20131.2 billion", "10\u201315 billion", "2017\u20132018", "30\u201340%",
+                        "1996\u20132000"):
             assert example in flat, (name, example)
         left = [m.group(0) for m in re.finditer(r"\S*\d-\d\S*", flat) if number_ranges(m.group(0)) != m.group(0)]
         assert left == [], name

@@ -5,8 +5,9 @@ it short and say so when it is not:
 
 - `key_figure(table, column, label, unit=None, decimals=None, source=None)`, one call a line inside a
   ```` ```{keyfigures} ```` fence: the latest value of the column, its year, unit and source, and where the full
-  report shows it (its table, else the figure drawing the column, else an en dash). A figure whose column has no value is left out and reported (a build warning at the
-  template's line). A brief shows 3–6 figures; more or fewer is a warning.
+  report shows it (its table, else the figure drawing the column, else an en dash). A figure whose column has no
+  value is left out and reported (a build warning at the template's line). A brief shows 3–6 figures; more or
+  fewer is a warning.
 - `key_messages(items, pick=None)`: the first sentence of each item (a list's items or strings) as a bullet list;
   3–5 messages, more or fewer is a warning at the template's line.
 - `short_list(list_id, limit=5)`: a list of `data/lists/` as at most `limit` short items (a group's sub-items joined
