@@ -90,6 +90,7 @@ def test_table_headers_are_scoped_and_spanned() -> None:
         Paragraph((Text("See "), CrossRef("t"), FootnoteRef("c:n")))), {"c:n": (Text("A note"),)}), Diagnostics())
     out = html.render(doc, _style())
     assert '<th scope="col" colspan="2">Trade</th>' in out
+    assert '<tr><th scope="col" rowspan="2">Year</th><th scope="col" colspan="2">Trade</th></tr>' in out  # merged
     assert '<th scope="rowgroup" colspan="3">Group A</th>' in out
     # missing: the marker, aligned as the numbers of its column; the stub keeps its longest word's width
     assert re.search('<th scope="row" style="min-width: \\d+pt">2017</th><td class="num">1,234.5</td>'

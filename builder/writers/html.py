@@ -234,8 +234,8 @@ class _Writer:
                        f'{_e(t.number)}.</span> {self.inlines(t.caption)}{headnote}</span></caption>\n')
         ncols = max((sum(max(c.colspan, 1) if c.colspan else 0 for c in r.cells) for r in t.body_rows + t.header_rows),
                     default=1)
-        head = "".join(self.row(r, header=True) for r in t.header_rows)
         layout = self.layout(t)
+        head = self.head(layout) if layout else "".join(self.row(r, header=True) for r in t.header_rows)
         self.numeric = layout.numeric if layout else ()
         self.stub_min = layout.stub_min if layout and layout.stub is not None else 0.0
         width = "" if layout is None else f' style="width: {self.table_width(layout)}"'
@@ -273,6 +273,22 @@ class _Writer:
         if layout.landscape:
             return "100%"
         return f"{min(100.0, 100 * layout.width / self.metrics.portrait):.1f}%"
+
+    def head(self, layout) -> str:
+        """The header rows on the shared layout's grid: a head with empty cells above it spans down over them, as
+        in the PDF and the DOCX; only an empty stub head stays an empty cell."""
+        out = []
+        for r in range(layout.header_rows):
+            cells = []
+            for h in (h for h in layout.head if h.row == r):
+                attrs = "".join(f' {name}="{n}"' for name, n in (("colspan", h.colspan), ("rowspan", h.rowspan))
+                                if n > 1)
+                text = _marked(h.text, self.doc.meta.language)
+                if h.cell.note is not None:
+                    text += self.note_mark(h.cell.note)
+                cells.append(f'<th scope="col"{attrs}>{text}</th>' if text else f"<td{attrs}></td>")
+            out.append("<tr>" + "".join(cells) + "</tr>\n")
+        return "".join(out)
 
     def body(self, rows: tuple[TableRow, ...], ncols: int) -> str:
         """Row groups as <tbody> sections, each headed by its group row."""
