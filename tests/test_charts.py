@@ -223,7 +223,7 @@ def test_legend_in_reading_order(tmp_path: Path) -> None:
     fig.canvas.draw()
     texts = sorted(fig.axes[0].get_legend().get_texts(), key=lambda t: (-t.get_window_extent().y0,
                                                                          t.get_window_extent().x0))
-    assert [t.get_text() for t in texts] == ["c (< 1 %)", "b", "a"]  # the stack from the top; a hairline said so
+    assert [t.get_text() for t in texts] == ["c (< 1%)", "b", "a"]  # the stack from the top; a hairline said so
     close(fig)
 
 
@@ -257,3 +257,53 @@ def test_original_title_goes_to_the_source_note() -> None:
     assert figure_source(spec, "National Bank.", Labels()) == "National Bank. Original title: Продажи рублей"
     assert figure_source(spec, "", Labels({"original_title": "Originaltitel"})) == "Originaltitel: Продажи рублей"
     assert figure_source(ChartSpec(title="T", table="t", x="x", series=["a"]), "NB", Labels()) == "NB"
+
+
+def test_percent_ticks_are_written_as_the_locale_writes_them(tmp_path: Path) -> None:
+    """English "100%", German and French "100 %" (no-break space): the locale's CLDR pattern, not one for all."""
+    from builder.charts.render import close, figure, percent
+    assert (percent(100, "en_GB"), percent(100, "de_DE"), percent(12.5, "fr_FR", 1)) == \
+        ("100%", "100\u00a0%", "12,5\u00a0%")
+    job = _job(tmp_path, "stacked_share", [(2020, 80, 20), (2021, 70, 30)], ["a", "b"])
+    fig = figure(job)
+    labels = [fig.axes[0].yaxis.get_major_formatter()(v, 0) for v in (0, 50, 100)]
+    assert labels == ["0%", "50%", "100%"]
+    close(fig)
+
+
+def test_chart_neutrals_print_in_black_ink_only(tmp_path: Path) -> None:
+    """Black text and axes and grey grid lines of a chart's PDF drawing are K-only CMYK; the palette stays RGB."""
+    import pickle
+
+    from reportlab.graphics.shapes import Group
+    from reportlab.lib.colors import CMYKColor, Color
+
+    from builder.charts import render_share
+    job = _job(tmp_path, "line", [(2020, 1, 2), (2021, 3, 4)], ["a", "b"])
+    (tmp_path / "cache").mkdir()
+    render_share([(job, ("vector",))])
+    drawing = pickle.loads(Path(job.rlg).read_bytes())
+    colours = []
+
+    def visit(node) -> None:
+        colours.extend(c for c in (getattr(node, "fillColor", None), getattr(node, "strokeColor", None)) if c)
+        if isinstance(node, Group):
+            for child in node.contents:
+                visit(child)
+    visit(drawing)
+    neutral_rgb = [c for c in colours if type(c) is Color and c.red == c.green == c.blue]
+    k_only = [c for c in colours if isinstance(c, CMYKColor)]
+    assert neutral_rgb == [] and k_only
+    assert all((c.cyan, c.magenta, c.yellow) == (0, 0, 0) for c in k_only)
+    assert any(c.black == 1 for c in k_only) and any(0 < c.black < 1 for c in k_only)  # text black, grid grey
+    assert any(type(c) is Color and c.hexval() == "0x1f4e79" for c in colours)  # the house blue unchanged
+
+
+def test_flagship_chart_text_is_k_only_in_the_pdf(flagship_build) -> None:
+    import pdfplumber
+    with pdfplumber.open(flagship_build.outputs["pdf"]) as pdf:
+        page = next(p for p in pdf.pages if "Figure 1. " in (p.extract_text() or "") and "Source:" in p.extract_text()
+                    and not p.extract_text().startswith("List"))
+        ticks = [c for c in page.chars if c["text"] in "0123456789" and c["size"] < 8.6 and
+                 c["fontname"].endswith("PTSans-Regular") and 70 < c["top"] < page.height - 70]  # no head, folio
+    assert ticks and {tuple(c["non_stroking_color"]) for c in ticks} == {(0, 0, 0, 1)}

@@ -90,7 +90,7 @@ def _plot(kind: str, ax, xs, series, labels, locale: str = "en") -> list[tuple[f
         shares = np.divide(values * 100.0, totals, out=np.zeros_like(values), where=totals != 0)
         bottom = np.zeros(len(xs))
         pos = np.arange(len(xs))
-        tiny = f" (< {format_number(TINY_SHARE, 0, locale)} %)"
+        tiny = f" (< {percent(TINY_SHARE, locale)})"
         for i, (vals, label) in enumerate(zip(shares, labels)):
             bars = ax.bar(pos, vals, 0.6 if len(xs) <= 40 else 0.9, bottom=bottom, label=label,
                           edgecolor="white", linewidth=0.4)
@@ -186,7 +186,14 @@ def _x_ticks(kind: str, ax, xs: list[str], width_in: float) -> None:
 
 
 def _percent(job):
-    return FuncFormatter(lambda v, _pos: f"{format_number(float(v), 0, job.locale)} %")
+    return FuncFormatter(lambda v, _pos: percent(float(v), job.locale))
+
+
+def percent(value: float, locale: str, decimals: int = 0) -> str:
+    """A percentage as the locale writes it (CLDR): "100%" in English, "100 %" in German and French."""
+    from babel.numbers import format_percent
+    before, _one, after = format_percent(0.01, locale=locale or "en_GB").partition("1")
+    return before + format_number(value, decimals, locale) + after
 
 
 def save_vector(fig, job, font_map) -> None:
@@ -199,7 +206,8 @@ def save_vector(fig, job, font_map) -> None:
     svg = io.BytesIO()
     fig.savefig(svg, format="svg", metadata={"Date": None})
     svg.seek(0)
-    drawing = svg2rlg(svg, font_map=font_map)
+    from builder.charts import one_ink
+    drawing = one_ink(svg2rlg(svg, font_map=font_map))
     _write(job.rlg, pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
     _write(job.svg, svg.getvalue())
 
