@@ -132,6 +132,28 @@ def test_docx_note_number_hangs_and_its_address_has_break_opportunities(tmp_path
     assert f'Target="{URL}"' in rels  # the link target is the exact address
 
 
+
+def test_docx_notes_are_set_solid_and_captions_in_the_text_colour(tmp_path) -> None:
+    """Footnotes one after the other without a blank line's space between them (as in the PDF), and captions in the
+    style's text colour (pure black: one ink), not a near-black that prints in four."""
+    import zipfile
+
+    from lxml import etree
+
+    from builder.writers import docx
+    style = load_style(tmp_path, "default", Diagnostics())
+    out = tmp_path / "n.docx"
+    docx.write(_noted_doc(), style, out)
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(out) as z:
+        styles = etree.fromstring(z.read("word/styles.xml"))
+    by_name = {s.find(f"{w}name").get(f"{w}val"): s for s in styles.iter(f"{w}style")}
+    spacing = by_name["Footnote Text"].find(f"{w}pPr/{w}spacing")
+    assert (spacing.get(f"{w}before"), spacing.get(f"{w}after"), spacing.get(f"{w}line")) == ("0", "20", "240")
+    colour = by_name["caption"].find(f"{w}rPr/{w}color").get(f"{w}val")
+    assert colour == style.colour("text").lstrip("#").upper() == "000000"
+
+
 # ---- landscape tables float to the next page; the text goes on filling the current one -------------------------------
 
 
