@@ -221,3 +221,14 @@ def test_flagship_lists_of_captions_carry_their_own_running_head(flagship_build)
                 heads[lines[1]] = lines[0]
     assert set(heads) == {"Table of contents", "List of tables", "List of figures"}
     assert all(head.endswith(title) for title, head in heads.items()), heads
+
+
+def test_flagship_prose_writes_numbers_in_its_locale_and_no_space_before_a_stop(flagship_build) -> None:
+    """An English report has no decimal comma in its text ("2,7 times"), and no space before a full stop or comma
+    (a claim or a tag between a word and its stop leaves one)."""
+    import re
+
+    from tests.conftest import pdf_text
+    text = pdf_text(flagship_build.outputs["pdf"])
+    assert re.findall(r"(?<![\w,.])\d+,\d{1,2}(?![\d,])", text) == []  # 1,234 is a thousands separator
+    assert re.findall(r".{20}\w [.,;:](?=\s|\)|$)", text) == []
