@@ -232,3 +232,21 @@ def test_flagship_prose_writes_numbers_in_its_locale_and_no_space_before_a_stop(
     text = pdf_text(flagship_build.outputs["pdf"])
     assert re.findall(r"(?<![\w,.])\d+,\d{1,2}(?![\d,])", text) == []  # 1,234 is a thousands separator
     assert re.findall(r".{20}\w [.,;:](?=\s|\)|$)", text) == []
+
+
+def test_flagship_table_heads_headnotes_and_abbreviations_read_cleanly(flagship_build) -> None:
+    """No head label with a comma glued to the next word ("customers,% of"); a value repeated in every row is said
+    once in the headnote as a plain value (the seller, not the register's "S: … R: …" pair); the abbreviations
+    in alphabetical order, each definition capitalised."""
+    import re
+
+    from builder.model import Definitions, Table, walk
+    blocks = list(walk(flagship_build.document.blocks))
+    tables = {b.id: b for b in blocks if isinstance(b, Table)}
+    heads = [str(c.value) for t in tables.values() for row in t.header_rows for c in row.cells if c.value]
+    assert heads and [h for h in heads if re.search(r",(?=[^\s\d])", h)] == []
+    assert tables["arms-deliveries"].headnote == "Seller: Russia"
+    [abbreviations] = [b for b in blocks if isinstance(b, Definitions)]
+    terms = [term for term, _d in abbreviations.items]
+    assert len(terms) > 30 and terms == sorted(terms, key=str.lower)
+    assert [d for _t, d in abbreviations.items if not d[:1].isupper()] == []
