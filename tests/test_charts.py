@@ -307,3 +307,23 @@ def test_flagship_chart_text_is_k_only_in_the_pdf(flagship_build) -> None:
         ticks = [c for c in page.chars if c["text"] in "0123456789" and c["size"] < 8.6 and
                  c["fontname"].endswith("PTSans-Regular") and 70 < c["top"] < page.height - 70]  # no head, folio
     assert ticks and {tuple(c["non_stroking_color"]) for c in ticks} == {(0, 0, 0, 1)}
+
+
+def test_series_labels_name_the_legend_and_must_match_the_series(minimal: Path) -> None:
+    """`labels:` names the series in the legend when the columns' labels do not read alone; one per series, or an
+    error at the chart's line."""
+    import pytest
+
+    from builder.errors import BuildError
+    charts = minimal / "data" / "charts.yaml"
+    text = charts.read_text()
+    charts.write_text(text.replace("series: [exports, imports]",
+                                   "series: [exports, imports]\n  labels: [Goods sold abroad, Goods bought abroad]"))
+    result = build(minimal, formats=("html",))
+    svg = next((minimal / "build" / ".cache" / "charts").glob("*.svg")).read_text()
+    assert "Goods sold abroad" in svg and "Goods bought abroad" in svg
+    assert "Goods sold abroad" in result.outputs["html"].read_text()
+    charts.write_text(text.replace("series: [exports, imports]", "series: [exports, imports]\n  labels: [Only one]"))
+    with pytest.raises(BuildError, match="labels: 1 given for 2 series") as err:
+        build(minimal, formats=("html",), force=True)
+    assert (err.value.source.path.endswith("charts.yaml"), err.value.source.line) == (True, 2)  # its chart

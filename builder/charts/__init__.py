@@ -167,7 +167,7 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
     table = dataset.tables[spec.table]
     _check_columns(chart_id, spec, table, where, dataset.chart_nodes.get(chart_id))
     rows = _rows(spec, table)
-    labels = [table.column(s).label or s for s in spec.series]
+    labels = list(spec.labels) or [table.column(s).label or s for s in spec.series]
     chart = style.spec.chart
     fonts = {"name": style.heading.name, "files": style.heading.files}
     size = (float(chart.width_in), float(spec.height_in or chart.height_in))
