@@ -327,3 +327,25 @@ def test_series_labels_name_the_legend_and_must_match_the_series(minimal: Path) 
     with pytest.raises(BuildError, match="labels: 1 given for 2 series") as err:
         build(minimal, formats=("html",), force=True)
     assert (err.value.source.path.endswith("charts.yaml"), err.value.source.line) == (True, 2)  # its chart
+
+
+def test_value_axes_line_up_from_chart_to_chart(tmp_path: Path) -> None:
+    """Charts stacked on a page start their plot areas at the same distance from the left edge, whatever the width
+    of their tick labels; only labels that need more room (a horizontal bar chart's long names) push it right."""
+    from builder.charts.render import PLOT_LEFT_IN, close, figure
+    lefts = []
+    for i, rows in enumerate(([(2006 + k, v) for k, v in enumerate((3.2, 3.5, 3.1))],
+                              [(2006 + k, v) for k, v in enumerate((215000, 133000, 157000))])):
+        job = _job(tmp_path / str(i), "line", rows, ["a"])
+        fig = figure(job)
+        fig.canvas.draw()
+        lefts.append(fig.axes[0].get_position().x0 * job.size[0])
+        close(fig)
+    assert [round(x, 6) for x in lefts] == [PLOT_LEFT_IN, PLOT_LEFT_IN]
+    job = _job(tmp_path / "h", "hbar", [("A region with a very long name indeed", 5), ("B", 7)], ["a"])
+    fig = figure(job)
+    fig.canvas.draw()
+    left = fig.axes[0].get_position().x0 * job.size[0]
+    labels = max(t.get_window_extent().width for t in fig.axes[0].get_yticklabels()) / fig.dpi
+    assert left > PLOT_LEFT_IN and left > labels  # its names fit, left of the axis
+    close(fig)

@@ -21,7 +21,7 @@ from builder.model import Chart, Source
 from builder.readers.data import ChartSpec, DataTable, Dataset
 from builder.readers.style import Style
 
-CHART_CACHE_VERSION = "4"  # 4: neutral colours in one ink (K), percent signs by locale
+CHART_CACHE_VERSION = "5"  # 5: aligned plot areas; 4: neutral colours in one ink (K), percent signs by locale
 WAIT_SECONDS = 600.0  # a chart that neither appears nor fails in this time is reported as not rendered
 
 

@@ -53,7 +53,21 @@ def figure(job):
     if len(entries) > 1:
         _legend(ax, entries, job.size[0])
     fig.tight_layout()
+    _align_plot_area(fig, ax, job.size[0])
     return fig
+
+
+PLOT_LEFT_IN = 0.9  # inches from the figure's left edge to the value axis, the same in every chart that allows it
+
+
+def _align_plot_area(fig, ax, width_in: float) -> None:
+    """The value axis at the same distance from the left edge in every chart, so that figures stacked on a page
+    line up (tight_layout alone follows the width of each chart's tick labels); a chart whose labels need more
+    room (long category names of a horizontal bar chart) keeps its own."""
+    left = fig.subplotpars.left
+    wanted = PLOT_LEFT_IN / width_in
+    if left < wanted:
+        fig.subplots_adjust(left=wanted)
 
 
 def close(fig) -> None:
