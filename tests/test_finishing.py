@@ -244,7 +244,7 @@ def test_flagship_table_heads_headnotes_and_abbreviations_read_cleanly(flagship_
     blocks = list(walk(flagship_build.document.blocks))
     tables = {b.id: b for b in blocks if isinstance(b, Table)}
     heads = [str(c.value) for t in tables.values() for row in t.header_rows for c in row.cells if c.value]
-    assert heads and [h for h in heads if re.search(r",(?=[^\s\d])", h)] == []
+    assert heads and [h for h in heads if re.search(r",(?=[^\s\d])|[A-Za-z]%", h)] == []  # "customers,%", "in%"
     assert tables["arms-deliveries"].headnote == "Seller: Russia"
     stubs = [str(row.cells[0].value) for t in tables.values() for row in t.body_rows if row.cells[0].kind == "text"]
     assert "Total for 1997-2015" in stubs and [s for s in stubs if re.search(r"\b(?:19|20)\d{3}\b", s)] == []
