@@ -133,6 +133,29 @@ def test_docx_note_number_hangs_and_its_address_has_break_opportunities(tmp_path
 
 
 
+@pytest.mark.parametrize("number", ["plain", "superscript"])
+def test_docx_note_number_is_plain_or_superscript_as_the_style_says_in_libreoffice(tmp_path, number) -> None:
+    """LibreOffice sets a note's own number by the footnote reference style: the marks in the text are superscript
+    by their runs, so the style can be plain, and the note's number is at text size unless the style says otherwise."""
+    from dataclasses import replace
+
+    from builder.writers import docx
+    from tests.test_docx_libreoffice import convert
+    style = load_style(tmp_path, "default", Diagnostics())
+    style = replace(style, spec=style.spec.model_copy(update={"footnote_number": number}))
+    out = tmp_path / "n.docx"
+    docx.write(_noted_doc(), style, out)
+    with pdfplumber.open(convert(out, tmp_path / "lo")) as doc:
+        page = doc.pages[-1]
+        words = page.extract_words(extra_attrs=["size"])
+    body = next(w for w in words if w["text"].startswith("note."))  # "note." and its mark run together
+    mark = next(w for w in words if w["top"] > page.height / 2 and w["text"] == "1")
+    note = next(w for w in words if w["top"] > page.height / 2 and w["text"] == "A")
+    anchor = [c for c in page.chars if c["text"] == "1" and abs(c["top"] - body["top"]) < 6]
+    assert anchor and anchor[0]["size"] < body["size"] - 2  # the mark in the text: superscript either way
+    assert (mark["size"] < note["size"] - 1) == (number == "superscript")
+
+
 def test_docx_notes_are_set_solid_and_captions_in_the_text_colour(tmp_path) -> None:
     """Footnotes one after the other without a blank line's space between them (as in the PDF), and captions in the
     style's text colour (pure black: one ink), not a near-black that prints in four."""

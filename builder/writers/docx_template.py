@@ -91,7 +91,9 @@ def _prepare_styles(docx, style: Style) -> None:
         else:
             _clear_fonts(rpr)
     styles["Normal"].font.size = Pt(style.size("body"))
-    styles["Footnote Reference"].font.superscript = True
+    # the marks in the text are superscript by their runs (_ooxml.footnote_reference); the style is what a note's
+    # own number looks like
+    styles["Footnote Reference"].font.superscript = style.spec.footnote_number == "superscript"
     note = styles["Footnote Text"].paragraph_format  # notes set solid, as in the PDF: no space between them
     note.space_before, note.space_after, note.line_spacing = Pt(0), Pt(1), 1.0
     styles["Hyperlink"].font.color.rgb = accent
