@@ -158,6 +158,64 @@ def text_width(section):
     return section.page_width - section.left_margin - section.right_margin
 
 
+STYLEREF = "STYLEREF"
+
+
+def has_section_heads(docx) -> bool:
+    """Whether sections can be given their own copies of the first section's running head: it has a STYLEREF
+    field and refers to no other part (a template's logo)."""
+    model = docx.sections[0].header
+    return not model.is_linked_to_previous and not model.part.rels and STYLEREF in model._element.xml
+
+
+def section_head(docx, text: str, field: bool = True) -> None:
+    """Give the document's last section its own copy of the first section's running head (`has_section_heads`):
+    the STYLEREF field's result written in as `text` (a chapter's title: Word recomputes the field on every page,
+    LibreOffice 7.4 imports STYLEREF as an unknown field and shows the result written in), or, with `field`
+    False, the field replaced by `text` (front matter, such as the contents, that is no Heading 1)."""
+    model = docx.sections[0].header
+    header = docx.sections[-1].header
+    header.is_linked_to_previous = False
+    target = header._element
+    for child in list(target):
+        target.remove(child)
+    for child in model._element:
+        target.append(copy.deepcopy(child))
+    _fill_styleref(target, text, field)
+
+
+def _fill_styleref(root, text: str, field: bool) -> None:
+    """Write `text` as the result of the STYLEREF field in `root` (every run between its separate and end marks
+    replaced by one), or replace the whole field by `text` when `field` is False."""
+    runs = list(root.iter(qn("w:r")))
+    start = next((i for i, r in enumerate(runs)
+                  if any(STYLEREF in (t.text or "") for t in r.iter(qn("w:instrText")))), None)
+    if start is None:
+        return
+    begin = max(i for i in range(start + 1) if _fld(runs[i]) == "begin")
+    separate = next((i for i in range(start, len(runs)) if _fld(runs[i]) == "separate"), None)
+    end = next((i for i in range(start, len(runs)) if _fld(runs[i]) == "end"), None)
+    if separate is None or end is None:
+        return
+    first, last = (separate + 1, end) if field else (begin, end + 1)
+    result = copy.deepcopy(runs[start])  # the instruction's run properties for the result
+    for child in list(result):
+        if child.tag != qn("w:rPr"):
+            result.remove(child)
+    t = OxmlElement("w:t")
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    t.text = text
+    result.append(t)
+    runs[first].addprevious(result)  # the first run replaced, or the end mark when the result was empty
+    for r in runs[first:last]:
+        r.getparent().remove(r)
+
+
+def _fld(run) -> str:
+    mark = run.find(qn("w:fldChar"))
+    return mark.get(qn("w:fldCharType")) if mark is not None else ""
+
+
 # the user's template -------------------------------------------------------------------------------------------------
 
 def template_path(style: Style) -> Path | None:
