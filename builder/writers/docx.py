@@ -36,6 +36,7 @@ class _Writer:
         self.numbering = docx_numbering.Numbering(docx)
         self.headings = docx_numbering.HeadingNumbers(self.numbering, docx.styles, doc.blocks)
         self.section_heads: bool | None = None  # whether new pages begin sections with their own running heads
+        self.head: tuple[str, bool] | None = None  # the running head of the current section (section_head's)
 
     def para(self, style: str = "", text: str = ""):
         """A new paragraph in a named style (by style id: python-docx's lookup by name is slow)."""
@@ -110,6 +111,8 @@ class _Writer:
         if want != self.landscape:
             set_orientation(self.docx, want)
             self.landscape = want
+            if self.head is not None:  # the running head spans the new orientation's width
+                docx_template.section_head(self.docx, *self.head)
 
     def block(self, b) -> None:
         self.orient(b)
@@ -194,6 +197,7 @@ class _Writer:
             return
         if not begun:
             self.docx.add_section(WD_SECTION.NEW_PAGE)
+        self.head = (head, field)
         docx_template.section_head(self.docx, head, field)
 
     def keep_with_next(self) -> None:
@@ -403,7 +407,8 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result."""
     docx = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
     writer = _Writer(docx, doc, style, pages or {})
-    for block in doc.blocks:
+    from builder.writers.floats import landscape_order  # the text after a landscape table fills the page before it
+    for block in landscape_order(doc.blocks, lambda t: writer.table_layout(t).landscape):
         writer.block(block)
     _ooxml.mark_languages(docx.element.body)
     _ooxml.mark_languages(writer.notes.root)

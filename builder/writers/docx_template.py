@@ -146,7 +146,10 @@ def running_head(p, short_title: str, chapter: str, width=None) -> None:
     """Short title at the left margin, the current chapter (a STYLEREF field, its result written in) at a right tab
     on the right margin of the section (`width`: its text width)."""
     p.style = "Header"
-    if width is not None:
+    if width is not None:  # the style's own stops (Word's centre and right) cleared: one stop, at the margin
+        for stop in p.style.paragraph_format.tab_stops:
+            if stop.position != width:
+                p.paragraph_format.tab_stops.add_tab_stop(stop.position, WD_TAB_ALIGNMENT.CLEAR)
         p.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
     if short_title:
         p.add_run(short_title)
@@ -172,7 +175,8 @@ def section_head(docx, text: str, field: bool = True) -> None:
     """Give the document's last section its own copy of the first section's running head (`has_section_heads`):
     the STYLEREF field's result written in as `text` (a chapter's title: Word recomputes the field on every page,
     LibreOffice 7.4 imports STYLEREF as an unknown field and shows the result written in), or, with `field`
-    False, the field replaced by `text` (front matter, such as the contents, that is no Heading 1)."""
+    False, the field replaced by `text` (front matter, such as the contents, that is no Heading 1). A right tab
+    stop at the first section's right margin moves to this section's (a landscape page's head spans its width)."""
     model = docx.sections[0].header
     header = docx.sections[-1].header
     header.is_linked_to_previous = False
@@ -182,6 +186,11 @@ def section_head(docx, text: str, field: bool = True) -> None:
     for child in model._element:
         target.append(copy.deepcopy(child))
     _fill_styleref(target, text, field)
+    margin = str(round(text_width(docx.sections[-1]) / 635))  # twips: the right margin of this section (landscape)
+    model_margin = str(round(text_width(docx.sections[0]) / 635))
+    for stop in target.iter(qn("w:tab")):
+        if stop.get(qn("w:val")) == "right" and stop.get(qn("w:pos")) == model_margin:
+            stop.set(qn("w:pos"), margin)
 
 
 def _fill_styleref(root, text: str, field: bool) -> None:
