@@ -35,6 +35,10 @@ EXTRA_STYLES = {  # name: (type, base, size offset, italic)
 # the styles the writer uses: copied from the house template into a user template that lacks them
 USED_STYLES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Body Text", "Caption",
                "TOC Heading", "Table Grid", "Header", "Footer", *EXTRA_STYLES)
+PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+             "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+             "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+             "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc")
 HEAD_STYLES = ("Heading", "Title", "Subtitle", "Caption", "TOC Heading", "Table Text", "Header")
 
 
@@ -123,6 +127,9 @@ def _prepare_styles(docx, style: Style) -> None:
     for name in ("Header", "Footer"):
         styles[name].font.size = Pt(style.size("note"))
         styles[name].font.color.rgb = RGBColor.from_string(style.colour("rule").lstrip("#"))
+    _ooxml.insert_in_order(styles["Header"].element.get_or_add_pPr(), _ooxml.parse_xml(  # a rule under it, as the PDF's
+        f'<w:pBdr {_ooxml.nsdecls("w")}><w:bottom w:val="single" w:sz="3" w:space="1" '
+        f'w:color="{style.colour("rule").lstrip("#").upper()}"/></w:pBdr>'), PPR_ORDER)
 
 
 def _page_setup(docx, style: Style, short_title: str) -> None:
@@ -136,6 +143,8 @@ def _page_setup(docx, style: Style, short_title: str) -> None:
     section.different_first_page_header_footer = True
     section.first_page_header.is_linked_to_previous = False
     section.first_page_footer.is_linked_to_previous = False
+    for p in section.first_page_header.paragraphs:  # the title page's empty head: without the head's rule
+        p.style = docx.styles["Normal"]
     running_head(section.header.paragraphs[0], short_title, "", text_width(section))
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
