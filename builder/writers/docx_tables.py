@@ -20,7 +20,8 @@ from builder.readers.style import Style
 from builder.writers.table_layout import PAD, HeadCell, TableLayout, TableMetrics, layout_table
 
 TWIPS = 20  # per point
-KEEP_WHOLE = 40  # body rows: a table this short is not split across pages
+KEEP_WHOLE = 15  # body rows: a table this short is not split across pages; a longer one, as in the PDF, starts
+#                on the page where it is met, a table kept whole that does not fit a page left that page half empty
 MIN_ROWS = 3  # a longer table split at a page end leaves at least this many rows on each side
 RULE_OUTER, RULE_BOTTOM, RULE_INNER = 0.8, 0.6, 0.25  # points: the PDF's rules above, below and inside a table
 PAD_TOP, PAD_BOTTOM = 1.0, 1.5  # points above and below a cell's text: with Word's single line a little higher
