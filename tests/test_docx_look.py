@@ -60,14 +60,18 @@ def test_running_head_names_the_chapter_of_its_page_in_libreoffice(flagship_buil
     titles = _chapter_titles(flagship_build.outputs["docx"])
     assert len(titles) >= 15
 
-    def opens(page: str, title: str) -> bool:  # the chapter's heading starts a line below the head (not a TOC line)
-        return any(re.match(rf"\s*(\d+\.?\s+)?{re.escape(title)}\s*$", ln) for ln in page.splitlines()[1:])
+    def opening(page: str, title: str):  # the chapter's heading starts a line below the head (not a TOC line)
+        return next((m for ln in page.splitlines()[1:] if (m := re.match(rf"\s*(\d+\.)?\s*{re.escape(title)}\s*$",
+                                                                          ln))), None)
 
-    starts = []
+    starts, numbers = [], []
     for title in titles:
         after = starts[-1] if starts else 0
-        starts.append(next(i for i in range(after, len(pages)) if opens(pages[i], title)))
+        starts.append(next(i for i in range(after, len(pages)) if opening(pages[i], title)))
+        numbers.append(opening(pages[starts[-1]], title).group(1))
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert sum(n is not None for n in numbers) == 12  # the numbered chapters: their number in the head, as in the PDF
+    titles = [f"{n} {t}" if n else t for n, t in zip(numbers, titles)]
     inside = 0
     for k, (title, start) in enumerate(zip(titles, starts)):
         end = starts[k + 1] if k + 1 < len(starts) else len(pages)

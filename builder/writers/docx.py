@@ -36,7 +36,7 @@ class _Writer:
         self.numbering = docx_numbering.Numbering(docx)
         self.headings = docx_numbering.HeadingNumbers(self.numbering, docx.styles, doc.blocks)
         self.section_heads: bool | None = None  # whether new pages begin sections with their own running heads
-        self.head: tuple[str, bool] | None = None  # the running head of the current section (section_head's)
+        self.head: tuple[str, bool, str] | None = None  # the current section's running head (section_head's)
 
     def para(self, style: str = "", text: str = ""):
         """A new paragraph in a named style (by style id: python-docx's lookup by name is slow)."""
@@ -165,12 +165,16 @@ class _Writer:
 
     def heading(self, h: Heading) -> None:
         from builder.writers.brief_layout import is_brief
-        if h.level == 1 and not is_brief(self.doc):  # a brief's sections follow its masthead on page 1
+        chapter = h.level == 1 and not is_brief(self.doc)  # a brief's sections follow its masthead on page 1
+        if chapter:
             self.chapter(inline_text(h.inlines))
         p = self.para(f"Heading {min(h.level, 3)}")
         typed = self.headings.place(p, h)
         if typed:
             p.add_run(typed)
+        if chapter and self.head is not None and h.number:  # the chapter's number in its running head
+            self.head = (typed + inline_text(h.inlines), True, "" if typed else f"{h.number}.")
+            docx_template.section_head(self.docx, *self.head)
         self.runs(p, h.inlines)
         self.bookmarks += 1
         _ooxml.bookmark(p, _toc_bookmark(h.id), self.bookmarks)
@@ -197,8 +201,8 @@ class _Writer:
             return
         if not begun:
             self.docx.add_section(WD_SECTION.NEW_PAGE)
-        self.head = (head, field)
-        docx_template.section_head(self.docx, head, field)
+        self.head = (head, field, "")
+        docx_template.section_head(self.docx, *self.head)
 
     def keep_with_next(self) -> None:
         """The paragraph just written stays on the page of what follows (a list's head with its first item)."""

@@ -152,8 +152,8 @@ def _page_setup(docx, style: Style, short_title: str) -> None:
 
 
 def running_head(p, short_title: str, chapter: str, width=None) -> None:
-    """Short title at the left margin, the current chapter (a STYLEREF field, its result written in) at a right tab
-    on the right margin of the section (`width`: its text width)."""
+    """Short title at the left margin, the current chapter's number and title (two STYLEREF fields, their results
+    written in) at a right tab on the right margin of the section (`width`: its text width)."""
     p.style = "Header"
     if width is not None:  # the style's own stops (Word's centre and right) cleared: one stop, at the margin
         for stop in p.style.paragraph_format.tab_stops:
@@ -163,6 +163,8 @@ def running_head(p, short_title: str, chapter: str, width=None) -> None:
     if short_title:
         p.add_run(short_title)
     p.add_run("\t")
+    _ooxml.add_field(p, 'STYLEREF "Heading 1" \\n', "")  # the chapter's number ("6.", none when unnumbered)
+    p.add_run(" ")
     _ooxml.add_field(p, 'STYLEREF "Heading 1"', chapter)
 
 
@@ -180,12 +182,13 @@ def has_section_heads(docx) -> bool:
     return not model.is_linked_to_previous and not model.part.rels and STYLEREF in model._element.xml
 
 
-def section_head(docx, text: str, field: bool = True) -> None:
+def section_head(docx, text: str, field: bool = True, number: str = "") -> None:
     """Give the document's last section its own copy of the first section's running head (`has_section_heads`):
-    the STYLEREF field's result written in as `text` (a chapter's title: Word recomputes the field on every page,
-    LibreOffice 7.4 imports STYLEREF as an unknown field and shows the result written in), or, with `field`
-    False, the field replaced by `text` (front matter, such as the contents, that is no Heading 1). A right tab
-    stop at the first section's right margin moves to this section's (a landscape page's head spans its width)."""
+    the STYLEREF fields' results written in as `number` and `text` (a chapter's: Word recomputes the fields on
+    every page, LibreOffice 7.4 imports STYLEREF as an unknown field and shows the result written in), or, with
+    `field` False, the fields replaced by `text` (front matter, such as the contents, that is no Heading 1). A
+    right tab stop at the first section's right margin moves to this section's (a landscape page's head spans
+    its width)."""
     model = docx.sections[0].header
     header = docx.sections[-1].header
     header.is_linked_to_previous = False
@@ -194,7 +197,7 @@ def section_head(docx, text: str, field: bool = True) -> None:
         target.remove(child)
     for child in model._element:
         target.append(copy.deepcopy(child))
-    _fill_styleref(target, text, field)
+    _fill_styleref(target, text, number, field)
     margin = str(round(text_width(docx.sections[-1]) / 635))  # twips: the right margin of this section (landscape)
     model_margin = str(round(text_width(docx.sections[0]) / 635))
     for stop in target.iter(qn("w:tab")):
@@ -202,31 +205,35 @@ def section_head(docx, text: str, field: bool = True) -> None:
             stop.set(qn("w:pos"), margin)
 
 
-def _fill_styleref(root, text: str, field: bool) -> None:
-    """Write `text` as the result of the STYLEREF field in `root` (every run between its separate and end marks
-    replaced by one), or replace the whole field by `text` when `field` is False."""
+def _fill_styleref(root, text: str, number: str, field: bool) -> None:
+    """Write the results of the STYLEREF fields in `root` (every run between a field's separate and end marks
+    replaced by one): `number` for a field with the \\n switch, `text` for the others; with `field` False, each
+    field replaced by its result as text (none for the number)."""
     runs = list(root.iter(qn("w:r")))
-    start = next((i for i, r in enumerate(runs)
-                  if any(STYLEREF in (t.text or "") for t in r.iter(qn("w:instrText")))), None)
-    if start is None:
-        return
-    begin = max(i for i in range(start + 1) if _fld(runs[i]) == "begin")
-    separate = next((i for i in range(start, len(runs)) if _fld(runs[i]) == "separate"), None)
-    end = next((i for i in range(start, len(runs)) if _fld(runs[i]) == "end"), None)
-    if separate is None or end is None:
-        return
-    first, last = (separate + 1, end) if field else (begin, end + 1)
-    result = copy.deepcopy(runs[start])  # the instruction's run properties for the result
-    for child in list(result):
-        if child.tag != qn("w:rPr"):
-            result.remove(child)
-    t = OxmlElement("w:t")
-    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    t.text = text
-    result.append(t)
-    runs[first].addprevious(result)  # the first run replaced, or the end mark when the result was empty
-    for r in runs[first:last]:
-        r.getparent().remove(r)
+    fields = []
+    for i, r in enumerate(runs):
+        instr = "".join(t.text or "" for t in r.iter(qn("w:instrText")))
+        if STYLEREF not in instr:
+            continue
+        begin = max((k for k in range(i + 1) if _fld(runs[k]) == "begin"), default=None)
+        separate = next((k for k in range(i, len(runs)) if _fld(runs[k]) == "separate"), None)
+        end = next((k for k in range(i, len(runs)) if _fld(runs[k]) == "end"), None)
+        if None not in (begin, separate, end):
+            fields.append((begin, i, separate, end, number if "\\n" in instr.split() else text))
+    for begin, at, separate, end, result in reversed(fields):  # the later runs first: earlier indices stay
+        first, last = (separate + 1, end) if field else (begin, end + 1)
+        if result:
+            run = copy.deepcopy(runs[at])  # the instruction's run properties for the result
+            for child in list(run):
+                if child.tag != qn("w:rPr"):
+                    run.remove(child)
+            t = OxmlElement("w:t")
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            t.text = result
+            run.append(t)
+            runs[first].addprevious(run)  # before the first run replaced, or the end mark when there was none
+        for r in runs[first:last]:
+            r.getparent().remove(r)
 
 
 def _fld(run) -> str:
