@@ -144,3 +144,18 @@ def test_the_toc_patch_copies_every_other_member_unchanged(tmp_path: Path, monke
     assert [a[0] for a in after] == [b[0] for b in before]
     assert [a for a in after if a[0] != "word/document.xml"] == [b for b in before if b[0] != "word/document.xml"]
     assert dict((a[0], a[4]) for a in after)["word/document.xml"] == xml
+
+
+@needs_uno
+def test_the_first_build_saves_a_profile_and_later_builds_copy_it(tmp_path: Path, starts, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = _with_toc(tmp_path / "m")
+    first = build(project, tmp_path / "out", ("docx",), force=True)
+    templates = list((tmp_path / "cache" / "dossier").glob("lo-profile-*"))
+    assert len(templates) == 1 and docx_pages.usable_profile(templates[0])
+    assert not (templates[0] / ".lock").exists() and not (templates[0] / "user" / "temp").exists()
+    second = build(project, tmp_path / "out", ("docx",), force=True)
+    assert [o.from_template for o in starts] == [False, True]
+    assert first.toc_pages_from == second.toc_pages_from == "libreoffice"
+    assert first.pages == second.pages
+    assert not Path(starts[1].profile).exists()
