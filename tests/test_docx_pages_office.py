@@ -159,3 +159,37 @@ def test_the_first_build_saves_a_profile_and_later_builds_copy_it(tmp_path: Path
     assert first.toc_pages_from == second.toc_pages_from == "libreoffice"
     assert first.pages == second.pages
     assert not Path(starts[1].profile).exists()
+
+
+CLI_PROBE = """
+import json, sys
+from click.testing import CliRunner
+from builder.commands.cli import cli
+from builder.writers import docx_pages
+seen = []
+soon = docx_pages.Office.start_soon
+def recorded(self):
+    seen.append(sorted(m for m in ("pandas", "jinja2", "reportlab", "docx") if m in sys.modules))
+    return soon(self)
+docx_pages.Office.start_soon = recorded
+result = CliRunner().invoke(cli, sys.argv[1:])
+print(json.dumps({"exit": result.exit_code, "starts": seen, "output": result.output}))
+"""
+
+
+def _cli_build(project: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != docx_pages.ENV}
+    done = subprocess.run([sys.executable, "-c", CLI_PROBE, "build", str(project)], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=300)
+    return __import__("json").loads(done.stdout.strip().splitlines()[-1])
+
+
+@needs_uno
+def test_the_command_line_starts_soffice_before_loading_the_pipeline_unless_up_to_date(tmp_path: Path) -> None:
+    project = _with_toc(tmp_path / "m")
+    first = _cli_build(project)
+    assert first["exit"] == 0, first["output"]
+    assert first["starts"] == [[]], first["starts"]  # once, before pandas, Jinja2, ReportLab or python-docx
+    again = _cli_build(project)
+    assert again["exit"] == 0 and "up to date" in again["output"]
+    assert again["starts"] == []

@@ -687,14 +687,17 @@ def _guard(profile: str, pipe: str, keep_as: str, args: list[str]) -> int:
 
 
 def _end_group(child, profile: str, keep_as: str = "") -> None:
+    """soffice ended: asked (SIGTERM) when its profile is to be saved as the template, which it then writes out
+    whole; else killed at once, since its profile is thrown away (the build waits for this)."""
     import shutil
     import signal
     import subprocess
-    try:
-        os.killpg(0, signal.SIGTERM)
-        child.wait(timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        pass
+    if keep_as:
+        try:
+            os.killpg(0, signal.SIGTERM)
+            child.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
     _kill_group_but_me()
     if keep_as:
         _save_template(profile, keep_as)
