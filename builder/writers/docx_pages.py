@@ -692,12 +692,14 @@ def _end_group(child, profile: str, keep_as: str = "") -> None:
     import shutil
     import signal
     import subprocess
-    if keep_as:
-        try:
+    try:
+        if keep_as:
             os.killpg(0, signal.SIGTERM)
-            child.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+        else:  # soffice.bin killed, its wrapper (our child) left to reap it: its CPU time reaches the build's count
+            _kill_group_but_me(spare=child.pid)
+        child.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
     _kill_group_but_me()
     if keep_as:
         _save_template(profile, keep_as)
@@ -797,13 +799,14 @@ def _lay_out(desktop, docx: str) -> dict:
     return {"pages": count, "bookmarks": pages}
 
 
-def _kill_group_but_me() -> None:
-    """SIGKILL every other process of this process group (soffice.bin outlives its wrapper at times)."""
+def _kill_group_but_me(spare: int = 0) -> None:
+    """SIGKILL every other process of this process group (soffice.bin outlives its wrapper at times), but
+    `spare`."""
     import signal
     me = os.getpid()
     group = os.getpgid(0)
     for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != me:
+        if entry.isdigit() and int(entry) not in (me, spare):
             try:
                 if os.getpgid(int(entry)) == group:
                     os.kill(int(entry), signal.SIGKILL)
