@@ -9,9 +9,14 @@ narrower than its placeholder, which could move a TOC line, is the file laid out
 When LibreOffice or its Python bridge is missing, fails, or takes longer than `TIMEOUT` seconds, the pages come
 from a PDF laid out for the purpose. `DOSSIER_DOCX_PAGINATION=pdf` skips LibreOffice altogether.
 
-This file is two programs. Imported (by the build), it starts `soffice` and runs itself, as a script, with a Python
-that has the `uno` module (Debian's python3-uno belongs to /usr/bin/python3, not to a venv): so the part below
-`# --- UNO side` must import nothing but the standard library and `uno`.
+soffice starts early: `early()` starts it as the build begins (it boots while the inputs are read), `office()`
+gives the DOCX writer that one or starts its own; `dossier watch` keeps one for all its builds. Its profile is a
+copy of a template the first build saved in the user's cache folder (`profile_template`).
+
+This file is two programs. Imported (by the build), it starts the guard: itself run as a script by a Python that has
+the `uno` module (Debian's python3-uno belongs to /usr/bin/python3, not to a venv), which starts `soffice`, connects
+to it and lays out each document the build sends. So this file imports nothing at the top but the standard library,
+and the part below `# --- UNO side` nothing but the standard library and `uno`.
 """
 from __future__ import annotations
 
@@ -744,12 +749,18 @@ def _serve(pipe: str, requests: list, wake) -> None:
             ident = request["id"]
         except (ValueError, KeyError, TypeError):
             continue
+        doc = None
         try:
-            answer = _lay_out(desktop, request["path"]) if desktop is not None else {"error": error}
+            answer, doc = _lay_out(desktop, request["path"]) if desktop is not None else ({"error": error}, None)
         except Exception as e:  # soffice crashed or refused the file: the build falls back
             answer = {"error": f"LibreOffice failed on the document: {type(e).__name__}: {e}"}
         sys.stdout.write(json.dumps({"id": ident, **answer}) + "\n")
         sys.stdout.flush()
+        if doc is not None:  # closed once the build has its answer
+            try:
+                doc.close(True)
+            except Exception:
+                pass
 
 
 def _connect(pipe: str, deadline: float):
@@ -768,9 +779,9 @@ def _connect(pipe: str, deadline: float):
     return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
 
 
-def _lay_out(desktop, docx: str) -> dict:
-    """{"pages": page count, "bookmarks": {name: page}} of every `_Toc` bookmark, as LibreOffice lays out the
-    document; or {"error": why}."""
+def _lay_out(desktop, docx: str) -> tuple[dict, object]:
+    """({"pages": page count, "bookmarks": {name: page}} of every `_Toc` bookmark as LibreOffice lays out the
+    document, or {"error": why}; and the open document, for the caller to close)."""
     import uno
     from com.sun.star.beans import PropertyValue
 
@@ -783,7 +794,7 @@ def _lay_out(desktop, docx: str) -> dict:
     args = (prop("Hidden", True), prop("ReadOnly", True), prop("FilterName", "MS Word 2007 XML"))
     doc = desktop.loadComponentFromURL(url, "_blank", 0, args)
     if doc is None:
-        return {"error": f"LibreOffice could not open {docx}"}
+        return {"error": f"LibreOffice could not open {docx}"}, None
     try:
         view = doc.getCurrentController().getViewCursor()
         view.jumpToLastPage()  # lays the whole document out before any page is read
@@ -794,9 +805,10 @@ def _lay_out(desktop, docx: str) -> dict:
             if name.startswith("_Toc"):
                 view.gotoRange(marks.getByName(name).getAnchor(), False)
                 pages[name] = view.getPage()
-    finally:
+    except Exception:
         doc.close(True)
-    return {"pages": count, "bookmarks": pages}
+        raise
+    return {"pages": count, "bookmarks": pages}, doc
 
 
 def _kill_group_but_me(spare: int = 0) -> None:
