@@ -3,8 +3,6 @@ repeated header rows, landscape sections for wide tables, charts as 300-dpi PNG 
 from __future__ import annotations
 
 import functools
-import io
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -385,8 +383,10 @@ def _language(docx, tag: str) -> None:
     # hyphenation as the PDF's, in every language: see _settings
 
 
-def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:
-    """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result."""
+def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None,
+          cache: Path | None = None) -> None:
+    """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result; `cache`: the folder
+    keeping the compressed fonts and pictures between builds (by default .cache/docx in the output's folder)."""
     docx = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
     writer = _Writer(docx, doc, style, pages or {})
     for block in doc.blocks:
@@ -400,25 +400,11 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     _title_page_only_first(docx)
     docx_fonts.embed(docx, [style.body, style.heading])
     _core_properties(docx, doc.meta)
-    _save_reproducibly(docx, out, doc.meta)
+    _save_reproducibly(docx, out, doc.meta, Path(out).parent / ".cache" / "docx" if cache is None else cache)
 
 
-def _save_reproducibly(docx, out: Path, meta) -> None:
-    """Re-pack the zip with fixed timestamps and a stable member order, so equal input gives equal bytes."""
-    buf = io.BytesIO()
-    docx.save(buf)
+def _save_reproducibly(docx, out: Path, meta, cache: Path | None) -> None:
+    """Fixed timestamps and a stable member order, so equal input gives equal bytes (builder/writers/docx_package.py)."""
+    from builder.writers import docx_package
     stamp = (meta.date.year, meta.date.month, meta.date.day, 0, 0, 0) if meta.date else (2000, 1, 1, 0, 0, 0)
-    with zipfile.ZipFile(buf) as src:
-        names = [n for n in src.namelist() if not n.startswith("docProps/thumbnail")]
-        first = [n for n in ("[Content_Types].xml", "_rels/.rels") if n in names]
-        ordered = first + sorted(n for n in names if n not in first)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-            for name in ordered:
-                data = src.read(name)
-                if name == "[Content_Types].xml":
-                    data = data.replace(b'<Override PartName="/docProps/thumbnail.jpeg" '
-                                        b'ContentType="image/jpeg"/>', b"")
-                if name == "_rels/.rels":
-                    import re
-                    data = re.sub(rb'<Relationship [^>]*thumbnail[^>]*/>', b"", data)
-                dst.writestr(zipfile.ZipInfo(name, date_time=stamp), data, zipfile.ZIP_DEFLATED)
+    docx_package.save(docx, out, stamp, cache)
