@@ -6,10 +6,11 @@ import functools
 from datetime import datetime
 from pathlib import Path
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 from docx.shared import Mm
+from docx.text.paragraph import Paragraph as DocxParagraph
 
 from builder.model.formatting import display_url
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
@@ -33,24 +34,27 @@ class _Writer:
         self.link_part = None  # the part that owns the relationships of the links being written
         self.numbering = docx_numbering.Numbering(docx)
         self.headings = docx_numbering.HeadingNumbers(self.numbering, docx.styles, doc.blocks)
+        self.body = docx.element.body
+        self.shape_id = 0  # the last picture's id (docPr/@id), counted here: python-docx searches the document
 
     def para(self, style: str = "", text: str = ""):
         """A new paragraph in a named style (by style id: python-docx's lookup by name is slow)."""
-        p = self.docx.add_paragraph(text)
-        if style:
-            p._p.style = self.ids[style]
-        return p
+        p = _ooxml.add_paragraph(self.body, self.ids[style] if style else "")
+        if text:
+            _ooxml.add_run(p, text, properties=False)
+        return DocxParagraph(p, self.docx._body)
+
+    def page_break(self) -> None:
+        _ooxml.add_page_break(self.body)
 
     # inlines ------------------------------------------------------------------------------
     def runs(self, p, inlines, bold=False, italic=False, sup=False) -> None:
         for k, node in enumerate(inlines):
             if isinstance(node, FootnoteRef) and k and isinstance(inlines[k - 1], FootnoteRef):
-                p.add_run(",").font.superscript = True  # adjacent marks: "44,45", not "4445"
+                _ooxml.add_run(p._p, ",", superscript=True)  # adjacent marks: "44,45", not "4445"
             match node:
                 case Text(text=t) | Code(text=t):
-                    r = p.add_run(t)
-                    r.bold, r.italic = bold or None, italic or None
-                    r.font.superscript = sup or None
+                    _ooxml.add_run(p._p, t, bold, italic, sup)
                 case Strong(children=c):
                     self.runs(p, c, True, italic, sup)
                 case Emphasis(children=c):
@@ -58,7 +62,7 @@ class _Writer:
                 case Superscript(children=c):
                     self.runs(p, c, bold, italic, True)
                 case LineBreak():
-                    p.add_run().add_break()
+                    _ooxml.add_run(p._p, "\n", properties=False)
                 case Link(url=url, children=c):  # an address shown may break after / and . (typography)
                     _ooxml.hyperlink(p, url, breakable_url(inline_text(c)), part=self.link_part)
                 case FootnoteRef():
@@ -77,7 +81,6 @@ class _Writer:
     def footnote_body(self, ref: FootnoteRef) -> None:
         self.noted.add(ref.number)
         note_p = self.notes.add(ref.number, self.style.spec.footnote_number == "superscript")
-        from docx.text.paragraph import Paragraph as DocxParagraph
         outer, self.link_part = self.link_part, self.notes.part
         try:
             self.runs(DocxParagraph(note_p, self.docx), self.doc.footnotes[ref.id])
@@ -137,7 +140,7 @@ class _Writer:
             case ListOfCaptions():
                 self.caption_list(b)
             case PageBreak():
-                self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+                self.page_break()
             case _:
                 raise TypeError(f"unhandled block {b!r}")
 
@@ -145,17 +148,15 @@ class _Writer:
         from builder.writers import cover
         if cover.wanted(self.style):  # logo, colour band or publisher block from the style
             return cover.docx_title_page(self, meta)
-        d = self.docx
         for _ in range(4):
-            d.add_paragraph()
-        title = d.add_paragraph(style="Title")
+            self.para()
+        title = self.para("Title")
         cover.docx_title(title, cover.title_lines(self.style, meta.title))
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        d.add_paragraph(", ".join(a.name for a in meta.authors), style="Subtitle").alignment = \
-            WD_ALIGN_PARAGRAPH.CENTER
+        self.para("Subtitle", ", ".join(a.name for a in meta.authors)).alignment = WD_ALIGN_PARAGRAPH.CENTER
         for line in ("", "", meta.publisher, meta.publisher_address, meta.series, meta.edition_label,
                      display_url(meta.publisher_url), "", meta.disclaimer, *meta.copyright):
-            d.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
+            self.para("", line).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def heading(self, h: Heading) -> None:
         from builder.writers.brief_layout import is_brief
@@ -178,7 +179,7 @@ class _Writer:
         last = body[-2] if len(body) > 1 else None  # the element before the final sectPr
         if last is not None and last.tag == qn("w:p") and last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
             return  # a section (a landscape table's end) has just begun on a new page: no empty page
-        self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.page_break()
 
     def keep_with_next(self) -> None:
         """The paragraph just written stays on the page of what follows (a list's head with its first item)."""
@@ -280,32 +281,43 @@ class _Writer:
         if f.chart is None:
             return  # left out for missing data (reported in the build report)
         self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"), f.id)
-        p = self.docx.add_paragraph()
+        p = self.para()
         p.paragraph_format.keep_with_next = True
-        run = p.add_run()
-        shape = run.add_picture(f.chart.png_path, width=Mm(min(f.chart.width_in * 25.4, 160)))
-        doc_pr = shape._inline.docPr
+        inline = self.picture(f.chart.png_path, Mm(min(f.chart.width_in * 25.4, 160)))
+        _ooxml.add_run(p._p, properties=False).add_drawing(inline)
+        doc_pr = inline.docPr
         doc_pr.set("descr", f.chart.alt)
         doc_pr.set("title", inline_text(f.caption))
         self.source_line(f.citation)
 
+    def picture(self, path, width):
+        """A w:inline picture as python-docx's run.add_picture makes it, its id (docPr/@id, unique in the
+        document) counted on from the last one instead of searched for in the whole document each time."""
+        from docx.oxml.shape import CT_Inline
+        part = self.docx.part
+        rid, image = part.get_or_add_image(path)
+        cx, cy = image.scaled_dimensions(width, None)
+        self.shape_id = self.shape_id + 1 if self.shape_id else part.next_id
+        return CT_Inline.new_pic_inline(self.shape_id, rid, image.filename, cx, cy)
+
     def caption_list(self, b: ListOfCaptions) -> None:
         """A list of tables or figures: a TOC field over the captions' SEQ identifier, its result written in."""
-        self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.page_break()
         self.para("TOC Heading", b.title)
         label = self.doc.labels[b.kind.lower()]
         entries = [(0, f"{label} {x.number}. {inline_text(x.caption)}", caption_bookmark(b.kind, x.id),
                     self.pages.get(caption_key(b.kind, x.id), 0))
                    for x in captioned(self.doc.blocks, b.kind)]
-        _ooxml.toc_paragraphs(self.docx, entries, instr=f'TOC \\h \\z \\c "{b.kind}"', style="Table of Figures")
+        _ooxml.toc_paragraphs(self.docx, entries, instr=f'TOC \\h \\z \\c "{b.kind}"', style="Table of Figures",
+                              style_ids=self.ids)
 
     def toc(self, title: str) -> None:
-        self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.page_break()
         self.para("TOC Heading", title)
         entries = [(min(b.level, 3) - 1, (f"{b.number}. " if b.number else "") + inline_text(b.inlines),
                     _toc_bookmark(b.id), self.pages.get(b.id, 0))
                    for b in self.doc.blocks if isinstance(b, Heading)]
-        _ooxml.toc_paragraphs(self.docx, entries)
+        _ooxml.toc_paragraphs(self.docx, entries, style_ids=self.ids)
 
 
 def _ref_bookmark(target: str) -> str:
