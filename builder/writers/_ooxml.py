@@ -327,8 +327,13 @@ def set_language(rpr_parent, tag: str) -> None:
 
 def mark_languages(root) -> None:
     """Cyrillic runs say they are Russian or Kazakh, so Word spell-checks them in their language."""
-    for r in root.iter(_R):
-        text = "".join(t.text or "" for t in r.iterchildren(_T))
-        tag = text_language(text) if text else ""
+    runs = {}  # the runs with Cyrillic text, in document order (a run's text may be in several w:t)
+    for t in root.iter(_T):
+        if t.text and _CYRILLIC.search(t.text):
+            r = t.getparent()
+            if r.tag == _R:
+                runs[r] = None
+    for r in runs:
+        tag = text_language("".join(t.text or "" for t in r.iterchildren(_T)))
         if tag:
             set_language(r, tag)

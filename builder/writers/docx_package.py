@@ -1,9 +1,10 @@
 """The DOCX's zip package, written once and reproducibly: python-docx's parts serialised as its own writer does
 (content types, relationships, part blobs), packed in a stable member order with fixed timestamps and no
 thumbnail. Each member is compressed once (python-docx's save would compress the package, and re-packing it for
-reproducibility compressed it again). The large binary members (the embedded fonts, the chart pictures) are the
-same from build to build: their compressed form is kept in a cache folder, keyed by a hash of their bytes, so a
-changed font or picture is compressed anew and an unchanged one is not compressed again."""
+reproducibility compressed it again). The large members other than the text (the embedded fonts, the chart
+pictures, the styles) are the same from build to build: their compressed form is kept in a cache folder, keyed by
+a hash of their bytes, so a changed font or picture is compressed anew and an unchanged one is not compressed
+again."""
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +19,10 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
 from docx.opc.pkgwriter import PackageWriter
 
-CACHED_SIZE = 64 * 1024  # binary members from this size on keep their compressed form in the cache
+CACHED_SIZE = 16 * 1024  # members from this size on keep their compressed form in the cache
+TEXT_PARTS = frozenset(("word/document.xml", "word/footnotes.xml", "word/endnotes.xml", "word/comments.xml"))
+# ... but not the parts holding the text, which change with every edit (the styles, the fonts and the pictures
+# stay from one build to the next)
 CACHE_DAYS = 30  # cache entries not used for this long are removed
 _LEVEL = zlib.Z_DEFAULT_COMPRESSION  # zipfile's ZIP_DEFLATED level
 
@@ -134,7 +138,7 @@ class _Entry:
 def _entries(items: list[tuple[str, bytes]], date_time, cache: _Cache | None) -> list[_Entry]:
     out = []
     for name, data in items:
-        if cache is not None and len(data) >= CACHED_SIZE and not name.endswith((".xml", ".rels")):
+        if cache is not None and len(data) >= CACHED_SIZE and name not in TEXT_PARTS:
             crc, comp = cache.compressed(data)
         else:
             crc, comp = zlib.crc32(data), _deflate(data)
