@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, parse_pattern
 
 from builder.model import Cell
 
@@ -13,6 +13,12 @@ from builder.model import Cell
 @lru_cache(maxsize=16)
 def _locale(name: str) -> Locale:
     return Locale.parse(name)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str):
+    """babel's parsed number pattern, parsed once (format_decimal parses its pattern on every call)."""
+    return parse_pattern(pattern)
 
 
 def format_number(value: float, decimals: int | None, locale: str, grouping: bool = True) -> str:
@@ -23,7 +29,7 @@ def format_number(value: float, decimals: int | None, locale: str, grouping: boo
         pattern = pattern[:-1]
     if decimals is not None:  # round half up, as printed statistics do (babel's default is half-even)
         value = Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return format_decimal(value, format=pattern, locale=_locale(locale), decimal_quantization=True)
+    return format_decimal(value, format=_pattern(pattern), locale=_locale(locale), decimal_quantization=True)
 
 
 MISSING = "\u2013"  # an en dash where a table has no value
