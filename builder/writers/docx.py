@@ -219,13 +219,21 @@ class _Writer:
                     self.block(block)
 
     def definitions(self, items) -> None:
-        table = self.docx.add_table(rows=0, cols=2)
+        """A borderless two-column table: the term in bold, its definition (rows written with lxml, the same
+        elements python-docx's add_row and cell widths make)."""
+        from lxml.etree import SubElement
+        tbl = self.docx.add_table(rows=0, cols=2)._tbl
+        w = {"tr": qn("w:tr"), "tc": qn("w:tc"), "tcPr": qn("w:tcPr"), "tcW": qn("w:tcW"), "p": qn("w:p"),
+             "type": qn("w:type"), "w": qn("w:w")}
+        widths = (str(Mm(35).twips), str(Mm(125).twips))
         for term, definition in items:
-            cells = table.add_row().cells
-            cells[0].paragraphs[0].add_run(term).bold = True
-            cells[1].paragraphs[0].add_run(definition)
-        for row in table.rows:
-            row.cells[0].width, row.cells[1].width = Mm(35), Mm(125)
+            tr = SubElement(tbl, w["tr"])
+            for width, text, bold in ((widths[0], term, True), (widths[1], definition, False)):
+                tc = SubElement(tr, w["tc"])
+                tc_w = SubElement(SubElement(tc, w["tcPr"]), w["tcW"])
+                tc_w.set(w["type"], "dxa")
+                tc_w.set(w["w"], width)
+                _ooxml.add_run(SubElement(tc, w["p"]), text, bold=bold, properties=bold)
 
     def caption(self, kind: str, number: str, inlines, bookmark: str, target: str = "") -> None:
         p = self.para("Caption")
