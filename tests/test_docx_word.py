@@ -207,8 +207,17 @@ def test_flagship_running_head_and_page_number_skip_the_title_page(flagship_buil
     assert re.search(r'<w:instrText[^>]*> STYLEREF "Heading 1" </w:instrText>.*fldCharType="end"', head, flags=re.S)
     footers = [_part(out, f"word/{t}") for t in _rel_targets(out, "footer")]
     assert any(re.search(r"<w:instrText[^>]*> PAGE </w:instrText>", f) for f in footers)
-    assert len(sections) > 1  # landscape sections for wide tables keep the head and the page number (linked)
-    assert not any("headerReference" in s for s in sections[1:-1] if "landscape" in s)
+    assert len(sections) > 1  # landscape sections for wide tables keep the page number (linked)
+    landscape = [s for s in sections[1:-1] if "landscape" in s]
+    assert landscape and not any("footerReference" in s for s in landscape)
+    for s in landscape:  # and have their own copy of the head, its right tab stop at the landscape right margin
+        size, margins = re.search(r"<w:pgSz [^>]*/>", s).group(0), re.search(r"<w:pgMar [^>]*/>", s).group(0)
+        width = int(re.search(r'w:w="(\d+)"', size).group(1)) - int(re.search(r'w:left="(\d+)"', margins).group(1)) \
+            - int(re.search(r'w:right="(\d+)"', margins).group(1))
+        rid = re.search(r'<w:headerReference w:type="default" r:id="(rId\d+)"', s).group(1)
+        own = _part(out, f"word/{rid_target[rid]}")
+        assert "STYLEREF" in own and re.search(rf'<w:tab w:val="right" w:pos="{width}"/>|'
+                                               rf'<w:tab w:pos="{width}" w:val="right"/>', own), (width, own)
 
 
 def test_flagship_fonts_are_embedded_obfuscated(flagship_build) -> None:

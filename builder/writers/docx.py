@@ -34,6 +34,8 @@ class _Writer:
         self.link_part = None  # the part that owns the relationships of the links being written
         self.numbering = docx_numbering.Numbering(docx)
         self.headings = docx_numbering.HeadingNumbers(self.numbering, docx.styles, doc.blocks)
+        self.section_heads: bool | None = None  # whether new pages begin sections with their own running heads
+        self.head: tuple[str, bool, str] | None = None  # the current section's running head (section_head's)
         self.body = docx.element.body
         self.shape_id = 0  # the last picture's id (docPr/@id), counted here: python-docx searches the document
 
@@ -110,6 +112,8 @@ class _Writer:
         if want != self.landscape:
             set_orientation(self.docx, want)
             self.landscape = want
+            if self.head is not None:  # the running head spans the new orientation's width
+                docx_template.section_head(self.docx, *self.head)
 
     def block(self, b) -> None:
         self.orient(b)
@@ -160,26 +164,44 @@ class _Writer:
 
     def heading(self, h: Heading) -> None:
         from builder.writers.brief_layout import is_brief
-        if h.level == 1 and not is_brief(self.doc):  # a brief's sections follow its masthead on page 1
+        chapter = h.level == 1 and not is_brief(self.doc)  # a brief's sections follow its masthead on page 1
+        if chapter:
             self.chapter(inline_text(h.inlines))
         p = self.para(f"Heading {min(h.level, 3)}")
         typed = self.headings.place(p, h)
         if typed:
             p.add_run(typed)
+        if chapter and self.head is not None and h.number:  # the chapter's number in its running head
+            self.head = (typed + inline_text(h.inlines), True, "" if typed else f"{h.number}.")
+            docx_template.section_head(self.docx, *self.head)
         self.runs(p, h.inlines)
         self.bookmarks += 1
         _ooxml.bookmark(p, _toc_bookmark(h.id), self.bookmarks)
 
     def chapter(self, title: str) -> None:
-        """A chapter starts a page. The running head's STYLEREF field names it in Word, which computes the field
-        on every page; a section per chapter (to write each chapter's name in as the field's result for readers
-        that do not compute it) made LibreOffice lay the document out differently when reading the TOC's pages
-        and when printing, so the chapters share one section and the result stays empty."""
+        """A chapter starts a page, and a section whose running head has the chapter's title written in as the
+        result of its STYLEREF field (Word recomputes the field on every page; LibreOffice shows the result)."""
+        self.new_page(title)
+
+    def new_page(self, head: str = "", field: bool = True) -> None:
+        """A new page that begins a section with its own running head (see docx_template.section_head): the
+        chapter's title as the STYLEREF field's result, or `head` as plain text (`field` False: the contents);
+        a page break when the template's head has no STYLEREF field."""
+        from docx.enum.section import WD_SECTION
         body = self.docx.element.body
         last = body[-2] if len(body) > 1 else None  # the element before the final sectPr
-        if last is not None and last.tag == qn("w:p") and last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
-            return  # a section (a landscape table's end) has just begun on a new page: no empty page
-        self.page_break()
+        begun = last is not None and last.tag == qn("w:p") and \
+            last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None  # a landscape table's end: no empty page
+        if self.section_heads is None:
+            self.section_heads = docx_template.has_section_heads(self.docx)
+        if not self.section_heads:
+            if not begun:
+                self.page_break()
+            return
+        if not begun:
+            self.docx.add_section(WD_SECTION.NEW_PAGE)
+        self.head = (head, field, "")
+        docx_template.section_head(self.docx, *self.head)
 
     def keep_with_next(self) -> None:
         """The paragraph just written stays on the page of what follows (a list's head with its first item)."""
@@ -310,7 +332,7 @@ class _Writer:
 
     def caption_list(self, b: ListOfCaptions) -> None:
         """A list of tables or figures: a TOC field over the captions' SEQ identifier, its result written in."""
-        self.page_break()
+        self.new_page(b.title, field=False)
         self.para("TOC Heading", b.title)
         label = self.doc.labels[b.kind.lower()]
         entries = [(0, f"{label} {x.number}. {inline_text(x.caption)}", caption_bookmark(b.kind, x.id),
@@ -320,7 +342,7 @@ class _Writer:
                               style_ids=self.ids)
 
     def toc(self, title: str) -> None:
-        self.page_break()
+        self.new_page(title, field=False)
         self.para("TOC Heading", title)
         entries = [(min(b.level, 3) - 1, (f"{b.number}. " if b.number else "") + inline_text(b.inlines),
                     _toc_bookmark(b.id), self.pages.get(b.id, 0))
@@ -409,7 +431,8 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     keeping the compressed fonts and pictures between builds (by default .cache/docx in the output's folder)."""
     docx = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
     writer = _Writer(docx, doc, style, pages or {})
-    for block in doc.blocks:
+    from builder.writers.floats import landscape_order  # the text after a landscape table fills the page before it
+    for block in landscape_order(doc.blocks, lambda t: writer.table_layout(t).landscape):
         writer.block(block)
     _ooxml.mark_languages(docx.element.body)
     _ooxml.mark_languages(writer.notes.root)

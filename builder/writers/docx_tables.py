@@ -20,8 +20,12 @@ from builder.readers.style import Style
 from builder.writers.table_layout import PAD, HeadCell, TableLayout, TableMetrics, layout_table
 
 TWIPS = 20  # per point
-KEEP_WHOLE = 40  # body rows: a table this short is not split across pages
+KEEP_WHOLE = 15  # body rows: a table this short is not split across pages; a longer one, as in the PDF, starts
+#                on the page where it is met, a table kept whole that does not fit a page left that page half empty
 MIN_ROWS = 3  # a longer table split at a page end leaves at least this many rows on each side
+RULE_OUTER, RULE_BOTTOM, RULE_INNER = 0.8, 0.6, 0.25  # points: the PDF's rules above, below and inside a table
+PAD_TOP, PAD_BOTTOM = 1.0, 1.5  # points above and below a cell's text: with Word's single line a little higher
+#                                than the PDF's 1.2 leading, rows as high as the PDF's (its padding: 1.5 and 2)
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class _Xml:
         self.rpr = {False: f"<w:rPr>{size}</w:rPr>" if size else "", True: f"<w:rPr><w:b/>{size}</w:rPr>"}
         self.header_fill = ctx.style.colour("table_header").lstrip("#").upper()
         self.group_fill = ctx.style.colour("table_group").lstrip("#").upper()
+        self.rule = ctx.style.colour("rule").lstrip("#").upper()
         self.twips = [round(x * TWIPS) for x in layout.widths]
         self.notes: list[FootnoteRef] = []
 
@@ -90,9 +95,20 @@ class _Xml:
     def _properties(self) -> str:
         pad = round(PAD * TWIPS)
         return (f'<w:tblPr><w:tblStyle w:val="{self.ctx.style_ids["Table Grid"]}"/>'
-                f'<w:tblW w:w="{sum(self.twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
-                f'<w:tblCellMar><w:left w:w="{pad}" w:type="dxa"/><w:right w:w="{pad}" w:type="dxa"/></w:tblCellMar>'
+                f'<w:tblW w:w="{sum(self.twips)}" w:type="dxa"/>{self._borders()}<w:tblLayout w:type="fixed"/>'
+                f'<w:tblCellMar><w:top w:w="{round(PAD_TOP * TWIPS)}" w:type="dxa"/><w:left w:w="{pad}" w:type="dxa"/>'
+                f'<w:bottom w:w="{round(PAD_BOTTOM * TWIPS)}" w:type="dxa"/><w:right w:w="{pad}" w:type="dxa"/>'
+                "</w:tblCellMar>"
                 "</w:tblPr>")
+
+    def _borders(self) -> str:
+        """The PDF's rules (pdf_tables: `commands`), in the style's rule colour: a rule above and below the table,
+        a hairline grid inside, no outer verticals; the header's lower rule as strong as the top (`_header_row`)."""
+        def line(side: str, points: float) -> str:
+            return f'<w:{side} w:val="single" w:sz="{round(points * 8)}" w:space="0" w:color="{self.rule}"/>'
+        return ("<w:tblBorders>" + line("top", RULE_OUTER) + '<w:left w:val="nil"/>' + line("bottom", RULE_BOTTOM)
+                + '<w:right w:val="nil"/>' + line("insideH", RULE_INNER) + line("insideV", RULE_INNER)
+                + "</w:tblBorders>")
 
     @staticmethod
     def _row(cells: list[str], header: bool) -> str:
@@ -112,7 +128,8 @@ class _Xml:
             merge = "restart" if h.row == r and h.rowspan > 1 else ("continue" if h.row < r else "")
             note = self._note(h) if h.cell.note is not None and merge != "continue" else ""
             cells.append(self._cell(c, h.colspan, "" if merge == "continue" else h.text, fill=self.header_fill,
-                                    bold=True, align="center", merge=merge, tail=note))
+                                    bold=True, align="center", merge=merge, tail=note,
+                                    rule_below=h.row + h.rowspan == self.layout.header_rows))
             c += h.colspan
         return self._row(cells, header=True)
 
@@ -141,14 +158,17 @@ class _Xml:
         return self._row(cells, header=False)
 
     def _cell(self, col: int, span: int, text: str, fill: str = "", bold: bool = False, align: str = "",
-              merge: str = "", indent: int = 0, rule_above: bool = False, tail: str = "", hang: float = 0.0) -> str:
+              merge: str = "", indent: int = 0, rule_above: bool = False, tail: str = "", hang: float = 0.0,
+              rule_below: bool = False) -> str:
         pr = [f'<w:tcW w:w="{sum(self.twips[col:col + span])}" w:type="dxa"/>']
         if span > 1:
             pr.append(f'<w:gridSpan w:val="{span}"/>')
         if merge:
             pr.append('<w:vMerge w:val="restart"/>' if merge == "restart" else "<w:vMerge/>")
-        if rule_above:
-            pr.append('<w:tcBorders><w:top w:val="single" w:sz="8" w:space="0" w:color="auto"/></w:tcBorders>')
+        if rule_above or rule_below:  # a total's rule above, the header's below, as in the PDF
+            side, points = ("top", RULE_BOTTOM) if rule_above else ("bottom", RULE_OUTER)
+            pr.append(f'<w:tcBorders><w:{side} w:val="single" w:sz="{round(points * 8)}" w:space="0" '
+                      f'w:color="{self.rule}"/></w:tcBorders>')
         if fill:
             pr.append(f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>')
             if fill == self.header_fill:

@@ -35,6 +35,10 @@ EXTRA_STYLES = {  # name: (type, base, size offset, italic)
 # the styles the writer uses: copied from the house template into a user template that lacks them
 USED_STYLES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Body Text", "Caption",
                "TOC Heading", "Table Grid", "Header", "Footer", *EXTRA_STYLES)
+PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+             "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+             "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+             "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc")
 HEAD_STYLES = ("Heading", "Title", "Subtitle", "Caption", "TOC Heading", "Table Text", "Header")
 
 
@@ -91,7 +95,11 @@ def _prepare_styles(docx, style: Style) -> None:
         else:
             _clear_fonts(rpr)
     styles["Normal"].font.size = Pt(style.size("body"))
-    styles["Footnote Reference"].font.superscript = True
+    # the marks in the text are superscript by their runs (_ooxml.footnote_reference); the style is what a note's
+    # own number looks like
+    styles["Footnote Reference"].font.superscript = style.spec.footnote_number == "superscript"
+    note = styles["Footnote Text"].paragraph_format  # notes set solid, as in the PDF: no space between them
+    note.space_before, note.space_after, note.line_spacing = Pt(0), Pt(1), 1.0
     styles["Hyperlink"].font.color.rgb = accent
     styles["Hyperlink"].font.underline = True
     for lvl in (1, 2, 3):
@@ -109,7 +117,7 @@ def _prepare_styles(docx, style: Style) -> None:
     tof.line_spacing = 1.0
     tof.tab_stops.add_tab_stop(Mm(160), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
     styles["Title"].font.color.rgb = accent
-    styles["Caption"].font.color.rgb = RGBColor(0x1A, 0x1A, 0x1A)
+    styles["Caption"].font.color.rgb = RGBColor.from_string(style.colour("text").lstrip("#"))  # one ink, as the text
     styles["Caption"].font.size = Pt(style.size("caption"))
     styles["Caption"].font.bold = True
     styles["Caption"].paragraph_format.keep_with_next = True
@@ -123,6 +131,9 @@ def _prepare_styles(docx, style: Style) -> None:
     for name in ("Header", "Footer"):
         styles[name].font.size = Pt(style.size("note"))
         styles[name].font.color.rgb = RGBColor.from_string(style.colour("rule").lstrip("#"))
+    _ooxml.insert_in_order(styles["Header"].element.get_or_add_pPr(), _ooxml.parse_xml(  # a rule under it, as the PDF's
+        f'<w:pBdr {_ooxml.nsdecls("w")}><w:bottom w:val="single" w:sz="3" w:space="1" '
+        f'w:color="{style.colour("rule").lstrip("#").upper()}"/></w:pBdr>'), PPR_ORDER)
 
 
 def _page_setup(docx, style: Style, short_title: str) -> None:
@@ -136,6 +147,8 @@ def _page_setup(docx, style: Style, short_title: str) -> None:
     section.different_first_page_header_footer = True
     section.first_page_header.is_linked_to_previous = False
     section.first_page_footer.is_linked_to_previous = False
+    for p in section.first_page_header.paragraphs:  # the title page's empty head: without the head's rule
+        p.style = docx.styles["Normal"]
     running_head(section.header.paragraphs[0], short_title, "", text_width(section))
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -143,19 +156,93 @@ def _page_setup(docx, style: Style, short_title: str) -> None:
 
 
 def running_head(p, short_title: str, chapter: str, width=None) -> None:
-    """Short title at the left margin, the current chapter (a STYLEREF field, its result written in) at a right tab
-    on the right margin of the section (`width`: its text width)."""
+    """Short title at the left margin, the current chapter's number and title (two STYLEREF fields, their results
+    written in) at a right tab on the right margin of the section (`width`: its text width)."""
     p.style = "Header"
-    if width is not None:
+    if width is not None:  # the style's own stops (Word's centre and right) cleared: one stop, at the margin
+        for stop in p.style.paragraph_format.tab_stops:
+            if stop.position != width:
+                p.paragraph_format.tab_stops.add_tab_stop(stop.position, WD_TAB_ALIGNMENT.CLEAR)
         p.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
     if short_title:
         p.add_run(short_title)
     p.add_run("\t")
+    _ooxml.add_field(p, 'STYLEREF "Heading 1" \\n', "")  # the chapter's number ("6.", none when unnumbered)
+    p.add_run(" ")
     _ooxml.add_field(p, 'STYLEREF "Heading 1"', chapter)
 
 
 def text_width(section):
     return section.page_width - section.left_margin - section.right_margin
+
+
+STYLEREF = "STYLEREF"
+
+
+def has_section_heads(docx) -> bool:
+    """Whether sections can be given their own copies of the first section's running head: it has a STYLEREF
+    field and refers to no other part (a template's logo)."""
+    model = docx.sections[0].header
+    return not model.is_linked_to_previous and not model.part.rels and STYLEREF in model._element.xml
+
+
+def section_head(docx, text: str, field: bool = True, number: str = "") -> None:
+    """Give the document's last section its own copy of the first section's running head (`has_section_heads`):
+    the STYLEREF fields' results written in as `number` and `text` (a chapter's: Word recomputes the fields on
+    every page, LibreOffice 7.4 imports STYLEREF as an unknown field and shows the result written in), or, with
+    `field` False, the fields replaced by `text` (front matter, such as the contents, that is no Heading 1). A
+    right tab stop at the first section's right margin moves to this section's (a landscape page's head spans
+    its width)."""
+    model = docx.sections[0].header
+    header = docx.sections[-1].header
+    header.is_linked_to_previous = False
+    target = header._element
+    for child in list(target):
+        target.remove(child)
+    for child in model._element:
+        target.append(copy.deepcopy(child))
+    _fill_styleref(target, text, number, field)
+    margin = str(round(text_width(docx.sections[-1]) / 635))  # twips: the right margin of this section (landscape)
+    model_margin = str(round(text_width(docx.sections[0]) / 635))
+    for stop in target.iter(qn("w:tab")):
+        if stop.get(qn("w:val")) == "right" and stop.get(qn("w:pos")) == model_margin:
+            stop.set(qn("w:pos"), margin)
+
+
+def _fill_styleref(root, text: str, number: str, field: bool) -> None:
+    """Write the results of the STYLEREF fields in `root` (every run between a field's separate and end marks
+    replaced by one): `number` for a field with the \\n switch, `text` for the others; with `field` False, each
+    field replaced by its result as text (none for the number)."""
+    runs = list(root.iter(qn("w:r")))
+    fields = []
+    for i, r in enumerate(runs):
+        instr = "".join(t.text or "" for t in r.iter(qn("w:instrText")))
+        if STYLEREF not in instr:
+            continue
+        begin = max((k for k in range(i + 1) if _fld(runs[k]) == "begin"), default=None)
+        separate = next((k for k in range(i, len(runs)) if _fld(runs[k]) == "separate"), None)
+        end = next((k for k in range(i, len(runs)) if _fld(runs[k]) == "end"), None)
+        if None not in (begin, separate, end):
+            fields.append((begin, i, separate, end, number if "\\n" in instr.split() else text))
+    for begin, at, separate, end, result in reversed(fields):  # the later runs first: earlier indices stay
+        first, last = (separate + 1, end) if field else (begin, end + 1)
+        if result:
+            run = copy.deepcopy(runs[at])  # the instruction's run properties for the result
+            for child in list(run):
+                if child.tag != qn("w:rPr"):
+                    run.remove(child)
+            t = OxmlElement("w:t")
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            t.text = result
+            run.append(t)
+            runs[first].addprevious(run)  # before the first run replaced, or the end mark when there was none
+        for r in runs[first:last]:
+            r.getparent().remove(r)
+
+
+def _fld(run) -> str:
+    mark = run.find(qn("w:fldChar"))
+    return mark.get(qn("w:fldCharType")) if mark is not None else ""
 
 
 # the user's template -------------------------------------------------------------------------------------------------
