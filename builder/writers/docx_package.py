@@ -131,8 +131,7 @@ class _Entry:
     crc: int
     size: int
     stored: bytes
-    method: int = 8  # deflate (0: stored as is)
-    date_time: tuple[int, ...] = (1980, 1, 1, 0, 0, 0)
+    date_time: tuple[int, ...]
 
 
 def _entries(items: list[tuple[str, bytes]], date_time, cache: _Cache | None) -> list[_Entry]:
@@ -142,7 +141,7 @@ def _entries(items: list[tuple[str, bytes]], date_time, cache: _Cache | None) ->
             crc, comp = cache.compressed(data)
         else:
             crc, comp = zlib.crc32(data), _deflate(data)
-        out.append(_Entry(name, crc, len(data), comp, 8, tuple(date_time)))
+        out.append(_Entry(name, crc, len(data), comp, tuple(date_time)))
     return out
 
 
@@ -155,11 +154,11 @@ def _write_zip(fh, entries: list[_Entry]) -> None:
             raw, flags = e.name.encode("ascii"), 0
         except UnicodeEncodeError:
             raw, flags = e.name.encode("utf-8"), 0x800
-        fh.write(_LOCAL.pack(b"PK\x03\x04", _VERSION, 0, flags, e.method, dos_time, dos_date, e.crc, len(e.stored),
+        fh.write(_LOCAL.pack(b"PK\x03\x04", _VERSION, 0, flags, 8, dos_time, dos_date, e.crc, len(e.stored),
                              e.size, len(raw), 0))
         fh.write(raw)
         fh.write(e.stored)
-        central.append(_CENTRAL.pack(b"PK\x01\x02", _VERSION, _UNIX, _VERSION, 0, flags, e.method, dos_time, dos_date,
+        central.append(_CENTRAL.pack(b"PK\x01\x02", _VERSION, _UNIX, _VERSION, 0, flags, 8, dos_time, dos_date,
                                      e.crc, len(e.stored), e.size, len(raw), 0, 0, 0, 0, _ATTRIBUTES, offset) + raw)
         offset += _LOCAL.size + len(raw) + len(e.stored)
     directory = b"".join(central)
@@ -167,39 +166,3 @@ def _write_zip(fh, entries: list[_Entry]) -> None:
         raise ValueError("a DOCX package this large needs zip64, which this writer does not write")
     fh.write(directory)
     fh.write(_END.pack(b"PK\x05\x06", 0, 0, len(entries), len(entries), len(directory), offset, 0))
-
-
-def rewrite(path: Path, replacements: dict[str, bytes]) -> None:
-    """Replace members of a written package (word/document.xml with the TOC's page numbers patched in), the
-    others copied as they are stored, not decompressed and compressed again (3 MB of embedded fonts cost
-    0.2 s each time). The order, names and timestamps stay."""
-    import zipfile
-    path = Path(path)
-    with zipfile.ZipFile(path) as z:
-        infos = z.infolist()
-    missing = set(replacements) - {i.filename for i in infos}
-    if missing:
-        raise KeyError(f"not in {path.name}: {', '.join(sorted(missing))}")
-    entries = []
-    with open(path, "rb") as fh:
-        for info in infos:
-            if info.filename in replacements:
-                data = replacements[info.filename]
-                entries.append(_Entry(info.filename, zlib.crc32(data), len(data), _deflate(data), 8, info.date_time))
-                continue
-            if info.flag_bits & 0x1 or info.compress_type not in (0, 8):
-                raise ValueError(f"{path.name}: {info.filename} is encrypted or compressed in a way not copied here")
-            fh.seek(info.header_offset)
-            header = fh.read(_LOCAL.size)
-            name_len, extra_len = struct.unpack("<2H", header[26:30])
-            fh.seek(info.header_offset + _LOCAL.size + name_len + extra_len)
-            entries.append(_Entry(info.filename, info.CRC, info.file_size, fh.read(info.compress_size),
-                                  info.compress_type, info.date_time))
-    from builder.staging import temp_path
-    tmp = temp_path(path)
-    try:
-        with open(tmp, "wb") as out:
-            _write_zip(out, entries)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
