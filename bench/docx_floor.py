@@ -2,6 +2,11 @@
 runs), list items, tables (every cell), pictures (the same PNGs) and the footnotes' text. Both in this process,
 after the document model and the charts are ready, alternating, median of N; prints JSON.
 
+`writer`: the writer as a build runs it again (the compressed fonts and pictures in its output folder's cache);
+`writer_cold`: with an empty cache each time (a first build). `bare`: python-docx's public API the plainest way;
+`bare_ids`: the same, paragraph styles set by style id through the paragraph's element (python-docx looks a style
+given by name up among all styles on every call, which is most of the bare side's time; the writer sets ids too).
+
     python bench/docx_floor.py PROJECT [--runs 3]
 """
 from __future__ import annotations
@@ -49,20 +54,35 @@ def _cell_text(cell) -> str:
     return "" if v is None else str(v)
 
 
-def bare(doc, out: Path) -> None:
-    """The same content through python-docx's public API, the plainest way."""
+def bare(doc, out: Path, by_id: bool = False) -> None:
+    """The same content through python-docx's public API, the plainest way (`by_id`: styles set by id)."""
     import docx
     from docx.shared import Inches
 
     from builder import model as m
     d = docx.Document()
+    ids = {s.name: s.style_id for s in d.styles} if by_id else None
+
+    def heading(text: str, level: int):
+        if ids is None:
+            return d.add_heading(text, level)
+        p = d.add_paragraph(text)
+        p._p.style = ids[f"Heading {level}"]
+        return p
+
+    def paragraph(style):
+        if ids is None or style is None:
+            return d.add_paragraph(style=style)
+        p = d.add_paragraph()
+        p._p.style = ids[style]
+        return p
 
     def blocks(items, list_style=None):
         for b in items:
             if isinstance(b, m.Heading):
-                d.add_heading(_text(b.inlines), min(b.level, 9))
+                heading(_text(b.inlines), min(b.level, 9))
             elif isinstance(b, m.Paragraph):
-                _runs(d.add_paragraph(style=list_style), b.inlines)
+                _runs(paragraph(list_style), b.inlines)
                 list_style = None
             elif isinstance(b, (m.BulletList, m.OrderedList)):
                 style = "List Bullet" if isinstance(b, m.BulletList) else "List Number"
@@ -107,15 +127,21 @@ def main() -> None:
         result = prepare(args.project, cache=Path(tmp) / "cache")
         result.charts.wait("all")
         doc, style = result.document, result.style
-        times: dict[str, list[float]] = {"writer": [], "bare": []}
-        for i in range(args.runs + 1):  # the first round warms both up (imports, fonts) and is not counted
-            for name, fn in (("writer", lambda p: writer.write(doc, style, p)), ("bare", lambda p: bare(doc, p))):
+        sides = {"writer": lambda p, i: writer.write(doc, style, p),
+                 "writer_cold": lambda p, i: writer.write(doc, style, p, cache=Path(tmp) / f"cold-{i}"),
+                 "bare": lambda p, i: bare(doc, p),
+                 "bare_ids": lambda p, i: bare(doc, p, by_id=True)}
+        times: dict[str, list[float]] = {name: [] for name in sides}
+        for i in range(args.runs + 1):  # the first round warms all up (imports, fonts) and is not counted
+            for name, fn in sides.items():
                 start = time.process_time()
-                fn(Path(tmp) / f"{name}.docx")
+                fn(Path(tmp) / f"{name}.docx", i)
                 if i:
                     times[name].append(time.process_time() - start)
         medians = {k: statistics.median(v) for k, v in times.items()}
-        print(json.dumps({**medians, "ratio": medians["writer"] / medians["bare"]}))
+        print(json.dumps({**medians, "ratio": medians["writer"] / medians["bare"],
+                          "ratio_cold": medians["writer_cold"] / medians["bare"],
+                          "ratio_ids": medians["writer"] / medians["bare_ids"]}))
 
 
 if __name__ == "__main__":

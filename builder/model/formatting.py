@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, parse_pattern
 
 from builder.model import Cell
 
@@ -14,6 +14,12 @@ from builder.model import Cell
 @lru_cache(maxsize=16)
 def _locale(name: str) -> Locale:
     return Locale.parse(name)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str):
+    """babel's parsed number pattern, parsed once (format_decimal parses its pattern on every call)."""
+    return parse_pattern(pattern)
 
 
 MINUS = "\u2212"  # a true minus sign: a hyphen is shorter, sits lower and may break a line
@@ -28,7 +34,7 @@ def format_number(value: float, decimals: int | None, locale: str, grouping: boo
         pattern = pattern[:-1]
     if decimals is not None:  # round half up, as printed statistics do (babel's default is half-even)
         value = Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = format_decimal(value, format=pattern, locale=_locale(locale), decimal_quantization=True)
+    text = format_decimal(value, format=_pattern(pattern), locale=_locale(locale), decimal_quantization=True)
     if text[:1] not in "-\u2010\u2012":
         return text
     return MINUS + text[1:] if any(unicodedata.digit(c, 0) for c in text) else text[1:]  # −0.0 is printed 0.0

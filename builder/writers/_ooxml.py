@@ -1,14 +1,77 @@
 """The few OOXML pieces python-docx has no API for: footnotes part, fields, bookmarks, repeated header rows."""
 from __future__ import annotations
 
+import re
+
 from docx.opc.constants import CONTENT_TYPE as CT, RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.oxml.parser import OxmlElement
+from lxml.etree import SubElement
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+# paragraphs and runs built with lxml directly: the same elements python-docx's add_paragraph, style and add_run
+# make, without its per-call style lookups by name, schema-order searches and character-by-character text ----------
+
+_W = f"{{{W_NS}}}"
+_P, _PPR, _PSTYLE, _R, _RPR, _T, _TAB, _BR = (_W + n for n in ("p", "pPr", "pStyle", "r", "rPr", "t", "tab", "br"))
+_B, _I, _VERT, _VAL, _SECT = (_W + n for n in ("b", "i", "vertAlign", "val", "sectPr"))
+_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_SPECIAL = re.compile(r"([\t\r\n])")
+
+
+def add_paragraph(body, style_id: str = ""):
+    """A new w:p at the end of `body` (a w:body: before its final w:sectPr), in the paragraph style `style_id`."""
+    p = body.makeelement(_P)
+    if len(body) and body[-1].tag == _SECT:
+        body[-1].addprevious(p)
+    else:
+        body.append(p)
+    if style_id:
+        SubElement(SubElement(p, _PPR), _PSTYLE).set(_VAL, style_id)
+    return p
+
+
+def add_run(p, text: str = "", bold: bool = False, italic: bool = False, superscript: bool = False,
+            properties: bool = True):
+    """A w:r appended to `p` with `text` (a tab → w:tab, a line end → w:br, as python-docx's run.text does).
+    `properties`: a w:rPr even when empty (what python-docx's run.bold = None leaves; kept so the XML stays the
+    same)."""
+    r = SubElement(p, _R)
+    if properties or bold or italic or superscript:
+        rpr = SubElement(r, _RPR)
+        if bold:
+            SubElement(rpr, _B)
+        if italic:
+            SubElement(rpr, _I)
+        if superscript:
+            SubElement(rpr, _VERT).set(_VAL, "superscript")
+    if text:
+        append_text(r, text)
+    return r
+
+
+def append_text(r, text: str) -> None:
+    for piece in (_SPECIAL.split(text) if ("\t" in text or "\n" in text or "\r" in text) else (text,)):
+        if piece == "\t":
+            SubElement(r, _TAB)
+        elif piece in ("\r", "\n"):
+            SubElement(r, _BR)
+        elif piece:
+            t = SubElement(r, _T)
+            t.text = piece
+            if len(piece.strip()) < len(piece):
+                t.set(_SPACE, "preserve")
+
+
+def add_page_break(body) -> None:
+    """A paragraph holding a page break, as python-docx's add_paragraph().add_run().add_break(WD_BREAK.PAGE)."""
+    SubElement(SubElement(add_paragraph(body), _R), _BR).set(_W + "type", "page")
+
 
 _FOOTNOTES = (f'<w:footnotes {nsdecls("w", "r")}>'
               '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" '
@@ -134,13 +197,16 @@ def hyperlink(paragraph, url: str, text: str, style: str = "Hyperlink", part=Non
 
 
 def toc_paragraphs(document, entries, title_style: str = "TOC Heading", instr: str = 'TOC \\o "1-3" \\h \\z \\u',
-                   style: str = ""):
+                   style: str = "", style_ids=None):
     """A TOC field whose result is already written in: one paragraph per entry with a hyperlink,
     a dot-leader tab and a PAGEREF field holding the page number. `entries`: (level, text, bookmark, page).
-    `style`: one paragraph style for every entry (a list of tables), else "TOC <level>"."""
+    `style`: one paragraph style for every entry (a list of tables), else "TOC <level>". `style_ids`: the
+    document's style ids by name, when the caller has them (python-docx's lookup by name is slow)."""
+    from docx.text.paragraph import Paragraph
+    ids = style_ids if style_ids is not None else {s.name: s.style_id for s in document.styles}
     paras = []
     for i, (level, text, bm, page) in enumerate(entries):
-        p = document.add_paragraph(style=style or f"TOC {level + 1}")
+        p = Paragraph(add_paragraph(document.element.body, ids[style or f"TOC {level + 1}"]), document._body)
         if i == 0:
             for r in field_runs(instr, "")[:3]:
                 p._p.append(r)
@@ -239,9 +305,12 @@ _RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "
 _KAZAKH = set("ӘәҒғҚқҢңӨөҰұҮүҺһІі")
 
 
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
 def text_language(text: str) -> str:
     """kk-KZ for Cyrillic with letters only Kazakh has, ru-RU for other Cyrillic, "" otherwise."""
-    if not any("\u0400" <= c <= "\u04ff" for c in text):
+    if not _CYRILLIC.search(text):
         return ""
     return "kk-KZ" if _KAZAKH & set(text) else "ru-RU"
 
@@ -261,8 +330,13 @@ def set_language(rpr_parent, tag: str) -> None:
 
 def mark_languages(root) -> None:
     """Cyrillic runs say they are Russian or Kazakh, so Word spell-checks them in their language."""
-    for r in root.iter(qn("w:r")):
-        text = "".join(t.text or "" for t in r.iterchildren(qn("w:t")))
-        tag = text_language(text)
+    runs = {}  # the runs with Cyrillic text, in document order (a run's text may be in several w:t)
+    for t in root.iter(_T):
+        if t.text and _CYRILLIC.search(t.text):
+            r = t.getparent()
+            if r.tag == _R:
+                runs[r] = None
+    for r in runs:
+        tag = text_language("".join(t.text or "" for t in r.iterchildren(_T)))
         if tag:
             set_language(r, tag)

@@ -3,15 +3,14 @@ repeated header rows, landscape sections for wide tables, charts as 300-dpi PNG 
 from __future__ import annotations
 
 import functools
-import io
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 from docx.shared import Mm
+from docx.text.paragraph import Paragraph as DocxParagraph
 
 from builder.model.formatting import display_url
 from builder.model import (BulletList, Code, CrossRef, Definitions, Document, Emphasis, Figure, FootnoteRef,
@@ -37,24 +36,27 @@ class _Writer:
         self.headings = docx_numbering.HeadingNumbers(self.numbering, docx.styles, doc.blocks)
         self.section_heads: bool | None = None  # whether new pages begin sections with their own running heads
         self.head: tuple[str, bool, str] | None = None  # the current section's running head (section_head's)
+        self.body = docx.element.body
+        self.shape_id = 0  # the last picture's id (docPr/@id), counted here: python-docx searches the document
 
     def para(self, style: str = "", text: str = ""):
         """A new paragraph in a named style (by style id: python-docx's lookup by name is slow)."""
-        p = self.docx.add_paragraph(text)
-        if style:
-            p._p.style = self.ids[style]
-        return p
+        p = _ooxml.add_paragraph(self.body, self.ids[style] if style else "")
+        if text:
+            _ooxml.add_run(p, text, properties=False)
+        return DocxParagraph(p, self.docx._body)
+
+    def page_break(self) -> None:
+        _ooxml.add_page_break(self.body)
 
     # inlines ------------------------------------------------------------------------------
     def runs(self, p, inlines, bold=False, italic=False, sup=False) -> None:
         for k, node in enumerate(inlines):
             if isinstance(node, FootnoteRef) and k and isinstance(inlines[k - 1], FootnoteRef):
-                p.add_run(",").font.superscript = True  # adjacent marks: "44,45", not "4445"
+                _ooxml.add_run(p._p, ",", superscript=True)  # adjacent marks: "44,45", not "4445"
             match node:
                 case Text(text=t) | Code(text=t):
-                    r = p.add_run(t)
-                    r.bold, r.italic = bold or None, italic or None
-                    r.font.superscript = sup or None
+                    _ooxml.add_run(p._p, t, bold, italic, sup)
                 case Strong(children=c):
                     self.runs(p, c, True, italic, sup)
                 case Emphasis(children=c):
@@ -62,7 +64,7 @@ class _Writer:
                 case Superscript(children=c):
                     self.runs(p, c, bold, italic, True)
                 case LineBreak():
-                    p.add_run().add_break()
+                    _ooxml.add_run(p._p, "\n", properties=False)
                 case Link(url=url, children=c):  # an address shown may break after / and . (typography)
                     _ooxml.hyperlink(p, url, breakable_url(inline_text(c)), part=self.link_part)
                 case FootnoteRef():
@@ -81,7 +83,6 @@ class _Writer:
     def footnote_body(self, ref: FootnoteRef) -> None:
         self.noted.add(ref.number)
         note_p = self.notes.add(ref.number, self.style.spec.footnote_number == "superscript")
-        from docx.text.paragraph import Paragraph as DocxParagraph
         outer, self.link_part = self.link_part, self.notes.part
         try:
             self.runs(DocxParagraph(note_p, self.docx), self.doc.footnotes[ref.id])
@@ -143,7 +144,7 @@ class _Writer:
             case ListOfCaptions():
                 self.caption_list(b)
             case PageBreak():
-                self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+                self.page_break()
             case _:
                 raise TypeError(f"unhandled block {b!r}")
 
@@ -151,17 +152,15 @@ class _Writer:
         from builder.writers import cover
         if cover.wanted(self.style):  # logo, colour band or publisher block from the style
             return cover.docx_title_page(self, meta)
-        d = self.docx
         for _ in range(4):
-            d.add_paragraph()
-        title = d.add_paragraph(style="Title")
+            self.para()
+        title = self.para("Title")
         cover.docx_title(title, cover.title_lines(self.style, meta.title))
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        d.add_paragraph(", ".join(a.name for a in meta.authors), style="Subtitle").alignment = \
-            WD_ALIGN_PARAGRAPH.CENTER
+        self.para("Subtitle", ", ".join(a.name for a in meta.authors)).alignment = WD_ALIGN_PARAGRAPH.CENTER
         for line in ("", "", meta.publisher, meta.publisher_address, meta.series, meta.edition_label,
                      display_url(meta.publisher_url), "", meta.disclaimer, *meta.copyright):
-            d.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
+            self.para("", line).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def heading(self, h: Heading) -> None:
         from builder.writers.brief_layout import is_brief
@@ -197,7 +196,7 @@ class _Writer:
             self.section_heads = docx_template.has_section_heads(self.docx)
         if not self.section_heads:
             if not begun:
-                self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+                self.page_break()
             return
         if not begun:
             self.docx.add_section(WD_SECTION.NEW_PAGE)
@@ -242,13 +241,21 @@ class _Writer:
                     self.block(block)
 
     def definitions(self, items) -> None:
-        table = self.docx.add_table(rows=0, cols=2)
+        """A borderless two-column table: the term in bold, its definition (rows written with lxml, the same
+        elements python-docx's add_row and cell widths make)."""
+        from lxml.etree import SubElement
+        tbl = self.docx.add_table(rows=0, cols=2)._tbl
+        w = {"tr": qn("w:tr"), "tc": qn("w:tc"), "tcPr": qn("w:tcPr"), "tcW": qn("w:tcW"), "p": qn("w:p"),
+             "type": qn("w:type"), "w": qn("w:w")}
+        widths = (str(Mm(35).twips), str(Mm(125).twips))
         for term, definition in items:
-            cells = table.add_row().cells
-            cells[0].paragraphs[0].add_run(term).bold = True
-            cells[1].paragraphs[0].add_run(definition)
-        for row in table.rows:
-            row.cells[0].width, row.cells[1].width = Mm(35), Mm(125)
+            tr = SubElement(tbl, w["tr"])
+            for width, text, bold in ((widths[0], term, True), (widths[1], definition, False)):
+                tc = SubElement(tr, w["tc"])
+                tc_w = SubElement(SubElement(tc, w["tcPr"]), w["tcW"])
+                tc_w.set(w["type"], "dxa")
+                tc_w.set(w["w"], width)
+                _ooxml.add_run(SubElement(tc, w["p"]), text, bold=bold, properties=bold)
 
     def caption(self, kind: str, number: str, inlines, bookmark: str, target: str = "") -> None:
         p = self.para("Caption")
@@ -304,14 +311,24 @@ class _Writer:
         if f.chart is None:
             return  # left out for missing data (reported in the build report)
         self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"), f.id)
-        p = self.docx.add_paragraph()
+        p = self.para()
         p.paragraph_format.keep_with_next = True
-        run = p.add_run()
-        shape = run.add_picture(f.chart.png_path, width=Mm(min(f.chart.width_in * 25.4, 160)))
-        doc_pr = shape._inline.docPr
+        inline = self.picture(f.chart.png_path, Mm(min(f.chart.width_in * 25.4, 160)))
+        _ooxml.add_run(p._p, properties=False).add_drawing(inline)
+        doc_pr = inline.docPr
         doc_pr.set("descr", f.chart.alt)
         doc_pr.set("title", inline_text(f.caption))
         self.source_line(f.citation)
+
+    def picture(self, path, width):
+        """A w:inline picture as python-docx's run.add_picture makes it, its id (docPr/@id, unique in the
+        document) counted on from the last one instead of searched for in the whole document each time."""
+        from docx.oxml.shape import CT_Inline
+        part = self.docx.part
+        rid, image = part.get_or_add_image(path)
+        cx, cy = image.scaled_dimensions(width, None)
+        self.shape_id = self.shape_id + 1 if self.shape_id else part.next_id
+        return CT_Inline.new_pic_inline(self.shape_id, rid, image.filename, cx, cy)
 
     def caption_list(self, b: ListOfCaptions) -> None:
         """A list of tables or figures: a TOC field over the captions' SEQ identifier, its result written in."""
@@ -321,7 +338,8 @@ class _Writer:
         entries = [(0, f"{label} {x.number}. {inline_text(x.caption)}", caption_bookmark(b.kind, x.id),
                     self.pages.get(caption_key(b.kind, x.id), 0))
                    for x in captioned(self.doc.blocks, b.kind)]
-        _ooxml.toc_paragraphs(self.docx, entries, instr=f'TOC \\h \\z \\c "{b.kind}"', style="Table of Figures")
+        _ooxml.toc_paragraphs(self.docx, entries, instr=f'TOC \\h \\z \\c "{b.kind}"', style="Table of Figures",
+                              style_ids=self.ids)
 
     def toc(self, title: str) -> None:
         self.new_page(title, field=False)
@@ -329,7 +347,7 @@ class _Writer:
         entries = [(min(b.level, 3) - 1, (f"{b.number}. " if b.number else "") + inline_text(b.inlines),
                     _toc_bookmark(b.id), self.pages.get(b.id, 0))
                    for b in self.doc.blocks if isinstance(b, Heading)]
-        _ooxml.toc_paragraphs(self.docx, entries)
+        _ooxml.toc_paragraphs(self.docx, entries, style_ids=self.ids)
 
 
 def _ref_bookmark(target: str) -> str:
@@ -407,8 +425,10 @@ def _language(docx, tag: str) -> None:
     # hyphenation as the PDF's, in every language: see _settings
 
 
-def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:
-    """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result."""
+def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None,
+          cache: Path | None = None) -> None:
+    """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result; `cache`: the folder
+    keeping the compressed fonts and pictures between builds (by default .cache/docx in the output's folder)."""
     docx = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
     writer = _Writer(docx, doc, style, pages or {})
     from builder.writers.floats import landscape_order  # the text after a landscape table fills the page before it
@@ -423,25 +443,11 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     _title_page_only_first(docx)
     docx_fonts.embed(docx, [style.body, style.heading])
     _core_properties(docx, doc.meta)
-    _save_reproducibly(docx, out, doc.meta)
+    _save_reproducibly(docx, out, doc.meta, Path(out).parent / ".cache" / "docx" if cache is None else cache)
 
 
-def _save_reproducibly(docx, out: Path, meta) -> None:
-    """Re-pack the zip with fixed timestamps and a stable member order, so equal input gives equal bytes."""
-    buf = io.BytesIO()
-    docx.save(buf)
+def _save_reproducibly(docx, out: Path, meta, cache: Path | None) -> None:
+    """Fixed timestamps and a stable member order, so equal input gives equal bytes (builder/writers/docx_package.py)."""
+    from builder.writers import docx_package
     stamp = (meta.date.year, meta.date.month, meta.date.day, 0, 0, 0) if meta.date else (2000, 1, 1, 0, 0, 0)
-    with zipfile.ZipFile(buf) as src:
-        names = [n for n in src.namelist() if not n.startswith("docProps/thumbnail")]
-        first = [n for n in ("[Content_Types].xml", "_rels/.rels") if n in names]
-        ordered = first + sorted(n for n in names if n not in first)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-            for name in ordered:
-                data = src.read(name)
-                if name == "[Content_Types].xml":
-                    data = data.replace(b'<Override PartName="/docProps/thumbnail.jpeg" '
-                                        b'ContentType="image/jpeg"/>', b"")
-                if name == "_rels/.rels":
-                    import re
-                    data = re.sub(rb'<Relationship [^>]*thumbnail[^>]*/>', b"", data)
-                dst.writestr(zipfile.ZipInfo(name, date_time=stamp), data, zipfile.ZIP_DEFLATED)
+    docx_package.save(docx, out, stamp, cache)

@@ -142,12 +142,39 @@ def _lvl(i: int, lv: Level) -> str:
             f'<w:pPr>{tabs}{ind}</w:pPr></w:lvl>')
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_VAL = _W + "val"
+# the children schema order puts after each element (as python-docx's pPr and numPr know them)
+_AFTER_NUMPR = frozenset(_W + n for n in (
+    "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct",
+    "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind",
+    "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection", "textAlignment",
+    "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange"))
+_AFTER_ILVL = frozenset(_W + n for n in ("numId", "numberingChange", "ins"))
+_AFTER_NUMID = frozenset(_W + n for n in ("numberingChange", "ins"))
+
+
+def _get_or_add(parent, tag: str, successors: frozenset[str]):
+    """The child `tag` of `parent`, added before the first child schema order puts after it when missing (what
+    python-docx's get_or_add_* do, without their per-call search by tag names)."""
+    child = parent.find(tag)
+    if child is not None:
+        return child
+    child = parent.makeelement(tag)
+    for sibling in parent:
+        if sibling.tag in successors:
+            sibling.addprevious(child)
+            return child
+    parent.append(child)
+    return child
+
+
 def set_num(ppr, num_id: int, ilvl: int | None) -> None:
     """Attach a paragraph (or a paragraph style's pPr) to a list level; numId 0 takes it out of any list."""
-    num_pr = ppr.get_or_add_numPr()
+    num_pr = _get_or_add(ppr, _W + "numPr", _AFTER_NUMPR)
     if ilvl is not None:
-        num_pr.get_or_add_ilvl().val = ilvl
-    num_pr.get_or_add_numId().val = num_id
+        _get_or_add(num_pr, _W + "ilvl", _AFTER_ILVL).set(_VAL, str(int(ilvl)))
+    _get_or_add(num_pr, _W + "numId", _AFTER_NUMID).set(_VAL, str(int(num_id)))
 
 
 class HeadingNumbers:
@@ -165,8 +192,12 @@ class HeadingNumbers:
                 ppr = styles.element.get_by_id(sid).get_or_add_pPr()
                 if ppr.numPr is None:
                     set_num(ppr, self.num_id, ilvl or None)
+            base: dict[str, str | None] = {}  # style id → the id it is based on (the first style of an id)
+            for st in styles.element.iterchildren(qn("w:style")):
+                based = st.find(qn("w:basedOn"))
+                base.setdefault(st.get(qn("w:styleId")), None if based is None else based.get(qn("w:val")))
             for st in styles.element.iterchildren(qn("w:style")):  # TOC Heading and other styles based on a heading
-                if st.styleId not in self.style_ids and _based_on(styles.element, st, set(self.style_ids)):
+                if st.styleId not in self.style_ids and _based_on(base, st.styleId, set(self.style_ids)):
                     ppr = st.get_or_add_pPr()
                     if ppr.numPr is None:
                         set_num(ppr, 0, None)
@@ -189,11 +220,14 @@ class HeadingNumbers:
         return f"{h.number}. "
 
 
-def _based_on(root, style, targets: set[str]) -> bool:
+def _based_on(base: dict[str, str | None], style_id: str, targets: set[str]) -> bool:
+    """Whether the style `style_id` is based, through any number of styles, on one of `targets` (`base`: each
+    style's basedOn)."""
     seen = set()
-    while style is not None and style.basedOn_val and style.basedOn_val not in seen:
-        if style.basedOn_val in targets:
+    parent = base.get(style_id)
+    while parent and parent not in seen:
+        if parent in targets:
             return True
-        seen.add(style.basedOn_val)
-        style = root.get_by_id(style.basedOn_val)
+        seen.add(parent)
+        parent = base.get(parent)
     return False

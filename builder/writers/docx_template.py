@@ -193,8 +193,9 @@ def section_head(docx, text: str, field: bool = True, number: str = "") -> None:
     `field` False, the fields replaced by `text` (front matter, such as the contents, that is no Heading 1). A
     right tab stop at the first section's right margin moves to this section's (a landscape page's head spans
     its width)."""
-    model = docx.sections[0].header
-    header = docx.sections[-1].header
+    first, last = first_and_last_section(docx)
+    model = first.header
+    header = last.header
     header.is_linked_to_previous = False
     target = header._element
     for child in list(target):
@@ -202,11 +203,24 @@ def section_head(docx, text: str, field: bool = True, number: str = "") -> None:
     for child in model._element:
         target.append(copy.deepcopy(child))
     _fill_styleref(target, text, number, field)
-    margin = str(round(text_width(docx.sections[-1]) / 635))  # twips: the right margin of this section (landscape)
-    model_margin = str(round(text_width(docx.sections[0]) / 635))
+    margin = str(round(text_width(last) / 635))  # twips: the right margin of this section (landscape)
+    model_margin = str(round(text_width(first) / 635))
     for stop in target.iter(qn("w:tab")):
         if stop.get(qn("w:val")) == "right" and stop.get(qn("w:pos")) == model_margin:
             stop.set(qn("w:pos"), margin)
+
+
+def first_and_last_section(docx):
+    """The document's first and last sections (python-docx's docx.sections[i] searches the whole body for section
+    properties on every call, which cost a long report a second; the first section ends early, on the title page,
+    and the last one's properties are the body's own)."""
+    from docx.section import Section
+    body = docx.element.body
+    final = body.find(qn("w:sectPr"))
+    if final is None:
+        return docx.sections[0], docx.sections[-1]
+    first = body.find(f"{qn('w:p')}/{qn('w:pPr')}/{qn('w:sectPr')}")
+    return Section(final if first is None else first, docx.part), Section(final, docx.part)
 
 
 def _fill_styleref(root, text: str, number: str, field: bool) -> None:
