@@ -204,8 +204,7 @@ def docx_floor(runs: int) -> None:
                           capture_output=True, text=True, check=True)
     f = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"DOCX writer vs bare python-docx, same content (flagship, one pass, CPU, median of {runs}): "
-          f"writer {f['writer']:.2f} s, bare {f['bare']:.2f} s, ratio ×{f['ratio']:.2f}; a first build's writer "
-          f"(empty cache) {f['writer_cold']:.2f} s, ×{f['ratio_cold']:.2f}; bare with styles set by id "
+          f"writer {f['writer']:.2f} s, bare {f['bare']:.2f} s, ratio ×{f['ratio']:.2f}; bare with styles set by id "
           f"{f['bare_ids']:.2f} s, writer ×{f['ratio_ids']:.2f}", flush=True)
 
 

@@ -2,8 +2,7 @@
 runs), list items, tables (every cell), pictures (the same PNGs) and the footnotes' text. Both in this process,
 after the document model and the charts are ready, alternating, median of N; prints JSON.
 
-`writer`: the writer as a build runs it again (the compressed fonts and pictures in its output folder's cache);
-`writer_cold`: with an empty cache each time (a first build). `bare`: python-docx's public API the plainest way;
+`writer`: the writer as a build runs it. `bare`: python-docx's public API the plainest way;
 `bare_ids`: the same, paragraph styles set by style id through the paragraph's element (python-docx looks a style
 given by name up among all styles on every call, which is most of the bare side's time; the writer sets ids too).
 
@@ -128,7 +127,6 @@ def main() -> None:
         result.charts.wait("all")
         doc, style = result.document, result.style
         sides = {"writer": lambda p, i: writer.write(doc, style, p),
-                 "writer_cold": lambda p, i: writer.write(doc, style, p, cache=Path(tmp) / f"cold-{i}"),
                  "bare": lambda p, i: bare(doc, p),
                  "bare_ids": lambda p, i: bare(doc, p, by_id=True)}
         times: dict[str, list[float]] = {name: [] for name in sides}
@@ -140,7 +138,6 @@ def main() -> None:
                     times[name].append(time.process_time() - start)
         medians = {k: statistics.median(v) for k, v in times.items()}
         print(json.dumps({**medians, "ratio": medians["writer"] / medians["bare"],
-                          "ratio_cold": medians["writer_cold"] / medians["bare"],
                           "ratio_ids": medians["writer"] / medians["bare_ids"]}))
 
 

@@ -425,10 +425,8 @@ def _language(docx, tag: str) -> None:
     # hyphenation as the PDF's, in every language: see _settings
 
 
-def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None,
-          cache: Path | None = None) -> None:
-    """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result; `cache`: the folder
-    keeping the compressed fonts and pictures between builds (by default .cache/docx in the output's folder)."""
+def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:
+    """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result."""
     docx = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
     writer = _Writer(docx, doc, style, pages or {})
     from builder.writers.floats import landscape_order  # the text after a landscape table fills the page before it
@@ -443,11 +441,11 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     _title_page_only_first(docx)
     docx_fonts.embed(docx, [style.body, style.heading])
     _core_properties(docx, doc.meta)
-    _save_reproducibly(docx, out, doc.meta, Path(out).parent / ".cache" / "docx" if cache is None else cache)
+    _save_reproducibly(docx, out, doc.meta)
 
 
-def _save_reproducibly(docx, out: Path, meta, cache: Path | None) -> None:
+def _save_reproducibly(docx, out: Path, meta) -> None:
     """Fixed timestamps and a stable member order, so equal input gives equal bytes (builder/writers/docx_package.py)."""
     from builder.writers import docx_package
     stamp = (meta.date.year, meta.date.month, meta.date.day, 0, 0, 0) if meta.date else (2000, 1, 1, 0, 0, 0)
-    docx_package.save(docx, out, stamp, cache)
+    docx_package.save(docx, out, stamp)
