@@ -27,6 +27,7 @@ from builder.readers.fonts import missing_glyphs  # noqa: F401
 from builder.readers.style import Style
 from builder.writers import pdf_structure, pdf_tagging as tagging
 from builder.writers.pdf_footnotes import FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph, FootnoteStore
+from builder.writers.pdf_colour import neutrals_as_gray
 from builder.writers.pdf_markup import markup as _markup
 from builder.writers.pdf_text import register_fonts, title_markup
 
@@ -39,7 +40,8 @@ def reportlab_defaults(body: str, head: str, day=None):
     styles in one process (a long `watch`) share none of them: invariant output; the body font as the canvas's
     base font and the font of table cells without one (else they leak an unembedded Helvetica); the heading font
     for drawings' strings; and the file's dates, the edition date `day` (ReportLab reads SOURCE_DATE_EPOCH),
-    unless the caller set one. The DOCX writer sets no process-wide state: python-docx needs no counterpart."""
+    unless the caller set one; and neutral colours as grey levels, for the black plate alone (pdf_colour.py).
+    The DOCX writer sets no process-wide state: python-docx needs no counterpart."""
     import calendar
     from reportlab.graphics import shapes
     from reportlab.platypus import tables
@@ -51,7 +53,8 @@ def reportlab_defaults(body: str, head: str, day=None):
     if day is not None and epoch is None:
         os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
     try:
-        yield
+        with neutrals_as_gray():
+            yield
     finally:
         rl_config.invariant, rl_config.canvas_basefontname = saved[:2]
         tables.CellStyle.fontname, shapes.STATE_DEFAULTS["fontName"] = saved[2:]
