@@ -71,7 +71,7 @@ def test_running_head_names_the_chapter_of_its_page_in_libreoffice(flagship_buil
         numbers.append(opening(pages[starts[-1]], title).group(1))
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
     assert sum(n is not None for n in numbers) == 12  # the numbered chapters: their number in the head, as in the PDF
-    titles = [f"{n} {t}" if n else t for n, t in zip(numbers, titles)]
+    titles = [f"{n.rstrip('.')} {t}" if n else t for n, t in zip(numbers, titles)]  # as Word's STYLEREF \n: "6"
     inside = 0
     for k, (title, start) in enumerate(zip(titles, starts)):
         end = starts[k + 1] if k + 1 < len(starts) else len(pages)
