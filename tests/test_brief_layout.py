@@ -183,6 +183,7 @@ def test_german_brief_masthead_and_decimal_commas(tmp_path) -> None:
                  "15. Januar 2010 · Aus dem Bericht: Jahresberichte – Nr. 1/2010, Erste Ausgabe: Januar 2010",
                  "Indikator", "Im Bericht"):
         assert _squash(line) in page, line
+    assert "Inflationbei\u22120,2%." in page and "-0,2" not in page  # a key message's number: a true minus
     points = _decimal_points(result.outputs["pdf"], ("Wert", "Einheit"), ",", "Kennzahlen")
     assert [n for n, _x in points] == ["12.990,3", "9.256,0", "5,8", "−0,2", "1,2"]
     xs = [x for _n, x in points]
@@ -238,3 +239,59 @@ def test_aligned_numbers_keep_the_table_within_its_width() -> None:
     point_1 = right - 3 - aligned.hangs(1, rows[0].cells[1]) - 0.5 * 9 * len(".9")
     point_2 = right - 3 - aligned.hangs(1, rows[1].cells[1])
     assert abs(point_1 - point_2) < 1e-6
+
+
+def test_a_key_figure_whose_table_is_not_in_the_report_points_at_its_figure_or_is_a_dash(tmp_path) -> None:
+    """"In the report" names the report's table; for a table the report does not print, the figure that draws the
+    column (numbered as in the full report), and an en dash when the report shows the number nowhere."""
+    import json
+
+    from builder.commands.brief import reference_helpers, report_index
+    from builder.pipeline import load_inputs
+    from builder.readers.brief_helpers import BriefHelpers
+    project = copy_project(ROOT / "examples" / "jahresbericht", tmp_path / "j")
+    inputs = load_inputs(project)
+    index = report_index(inputs.project, inputs.dataset)
+    labels = inputs.project.meta.labels
+    refs = reference_helpers(index, labels)
+    helpers = BriefHelpers(inputs.dataset, labels, inputs.project.spec.locale, refs["ref"], refs["see"])
+    figure = index["figure:bip-quartale"].label
+    assert "table:quartale" not in index and figure.startswith("Abbildung ")
+    cells = {column: json.loads(helpers.key_figure("quartale" if column in ("bip", "konsum") else "jahre", column,
+                                                   column))["ref"] for column in ("bip", "konsum", "inflation")}
+    assert cells == {"bip": figure, "konsum": "\u2013", "inflation": index["table:jahre"].label}
+
+
+def test_docx_band_bleeds_from_the_top_edge_across_the_page(brief, brief_docx_pdf) -> None:
+    """The DOCX masthead's shaded paragraphs stop at the margins; a band anchored to the page's corner lies behind
+    them, as wide as the page: through LibreOffice it starts at the top edge and spans the page."""
+    import pdfplumber
+    from lxml import etree
+    with zipfile.ZipFile(brief.outputs["docx"]) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find(f"{W}body")
+    wp = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+    anchor = body.findall(f"{W}p")[0].find(f".//{wp}anchor")
+    assert anchor is not None and anchor.get("behindDoc") == "1"
+    for axis in ("H", "V"):
+        position = anchor.find(f"{wp}position{axis}")
+        assert position.get("relativeFrom") == "page" and position.find(f"{wp}posOffset").text == "0"
+    assert int(anchor.find(f"{wp}extent").get("cx")) == int(body.find(f"{W}sectPr/{W}pgSz").get(f"{W}w")) * 635
+    with pdfplumber.open(str(brief_docx_pdf)) as doc:
+        page = doc.pages[0]
+        band = max(page.images, key=lambda i: i["width"] * i["height"])
+        assert abs(band["top"]) < 1 and abs(band["x0"]) < 1 and abs(band["x1"] - page.width) < 1, band
+        kicker = next(w for w in page.extract_words() if w["text"] == "Briefing")
+        assert kicker["bottom"] < band["bottom"]  # set in the band
+
+
+def test_docx_masthead_has_one_rule_under_the_dateline(brief) -> None:
+    """The Title style draws a rule under the title; in the masthead it is turned off, so the only rule is the one
+    under the dateline, as in the PDF."""
+    from lxml import etree
+    with zipfile.ZipFile(brief.outputs["docx"]) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find(f"{W}body")
+    paragraphs = body.findall(f"{W}p")[:6]
+    rules = [p.find(f"{W}pPr/{W}pBdr/{W}bottom") for p in paragraphs]
+    texts = ["".join(t.text for t in p.iter(f"{W}t")) for p in paragraphs]
+    kinds = {text: rule.get(f"{W}val") for text, rule in zip(texts, rules) if rule is not None}
+    assert kinds == {MASTHEAD[2]: "nil", MASTHEAD[3]: "single"}

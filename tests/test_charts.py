@@ -223,7 +223,7 @@ def test_legend_in_reading_order(tmp_path: Path) -> None:
     fig.canvas.draw()
     texts = sorted(fig.axes[0].get_legend().get_texts(), key=lambda t: (-t.get_window_extent().y0,
                                                                          t.get_window_extent().x0))
-    assert [t.get_text() for t in texts] == ["c (< 1 %)", "b", "a"]  # the stack from the top; a hairline said so
+    assert [t.get_text() for t in texts] == ["c (< 1%)", "b", "a"]  # the stack from the top; a hairline said so
     close(fig)
 
 
@@ -257,3 +257,67 @@ def test_original_title_goes_to_the_source_note() -> None:
     assert figure_source(spec, "National Bank.", Labels()) == "National Bank. Original title: Продажи рублей"
     assert figure_source(spec, "", Labels({"original_title": "Originaltitel"})) == "Originaltitel: Продажи рублей"
     assert figure_source(ChartSpec(title="T", table="t", x="x", series=["a"]), "NB", Labels()) == "NB"
+
+
+def test_percent_ticks_are_written_as_the_locale_writes_them(tmp_path: Path) -> None:
+    """English "100%", German and French "100 %" (no-break space): the locale's CLDR pattern, not one for all."""
+    from builder.charts.render import close, figure, percent
+    assert (percent(100, "en_GB"), percent(100, "de_DE"), percent(12.5, "fr_FR", 1)) == \
+        ("100%", "100\u00a0%", "12,5\u00a0%")
+    job = _job(tmp_path, "stacked_share", [(2020, 80, 20), (2021, 70, 30)], ["a", "b"])
+    fig = figure(job)
+    labels = [fig.axes[0].yaxis.get_major_formatter()(v, 0) for v in (0, 50, 100)]
+    assert labels == ["0%", "50%", "100%"]
+    close(fig)
+
+
+def test_flagship_chart_text_is_k_only_in_the_pdf(flagship_build) -> None:
+    import pdfplumber
+    with pdfplumber.open(flagship_build.outputs["pdf"]) as pdf:
+        page = next(p for p in pdf.pages if "Figure 1. " in (p.extract_text() or "") and "Source:" in p.extract_text()
+                    and not p.extract_text().startswith("List"))
+        ticks = [c for c in page.chars if c["text"] in "0123456789" and c["size"] < 8.6 and
+                 c["fontname"].endswith("PTSans-Regular") and 70 < c["top"] < page.height - 70]  # no head, folio
+    assert ticks and {tuple(c["non_stroking_color"]) for c in ticks} == {(0,)}  # a grey level: the black plate
+
+
+def test_series_labels_name_the_legend_and_must_match_the_series(minimal: Path) -> None:
+    """`labels:` names the series in the legend when the columns' labels do not read alone; one per series, or an
+    error at the chart's line."""
+    import pytest
+
+    from builder.errors import BuildError
+    charts = minimal / "data" / "charts.yaml"
+    text = charts.read_text()
+    charts.write_text(text.replace("series: [exports, imports]",
+                                   "series: [exports, imports]\n  labels: [Goods sold abroad, Goods bought abroad]"))
+    result = build(minimal, formats=("html",))
+    svg = next((minimal / "build" / ".cache" / "charts").glob("*.svg")).read_text()
+    assert "Goods sold abroad" in svg and "Goods bought abroad" in svg
+    assert "Goods sold abroad" in result.outputs["html"].read_text()
+    charts.write_text(text.replace("series: [exports, imports]", "series: [exports, imports]\n  labels: [Only one]"))
+    with pytest.raises(BuildError, match="labels: 1 given for 2 series") as err:
+        build(minimal, formats=("html",), force=True)
+    assert (err.value.source.path.endswith("charts.yaml"), err.value.source.line) == (True, 2)  # its chart
+
+
+def test_value_axes_line_up_from_chart_to_chart(tmp_path: Path) -> None:
+    """Charts stacked on a page start their plot areas at the same distance from the left edge, whatever the width
+    of their tick labels; only labels that need more room (a horizontal bar chart's long names) push it right."""
+    from builder.charts.render import PLOT_LEFT_IN, close, figure
+    lefts = []
+    for i, rows in enumerate(([(2006 + k, v) for k, v in enumerate((3.2, 3.5, 3.1))],
+                              [(2006 + k, v) for k, v in enumerate((215000, 133000, 157000))])):
+        job = _job(tmp_path / str(i), "line", rows, ["a"])
+        fig = figure(job)
+        fig.canvas.draw()
+        lefts.append(fig.axes[0].get_position().x0 * job.size[0])
+        close(fig)
+    assert [round(x, 6) for x in lefts] == [PLOT_LEFT_IN, PLOT_LEFT_IN]
+    job = _job(tmp_path / "h", "hbar", [("A region with a very long name indeed", 5), ("B", 7)], ["a"])
+    fig = figure(job)
+    fig.canvas.draw()
+    left = fig.axes[0].get_position().x0 * job.size[0]
+    labels = max(t.get_window_extent().width for t in fig.axes[0].get_yticklabels()) / fig.dpi
+    assert left > PLOT_LEFT_IN and left > labels  # its names fit, left of the axis
+    close(fig)

@@ -132,6 +132,51 @@ def test_docx_note_number_hangs_and_its_address_has_break_opportunities(tmp_path
     assert f'Target="{URL}"' in rels  # the link target is the exact address
 
 
+
+@pytest.mark.parametrize("number", ["plain", "superscript"])
+def test_docx_note_number_is_plain_or_superscript_as_the_style_says_in_libreoffice(tmp_path, number) -> None:
+    """LibreOffice sets a note's own number by the footnote reference style: the marks in the text are superscript
+    by their runs, so the style can be plain, and the note's number is at text size unless the style says otherwise."""
+    from dataclasses import replace
+
+    from builder.writers import docx
+    from tests.test_docx_libreoffice import convert
+    style = load_style(tmp_path, "default", Diagnostics())
+    style = replace(style, spec=style.spec.model_copy(update={"footnote_number": number}))
+    out = tmp_path / "n.docx"
+    docx.write(_noted_doc(), style, out)
+    with pdfplumber.open(convert(out, tmp_path / "lo")) as doc:
+        page = doc.pages[-1]
+        words = page.extract_words(extra_attrs=["size"])
+    body = next(w for w in words if w["text"].startswith("note."))  # "note." and its mark run together
+    mark = next(w for w in words if w["top"] > page.height / 2 and w["text"] == "1")
+    note = next(w for w in words if w["top"] > page.height / 2 and w["text"] == "A")
+    anchor = [c for c in page.chars if c["text"] == "1" and abs(c["top"] - body["top"]) < 6]
+    assert anchor and anchor[0]["size"] < body["size"] - 2  # the mark in the text: superscript either way
+    assert (mark["size"] < note["size"] - 1) == (number == "superscript")
+
+
+def test_docx_notes_are_set_solid_and_captions_in_the_text_colour(tmp_path) -> None:
+    """Footnotes one after the other without a blank line's space between them (as in the PDF), and captions in the
+    style's text colour (pure black: one ink), not a near-black that prints in four."""
+    import zipfile
+
+    from lxml import etree
+
+    from builder.writers import docx
+    style = load_style(tmp_path, "default", Diagnostics())
+    out = tmp_path / "n.docx"
+    docx.write(_noted_doc(), style, out)
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(out) as z:
+        styles = etree.fromstring(z.read("word/styles.xml"))
+    by_name = {s.find(f"{w}name").get(f"{w}val"): s for s in styles.iter(f"{w}style")}
+    spacing = by_name["Footnote Text"].find(f"{w}pPr/{w}spacing")
+    assert (spacing.get(f"{w}before"), spacing.get(f"{w}after"), spacing.get(f"{w}line")) == ("0", "20", "240")
+    colour = by_name["caption"].find(f"{w}rPr/{w}color").get(f"{w}val")
+    assert colour == style.colour("text").lstrip("#").upper() == "000000"
+
+
 # ---- landscape tables float to the next page; the text goes on filling the current one -------------------------------
 
 
@@ -199,3 +244,36 @@ def test_flagship_lists_of_captions_carry_their_own_running_head(flagship_build)
                 heads[lines[1]] = lines[0]
     assert set(heads) == {"Table of contents", "List of tables", "List of figures"}
     assert all(head.endswith(title) for title, head in heads.items()), heads
+
+
+def test_flagship_prose_writes_numbers_in_its_locale_and_no_space_before_a_stop(flagship_build) -> None:
+    """An English report has no decimal comma in its text ("2,7 times"), and no space before a full stop or comma
+    (a claim or a tag between a word and its stop leaves one)."""
+    import re
+
+    from tests.conftest import pdf_text
+    text = pdf_text(flagship_build.outputs["pdf"])
+    assert re.findall(r"(?<![\w,.])\d+,\d{1,2}(?![\d,])", text) == []  # 1,234 is a thousands separator
+    assert re.findall(r".{20}\w [.,;:](?=\s|\)|$)", text) == []
+
+
+def test_flagship_table_heads_headnotes_and_abbreviations_read_cleanly(flagship_build) -> None:
+    """No head label with a comma glued to the next word ("customers,% of"); a value repeated in every row is said
+    once in the headnote as a plain value (the seller, not the register's "S: … R: …" pair); the abbreviations
+    in alphabetical order, each definition capitalised."""
+    import re
+
+    from builder.model import Definitions, Table, walk
+    blocks = list(walk(flagship_build.document.blocks))
+    tables = {b.id: b for b in blocks if isinstance(b, Table)}
+    heads = [str(c.value) for t in tables.values() for row in t.header_rows for c in row.cells if c.value]
+    assert heads and [h for h in heads if re.search(r",(?=[^\s\d])|[A-Za-z]%", h)] == []  # "customers,%", "in%"
+    assert tables["arms-deliveries"].headnote == "Seller: Russia"
+    stubs = [str(row.cells[0].value) for t in tables.values() for row in t.body_rows if row.cells[0].kind == "text"]
+    assert "Total for 1997-2015" in stubs and [s for s in stubs if re.search(r"\b(?:19|20)\d{3}\b", s)] == []
+    cells = " ".join(str(c.value) for row in tables["arms-deliveries"].body_rows for c in row.cells)
+    assert "Armoured" in cells and "Armored" not in cells  # one spelling (British, as the report's language)
+    [abbreviations] = [b for b in blocks if isinstance(b, Definitions)]
+    terms = [term for term, _d in abbreviations.items]
+    assert len(terms) > 30 and terms == sorted(terms, key=str.lower)
+    assert [d for _t, d in abbreviations.items if not d[:1].isupper()] == []

@@ -98,7 +98,7 @@ def test_rank_unknown_table_row_or_column(ctx: dict) -> None:
     (999.7, (), "USD1.0 billion"),        # not "USD1,000 million"
     (999.4, (), "USD999 million"),
     (2.35, (), "USD2.4 million"),         # below 10 million: `decimals` digits
-    (-1580, (), "USD-1.6 billion"),
+    (-1580, (), "USD\u22121.6 billion"),  # a true minus sign, as in the tables
     (1580, ("",), "1.6 billion"),
     (0, (), "USD0.0 million"),
 ])

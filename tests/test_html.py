@@ -90,10 +90,13 @@ def test_table_headers_are_scoped_and_spanned() -> None:
         Paragraph((Text("See "), CrossRef("t"), FootnoteRef("c:n")))), {"c:n": (Text("A note"),)}), Diagnostics())
     out = html.render(doc, _style())
     assert '<th scope="col" colspan="2">Trade</th>' in out
+    assert '<tr><th scope="col" rowspan="2">Year</th><th scope="col" colspan="2">Trade</th></tr>' in out  # merged
     assert '<th scope="rowgroup" colspan="3">Group A</th>' in out
-    assert '<th scope="row">2017</th><td class="num">1,234.5</td><td>\u2013</td>' in out  # missing
-    assert ('<caption><span class="label">Table 1.1.</span> Trade &amp; &lt;more&gt;'
-            '<span class="headnote">Seller: Russia</span></caption>') in out
+    # missing: the marker, aligned as the numbers of its column; the stub keeps its longest word's width
+    assert re.search('<th scope="row" style="min-width: \\d+pt">2017</th><td class="num">1,234.5</td>'
+                     '<td class="num">\u2013</td>', out)
+    assert ('<caption><span class="caption-text"><span class="label">Table 1.1.</span> Trade &amp; &lt;more&gt;'
+            '<span class="headnote">Seller: Russia</span></span></caption>') in out
     assert '<tr class="total"><th scope="row" style="padding-left: 1.35em">of which</th>' in out
     assert "Source: Stat &amp; Co" in out
     assert '<a href="#t" class="xref">Table 1.1</a>' in out
@@ -157,3 +160,38 @@ def test_cyrillic_runs_carry_their_language() -> None:
             '<span lang="kk">Қазақстан</span>.</p>') in out
     russian = html.render(replace(doc, meta=DocMeta("T", language="ru-RU")), _style())
     assert 'lang="ru"' not in russian.split("<body>")[1]
+
+
+def _numbers_table(columns: int, rows: int = 4) -> Table:
+    head = (TableRow((Cell("Indicator"),) + tuple(Cell(str(2000 + j)) for j in range(columns - 1))),)
+    body = tuple(TableRow((Cell(f"Indicator number {i}"),) + tuple(
+        Cell(None, "missing") if (i, j) == (0, 0) else Cell(-1234.5 * (i + 1) * (j + 1), "number", 1)
+        for j in range(columns - 1))) for i in range(rows))
+    return Table(f"t{columns}", (Text(f"A table of {columns} columns with a caption longer than the table"),),
+                 head, body)
+
+
+def test_tables_take_the_shared_layout_natural_width_and_columns() -> None:
+    """The HTML sets a table as the PDF and the DOCX do: the shared layout's column widths (a colgroup), at its
+    natural width as a share of the measure; only a table that needs a landscape page fills the column. The caption
+    is not confined to a narrow table's width."""
+    from builder.writers.table_layout import layout_table, table_metrics
+    style = _style()
+    doc = number_document(Document(DocMeta("T"), (Heading(1, (Text("One"),)), _numbers_table(3),
+                                                  _numbers_table(16))), Diagnostics())
+    out = html.render(doc, style)
+    metrics = table_metrics(style, "en_GB")
+    small, wide = (layout_table(t, metrics) for t in doc.blocks[1:])
+    assert not small.landscape and wide.landscape
+    share = 100 * small.width / metrics.portrait
+    assert share < 50
+    assert f'<table class="data" id="t3" style="width: {share:.1f}%">' in out
+    assert '<table class="data" id="t16" style="width: 100%">' in out
+    cols = re.search(r'id="t3".*?<colgroup>(.*?)</colgroup>', out, re.S).group(1)
+    widths = [float(w) for w in re.findall(r'<col style="width: ([\d.]+)%">', cols)]
+    assert len(widths) == 3 and abs(sum(widths) - 100) < 0.5
+    assert widths == [round(100 * w / small.width, 1) for w in small.widths]
+    assert '<td class="num">\u2013</td>' in out and "\u22122,469.0" in out  # missing marker, true minus
+    css = html._css(style)
+    assert "width: 100%" not in css.split("table.data {")[1].split("}")[0]  # no table stretched by the style
+    assert re.search(r"table.data caption > .caption-text \{ display: block; width: max-content;", css)

@@ -252,3 +252,26 @@ def test_german_example_docx_has_no_blank_page(german_example) -> None:
     pages = [page.extract_text() or "" for page in PdfReader(str(pdf)).pages]
     words = [len(re.findall(r"\w+", text)) for text in pages]
     assert all(n > 3 for n in words), words  # a blank page has only its page number
+
+
+def test_cover_band_bleeds_from_the_top_edge_across_the_page(minimal: Path, tmp_path: Path) -> None:
+    """The designed cover's band starts at the page's top edge and spans its width (no white strip above it),
+    wherever the frame places the band's flowable."""
+    import pdfplumber
+
+    from builder import build
+    _cover_project(minimal, "logo.svg")
+    (minimal / "styles" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
+                                                 '<rect width="120" height="40" fill="#c04020"/></svg>',
+                                                 encoding="utf-8")
+    result = build(minimal, out=tmp_path / "out", formats=("pdf", "docx"))
+    body = _docx_xml(result.outputs["docx"], "word/document.xml")
+    first = body[body.index("<w:body>"):body.index("</w:p>")]  # the band's paragraph: a picture anchored to the page
+    assert 'behindDoc="1"' in first and first.count('relativeFrom="page"><wp:posOffset>0<') == 2
+    with pdfplumber.open(str(result.outputs["pdf"])) as pdf:
+        page = pdf.pages[0]
+        band = next(r for r in page.rects if r["non_stroking_color"] == (0.070588, 0.203922, 0.337255))
+        assert abs(band["top"]) < 0.5 and abs(band["x0"]) < 0.5 and abs(band["x1"] - page.width) < 0.5, band
+        assert abs(band["height"] - 28 * 72 / 25.4) < 0.5  # band_height_mm (28 by default), from the edge
+        series = next(w for w in page.extract_words() if band["top"] < w["top"] < band["bottom"])
+        assert series  # the series line is set in the band

@@ -28,6 +28,25 @@ def test_number_helpers() -> None:
     assert FUNCS["growth"](100, 150) == 50
 
 
+@pytest.mark.parametrize("locale, expected", [
+    ("en_GB", {"num": "\u22121,580.1", "pct": "\u22120.2%", "billions": "\u221211.5", "times": "\u22122.7 times",
+               "money": "USD\u22121.6 billion", "words": "\u22123 years", "change": "\u22120.5"}),
+    ("de_DE", {"num": "\u22121.580,1", "pct": "\u22120,2%", "billions": "\u221211,5", "times": "\u22122,7 times",
+               "money": "USD\u22121,6 billion", "words": "\u22123 years", "change": "\u22120,5"}),
+])
+def test_negative_numbers_in_prose_have_a_true_minus_sign(locale, expected) -> None:
+    """As in the tables: U+2212, never a hyphen, whatever the locale's own minus is; zero has no sign."""
+    filters, funcs = helpers(locale)
+    printed = {"num": filters["num"](-1580.1, 1), "pct": filters["pct"](-0.2, 1),
+               "billions": filters["billions"](-11472.9, 1), "times": filters["times"](-2.7),
+               "money": filters["money"](-1580), "words": filters["words"](-3, "year", "years"),
+               "change": filters["num"](funcs["change"](1.5, 1.0), 1)}
+    assert printed == expected
+    assert all("-" not in text for text in printed.values())
+    assert filters["num"](-0.04, 1) in ("0.0", "0,0")  # rounds to zero: no minus
+    assert filters["num"](-0.2) in ("\u22120.2", "\u22120,2")
+
+
 def test_russian_locale_groups_with_space() -> None:
     num = helpers("ru_RU")[0]["num"]
     assert num(1234.5, 1).replace("\xa0", " ") == "1 234,5"

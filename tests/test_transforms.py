@@ -110,3 +110,28 @@ def test_footnote_marks_in_table_cells_and_notes_are_numbered() -> None:
                                           "c:c": (Text("C"),), "c:d": (Text("D"),)}), Diagnostics())
     assert doc.blocks[1].caption[1].number == 2 and doc.blocks[1].header_rows[0].cells[0].note.number == 3
     assert doc.footnotes["c:a"][1].number == 4 and list(doc.footnotes) == ["c:a", "c:b", "c:c", "c:d"]
+
+
+def test_a_heading_before_the_contents_is_a_warning_at_its_line() -> None:
+    from builder.model import Source, TableOfContents
+    diag = Diagnostics()
+    number_document(_doc(Heading(1, (Text("Abstract"),), source=Source("chapters/00-front.md", 1)),
+                         TableOfContents(), Heading(1, (Text("One"),))), diag)
+    [warning] = [w for w in diag.warnings if w.kind == "contents"]
+    assert "'Abstract'" in warning.message and warning.source.path == "chapters/00-front.md"
+    diag = Diagnostics()
+    number_document(_doc(TableOfContents(), Heading(1, (Text("Abstract"),)), Heading(1, (Text("One"),))), diag)
+    assert not [w for w in diag.warnings if w.kind == "contents"]
+
+
+def test_flagship_contents_list_no_page_before_their_own(flagship_build) -> None:
+    """Every entry of the flagship's contents is on a page after the contents' first page (PDF)."""
+    import re
+
+    import pdfplumber
+    assert not [w for w in flagship_build.diagnostics.warnings if w.kind == "contents"]
+    with pdfplumber.open(flagship_build.outputs["pdf"]) as pdf:
+        texts = [page.extract_text() or "" for page in pdf.pages[:12]]
+    start = next(i for i, t in enumerate(texts) if "\nTable of contents\n" in t) + 1
+    pages = [int(m) for t in texts[start - 1:start + 1] for m in re.findall(r"\.\s*(\d+)\s*$", t, re.M)]
+    assert len(pages) > 20 and min(pages) > start, (start, sorted(pages)[:5])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.model import Code, Link, Paragraph, Text, inline_text
+from builder.model import Code, CrossRef, Link, Paragraph, Text, inline_text
 from builder.readers.data import Dataset
 from builder.readers.markdown import parse_chapter
 from builder.readers.templates import Rendered
@@ -32,7 +32,7 @@ def test_prose_and_data_text_get_the_same_quotes_and_dashes(language, expected) 
 
 def test_one_dash_convention_for_hyphens_en_and_em_dashes_between_words() -> None:
     assert smarten("a - b -- c — d --- e", "en") == "a – b – c – d – e"
-    assert smarten("well-known 3-4 x--y", "en") == "well-known 3-4 x–y"
+    assert smarten("well-known 3-4 x--y", "en") == "well-known 3–4 x–y"  # a range of numbers: an en dash
 
 
 def test_quotes_work_across_emphasis_and_footnote_marks() -> None:
@@ -69,3 +69,75 @@ def test_data_text_placed_by_a_directive_is_smartened(tmp_path) -> None:
     assert inline_text(table.caption).startswith("Russia\u2019s \u201cpartners\u201d – by year")
     assert table.body_rows[0].cells[1].value == "the \u201cEurasian\u201d idea"
     assert table.citation == "Rosstat – estimates"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("about 0.7-1.2 billion", "about 0.7\u20131.2 billion"),
+    ("10-15 billion rubles", "10\u201315 billion rubles"),
+    ("in 2014-2016,", "in 2014\u20132016,"),
+    ("30-40% of imports", "30\u201340% of imports"),
+    ("(1,000-2,000 people)", "(1,000\u20132,000 people)"),
+    ("the 1990-2000s", "the 1990\u20132000s"),
+    ("a 10-15-year-old car", "a 10\u201315-year-old car"),
+    ("$10-15", "$10\u201315"),
+])
+def test_a_range_of_numbers_takes_an_en_dash(raw, expected) -> None:
+    assert smarten(raw, "en") == expected
+    assert inline_text(_prose(raw).inlines) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "on 2019-05-01", "from 2019-05", "ISO-8859-1", "COVID-19", "the G-20", "Su-35 fighters", "Law No. 123-FZ",
+    "Law No. 123-45", "ISBN 978-3-16-148410-0", "call (727) 244-5040", "tel. 8 727 244-50-40", "Tel: 244-5040",
+    "Mi-17B-5", "model 12-15A", "5-7x zoom", "from 10-12:30", "id=3-201011150038", "1,5-2 (a list)", "x5-7",
+])
+def test_dates_codes_and_numbers_that_are_not_ranges_keep_their_hyphen(raw) -> None:
+    assert smarten(raw, "en") == raw
+    assert inline_text(_prose(raw).inlines) == raw
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("etwa 0,7-1,2 Mrd. Euro", "etwa 0,7\u20131,2 Mrd. Euro"),
+    ("1.000-2.000 Personen", "1.000\u20132.000 Personen"),
+    ("1,5-2 %", "1,5\u20132 %"),
+    ("2014-2016", "2014\u20132016"),
+    ("0.7-1.2", "0.7-1.2"),  # not a German number: left as written
+    ("am 2019-05-01, COVID-19, G-20", "am 2019-05-01, COVID-19, G-20"),
+])
+def test_number_ranges_follow_the_languages_decimal_separator(raw, expected) -> None:
+    assert smarten(raw, "de-DE") == expected
+    assert inline_text(_prose(raw, "de-DE").inlines) == expected
+
+
+def test_number_ranges_leave_code_addresses_and_link_targets_alone() -> None:
+    p = _prose("See `10-15` at <https://x.org/a/10-15> and [10-15](#tab-10-15) or https://y.org/?a=3-2010 10-15")
+    assert Code("10-15") in p.inlines
+    link = next(i for i in p.inlines if isinstance(i, Link) and i.url.startswith("https://x.org"))
+    assert link.url == "https://x.org/a/10-15" and link.children == (Text(link.url),)
+    text = inline_text(p.inlines)
+    assert "https://y.org/?a=3-2010 10\u201315" in text
+    assert "and 10\u201315 or" in text  # the link's text is prose, its target is not
+    assert CrossRef(target="tab-10-15", text="10\u201315") in p.inlines
+
+
+def test_the_flagship_prints_its_ranges_with_en_dashes_in_every_format(flagship_build, flagship_html) -> None:
+    """The chapters write "0.7-1.2", "10-15" and "2017-2018" with hyphens; every format prints en dashes, and no
+    hyphen between two digits is left that the range rule would have changed (dates, codes and addresses stay)."""
+    import html
+    import re
+    import subprocess
+
+    from builder.readers.typography import number_ranges
+    from tests.conftest import docx_text
+    pdf = subprocess.run(["pdftotext", str(flagship_build.outputs["pdf"]), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    page = html.unescape(re.sub(r"<[^>]+>", " ", flagship_html.read_text(encoding="utf-8")))
+    texts = {"pdf": pdf, "docx": docx_text(flagship_build.outputs["docx"]), "html": page}
+    for name, text in texts.items():
+        flat = " ".join(text.split())
+        for example in ("0.7\u20131.2 billion", "10\u201315 billion", "2017\u20132018", "30\u201340%",
+                        "1996\u20132000"):
+            assert example in flat, (name, example)
+        left = [m.group(0) for m in re.finditer(r"\S*\d-\d\S*", flat) if number_ranges(m.group(0)) != m.group(0)]
+        assert left == [], name
+        assert not re.search(r"(?<![\w./=?:-])\d+(?:\.\d+)?-\d+(?:\.\d+)?(?![\w./:-])", flat), name

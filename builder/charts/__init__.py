@@ -21,7 +21,7 @@ from builder.model import Chart, Source
 from builder.readers.data import ChartSpec, DataTable, Dataset
 from builder.readers.style import Style
 
-CHART_CACHE_VERSION = "3"
+CHART_CACHE_VERSION = "5"  # 5: aligned plot areas; 4: percent signs by locale
 WAIT_SECONDS = 600.0  # a chart that neither appears nor fails in this time is reported as not rendered
 
 
@@ -167,7 +167,7 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
     table = dataset.tables[spec.table]
     _check_columns(chart_id, spec, table, where, dataset.chart_nodes.get(chart_id))
     rows = _rows(spec, table)
-    labels = [table.column(s).label or s for s in spec.series]
+    labels = list(spec.labels) or [table.column(s).label or s for s in spec.series]
     chart = style.spec.chart
     fonts = {"name": style.heading.name, "files": style.heading.files}
     size = (float(chart.width_in), float(spec.height_in or chart.height_in))

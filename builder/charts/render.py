@@ -53,7 +53,21 @@ def figure(job):
     if len(entries) > 1:
         _legend(ax, entries, job.size[0])
     fig.tight_layout()
+    _align_plot_area(fig, ax, job.size[0])
     return fig
+
+
+PLOT_LEFT_IN = 0.9  # inches from the figure's left edge to the value axis, the same in every chart that allows it
+
+
+def _align_plot_area(fig, ax, width_in: float) -> None:
+    """The value axis at the same distance from the left edge in every chart, so that figures stacked on a page
+    line up (tight_layout alone follows the width of each chart's tick labels); a chart whose labels need more
+    room (long category names of a horizontal bar chart) keeps its own."""
+    left = fig.subplotpars.left
+    wanted = PLOT_LEFT_IN / width_in
+    if left < wanted:
+        fig.subplots_adjust(left=wanted)
 
 
 def close(fig) -> None:
@@ -90,7 +104,7 @@ def _plot(kind: str, ax, xs, series, labels, locale: str = "en") -> list[tuple[f
         shares = np.divide(values * 100.0, totals, out=np.zeros_like(values), where=totals != 0)
         bottom = np.zeros(len(xs))
         pos = np.arange(len(xs))
-        tiny = f" (< {format_number(TINY_SHARE, 0, locale)} %)"
+        tiny = f" (< {percent(TINY_SHARE, locale)})"
         for i, (vals, label) in enumerate(zip(shares, labels)):
             bars = ax.bar(pos, vals, 0.6 if len(xs) <= 40 else 0.9, bottom=bottom, label=label,
                           edgecolor="white", linewidth=0.4)
@@ -186,7 +200,14 @@ def _x_ticks(kind: str, ax, xs: list[str], width_in: float) -> None:
 
 
 def _percent(job):
-    return FuncFormatter(lambda v, _pos: f"{format_number(float(v), 0, job.locale)} %")
+    return FuncFormatter(lambda v, _pos: percent(float(v), job.locale))
+
+
+def percent(value: float, locale: str, decimals: int = 0) -> str:
+    """A percentage as the locale writes it (CLDR): "100%" in English, "100 %" in German and French."""
+    from babel.numbers import format_percent
+    before, _one, after = format_percent(0.01, locale=locale or "en_GB").partition("1")
+    return before + format_number(value, decimals, locale) + after
 
 
 def save_vector(fig, job, font_map) -> None:

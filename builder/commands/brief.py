@@ -44,7 +44,8 @@ class Place:
 
 
 def report_index(project, dataset) -> dict[str, Place]:
-    """`kind:id` (table, figure, list) and `heading:text` → their place in the full report, numbered as it is built."""
+    """`kind:id` (table, figure, list) and `heading:text` → their place in the full report, numbered as it is built;
+    `chart:<table>:<column>` → the first figure that draws the column."""
     from builder.errors import Diagnostics
     from builder.model import Document, Figure, Heading, Table, TitlePage, inline_text, walk
     from builder.model.transforms import number_document
@@ -72,7 +73,11 @@ def report_index(project, dataset) -> dict[str, Place]:
         elif isinstance(block, Table) and block.id:
             index.setdefault(f"table:{block.id}", replace(here, label=f"{doc.labels['table']} {block.number}"))
         elif isinstance(block, Figure):
-            index.setdefault(f"figure:{block.id}", replace(here, label=f"{doc.labels['figure']} {block.number}"))
+            figure = replace(here, label=f"{doc.labels['figure']} {block.number}")
+            index.setdefault(f"figure:{block.id}", figure)
+            spec = dataset.charts.get(block.id)
+            for column in spec.series if spec and block.number else ():
+                index.setdefault(f"chart:{spec.table}:{column}", figure)  # the first figure drawing the column
         elif getattr(block, "source", None) in list_sources:
             index.setdefault(f"list:{list_sources[block.source]}", here)
     return index

@@ -48,12 +48,13 @@ def cli() -> None:
 def build(project: Path, out_dir: Path | None, fmt: str, param_items: tuple[str, ...], params_file: Path | None,
           strict: bool, force: bool, debug: bool) -> None:
     """Build the report in PROJECT into PDF and DOCX."""
-    from builder import api
-    from builder.readers.params import given_params
     formats = formats_of(fmt)
     start = time.perf_counter()
-    built = _run(debug, lambda: api.build(project, out=out_dir, formats=formats, progress=_progress,
-                                          force=force or strict, params=given_params(param_items, params_file)))
+    with _early_office(project, out_dir, formats, force or strict):  # boots while the modules below load
+        from builder import api
+        from builder.readers.params import given_params
+        built = _run(debug, lambda: api.build(project, out=out_dir, formats=formats, progress=_progress,
+                                              force=force or strict, params=given_params(param_items, params_file)))
     if built.up_to_date:
         click.echo(f"up to date: {', '.join(str(p) for p in built.outputs.values())} "
                    f"({time.perf_counter() - start:.2f} s; --force rebuilds)")
@@ -62,6 +63,31 @@ def build(project: Path, out_dir: Path | None, fmt: str, param_items: tuple[str,
     _summary(result, time.perf_counter() - start)
     if strict:
         _strict(debug, result)
+
+
+def _early_office(project: Path, out_dir: Path | None, formats: tuple[str, ...], force: bool):
+    """LibreOffice started before anything else (builder/writers/docx_pages.py `early`) unless the build will
+    probably find its outputs up to date: no input file is newer than the last build's record."""
+    from contextlib import nullcontext
+
+    from builder.writers import docx_pages
+    record = (out_dir or project / "build") / ".cache" / "build-state.json"
+    return docx_pages.early(project, formats) if force or _newer_than(project, record) else nullcontext()
+
+
+def _newer_than(project: Path, record: Path) -> bool:
+    try:
+        since = record.stat().st_mtime
+    except OSError:
+        return True
+    inputs = [project / "report.yaml", *(p for d in ("chapters", "data", "styles") for p in (project / d).rglob("*"))]
+    for path in inputs:
+        try:
+            if path.stat().st_mtime >= since:
+                return True
+        except OSError:
+            return True
+    return False
 
 
 def _strict(debug: bool, result) -> None:

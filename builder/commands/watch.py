@@ -81,15 +81,18 @@ def _summary(result, seconds: float, echo) -> None:
 
 def watch(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = DEFAULT_FORMATS, brief: bool = False,
           stop_event=None, echo=click.echo) -> None:
-    """Build, then rebuild on every change until interrupted (or `stop_event` is set)."""
+    """Build, then rebuild on every change until interrupted (or `stop_event` is set). One LibreOffice serves
+    every build of the session (each rebuild pays only its DOCX's load) and ends with it."""
+    from builder.writers import docx_pages
     root = Path(root).resolve()
     report = root / "report.yaml"
     echo(f"watching report.yaml, {', '.join(WATCHED)} in {root} (Ctrl-C to stop)")
     seen, pending = None, []
-    while stop_event is None or not stop_event.is_set():
-        # a watched folder created (or removed) after the start: the watcher starts again with the new set
-        seen, pending = _watch_folders(root, report, _folders(root), seen, pending, out_dir, formats, brief,
-                                       stop_event, echo)
+    with docx_pages.early(root, formats, keep=True):
+        while stop_event is None or not stop_event.is_set():
+            # a watched folder created (or removed) after the start: the watcher starts again with the new set
+            seen, pending = _watch_folders(root, report, _folders(root), seen, pending, out_dir, formats, brief,
+                                           stop_event, echo)
 
 
 def _folders(root: Path) -> list[Path]:

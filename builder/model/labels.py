@@ -43,8 +43,8 @@ KEYS: dict[str, str] = {
     "unit": "Unit",
     "year": "Year",
     "in_report": "In the report",
-    "key_figures_note": "Latest year with data. The full citations are under the report's tables named in the last "
-                        "column.",
+    "key_figures_note": "Latest year with data. The full citations are under the report's tables and figures named "
+                        "in the last column.",
     "more_items": "… and {n} more ({see})",
 }
 

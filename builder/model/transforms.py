@@ -17,7 +17,18 @@ def number_document(doc: Document, diag: Diagnostics) -> Document:
     doc = map_document(doc, inline=_CrossRefs(doc))
     doc = _number_footnotes(doc, diag)
     blocks = [replace(b, title=doc.labels["contents"]) if isinstance(b, TableOfContents) else b for b in doc.blocks]
+    _headings_before_contents(blocks, diag)
     return replace(doc, blocks=tuple(_caption_lists(blocks, doc.labels)))
+
+
+def _headings_before_contents(blocks, diag: Diagnostics) -> None:
+    """The contents list every heading, so a heading before them would be listed with a page before the contents'
+    own: a warning at that heading's line (the contents go first, after the title page)."""
+    at = next((i for i, b in enumerate(blocks) if isinstance(b, TableOfContents)), None)
+    for block in blocks[:at or 0]:
+        if isinstance(block, Heading):
+            diag.warn("contents", f"heading '{inline_text(block.inlines)}' comes before the table of contents, "
+                      "which lists it with a page before its own: place ```{toc}``` before it", block.source)
 
 
 def _caption_lists(blocks, labels) -> list:

@@ -279,12 +279,14 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FO
 
 def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, params: ParamSet | None = None,
            tables: dict | None = None) -> BuildResult:
-    result = prepare(root, progress, out_dir / ".cache" / "charts", background=True, raster=needs_raster(formats),
-                     params=params, tables=tables)
-    try:
-        return write_outputs(result, out_dir, formats, progress)
-    finally:
-        result.charts.wait()
+    from builder.writers import docx_pages
+    with docx_pages.early(root, formats):  # soffice boots on the core the stages before the writers leave idle
+        result = prepare(root, progress, out_dir / ".cache" / "charts", background=True,
+                         raster=needs_raster(formats), params=params, tables=tables)
+        try:
+            return write_outputs(result, out_dir, formats, progress)
+        finally:
+            result.charts.wait()
 
 
 def write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...], progress,
@@ -346,7 +348,9 @@ def run_writers(result: BuildResult, paths: dict[str, Path], needs: dict, clock:
         return {f: outputs[f] for f in formats}
 
     def at_once() -> dict[str, Output]:
+        from builder.writers import docx_pages
         from builder.writers.parallel import Forked
+        docx_pages.settle()  # no thread of this process is cut in half by the fork
         with Forked(result, clock) as forked:
             for fmt in formats:
                 if fmt != here:

@@ -4,9 +4,10 @@ A brief is read by people with five minutes. Its template (chapters/brief.md) sa
 it short and say so when it is not:
 
 - `key_figure(table, column, label, unit=None, decimals=None, source=None)`, one call a line inside a
-  ```` ```{keyfigures} ```` fence: the latest value of the column, its year, unit and source, and the table of the
-  full report it comes from. A figure whose column has no value is left out and reported (a build warning at the
-  template's line). A brief shows 3–6 figures; more or fewer is a warning.
+  ```` ```{keyfigures} ```` fence: the latest value of the column, its year, unit and source, and where the full
+  report shows it (its table, else the figure drawing the column, else an en dash). A figure whose column has no
+  value is left out and reported (a build warning at the template's line). A brief shows 3–6 figures; more or
+  fewer is a warning.
 - `key_messages(items, pick=None)`: the first sentence of each item (a list's items or strings) as a bullet list;
   3–5 messages, more or fewer is a warning at the template's line.
 - `short_list(list_id, limit=5)`: a list of `data/lists/` as at most `limit` short items (a group's sub-items joined
@@ -75,15 +76,20 @@ class BriefHelpers:
             decimals = col.decimals
         if unit is None:
             unit = "%" if col.type == "percent" else t.meta.unit
-        ref = ""
-        if self.ref is not None:
-            try:
-                ref = self.ref(f"table:{t.id}")
-            except KeyError:
-                ref = ""
         return json.dumps({"label": label, "value": value, "decimals": decimals, "unit": unit, "year": year,
                            "source": source if source is not None else short_source(t.meta.source.text),
-                           "ref": ref}, ensure_ascii=False)
+                           "ref": self.in_report(t.id, column)}, ensure_ascii=False)
+
+    def in_report(self, table: str, column: str) -> str:
+        """Where the full report shows a key figure: its table ("Table 6.1.2"), else the first figure that draws
+        its column ("Figure 3"), else an en dash (the report prints the number nowhere)."""
+        from builder.model.formatting import MISSING
+        for target in (f"table:{table}", f"chart:{table}:{column}"):
+            try:
+                return self.ref(target) if self.ref is not None else MISSING
+            except KeyError:
+                continue
+        return MISSING
 
     def key_messages(self, items: Any, pick: Any = None) -> str:
         """The first sentence of each item as a Markdown bullet list; `pick` chooses items by number (1 = first)."""

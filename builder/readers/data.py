@@ -115,6 +115,9 @@ class ChartSpec(_Schema):
     table: str = Field("", description="Id of the data table.")
     x: str = Field("", description="Column of the categories or periods (years, dates, quarters like 1967-Q2).")
     series: list[str] = Field(default_factory=list, description="Columns drawn, one series each.")
+    labels: list[str] = Field(default_factory=list, description="The series' names in the legend, one per series, "
+                              "when the columns' labels do not read alone (a sub-row's \"in Russia\"); default: the "
+                              "columns' labels.")
     scale: float = Field(1.0, description="Factor applied to the values (e.g. 0.001 for thousands).")
     unit: str = Field("", description="Label of the value axis.")
     years: tuple[int | Literal["first"], int | Literal["latest"]] | None = Field(
@@ -137,6 +140,8 @@ class ChartSpec(_Schema):
     def _complete(self) -> ChartSpec:
         if not self.missing_data and not (self.table and self.x and self.series):
             raise ValueError("a chart needs table, x and series (or missing_data)")
+        if self.labels and len(self.labels) != len(self.series):
+            raise ValueError(f"labels: {len(self.labels)} given for {len(self.series)} series (one per series)")
         return self
 
 

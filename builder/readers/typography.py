@@ -5,7 +5,11 @@ table cells, list items from YAML), so that both follow the same rules.
   ru and kk « » „ “; builder.model.labels.QUOTES); an apostrophe becomes ’;
 - `--` becomes an en dash, `---` an em dash, `...` an ellipsis, `+-` ±;
 - one dash convention between words: a spaced hyphen or dash (` - `, ` -- `, ` — `) becomes the language's dash
-  (a spaced en dash; a spaced em dash in Russian and Kazakh).
+  (a spaced en dash; a spaced em dash in Russian and Kazakh);
+- a range of numbers takes an en dash, no spaces: `0.7-1.2` → `0.7–1.2`, `2014-2016` → `2014–2016` (German
+  `0,7-1,2` → `0,7–1,2`): only a number (digits with the language's group and decimal separators) on each side,
+  set apart from other words; dates (2019-05-01), codes (ISO-8859-1, COVID-19, G-20, Su-35, No. 123-45), telephone
+  numbers and anything chained by more hyphens keep their hyphens (`number_ranges`).
 
 `(c)`, `(r)` and `(tm)` are left as they are: in reports they are far more often list labels than symbols.
 """
@@ -39,6 +43,59 @@ def dash(language: str) -> str:
     return DASHES.get(base_language(language), "\u2013")
 
 
+# what may stand right before the first number of a range: a space, an opening bracket or quote, a currency
+# sign; a letter, digit, separator, slash, `#`, `=` or hyphen makes it part of a code, a date or an address
+RANGE_OPENERS = set("([{\"'\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb~\u2248$\u20ac\u00a3\u00a5\u20b8\u20bd*_")
+NUMBER_LABEL = re.compile(r"(?:\b(?:No|Nos|Nr|Art|ISBN|ISSN|(?i:tel|phone|fax|ref))\.?:?|\u2116|#)\s*$")
+
+
+@lru_cache(maxsize=8)
+def _range_pattern(language: str) -> re.Pattern:
+    """`number-number`, a number being digits with the language's grouping and decimal separator (babel)."""
+    from babel import Locale
+    try:
+        symbols = Locale.parse(base_language(language)).number_symbols
+    except (ValueError, LookupError):
+        symbols = Locale.parse("en").number_symbols
+    symbols = symbols.get("latn", symbols)
+    group, decimal = re.escape(symbols["group"]), re.escape(symbols["decimal"])
+    number = rf"(?:\d{{1,3}}(?:{group}\d{{3}})+(?:{decimal}\d+)?|\d+(?:{decimal}\d+)?)"
+    return re.compile(rf"(?P<a>{number})-(?P<b>{number})")
+
+
+def _leading_zero(number: str) -> bool:
+    return len(number) > 1 and number[0] == "0" and number[1].isdigit()
+
+
+def _is_range(m: re.Match) -> bool:
+    """Whether `a-b` found by _range_pattern stands alone as a range (see number_ranges)."""
+    text, start, end = m.string, m.start(), m.end()
+    if _leading_zero(m["a"]) or _leading_zero(m["b"]):
+        return False  # 2019-05, 01-12: a date or a code
+    before = text[start - 1] if start else " "
+    if not (before.isspace() or before in RANGE_OPENERS):
+        return False
+    head = text[:start].rstrip()
+    if before.isspace() and head and (head[-1].isdigit() or head[-1] == ")"):
+        return False  # (727) 244-5040, 8 727 244-5040: a telephone number
+    if NUMBER_LABEL.search(text[:start]):
+        return False  # No. 123-45, ISBN 3-16
+    after = text[end:end + 2]
+    if after[:1].isalnum() and not re.match(r"s\b", text[end:end + 2] + " ") or after[:1] == "_":
+        return False  # 12-15A, 3-4x: a code
+    return not re.match(r"[-\u2010\u2011\u2013.,:/]\d", after)  # 978-3-16, 10-12:30, 1-2.5 in German
+
+
+def number_ranges(text: str, language: str = "en") -> str:
+    """A hyphen between two numbers that form a range becomes an en dash: `10-15%` → `10–15%`, `0.7-1.2`
+    → `0.7–1.2` (en), `0,7-1,2` → `0,7–1,2` (de); decades `1980-1990s` too. Conservative: dates, codes, telephone
+    and article numbers, and digit-hyphen chains are left as written."""
+    if "-" not in text:
+        return text
+    return _range_pattern(base_language(language)).sub(
+        lambda m: f"{m['a']}\u2013{m['b']}" if _is_range(m) else m.group(0), text)
+
+
 def typography_rule(language: str):
     """A markdown-it core rule: the rare replacements (dashes, ellipsis, ±) and one spaced dash, outside
     autolinks and code."""
@@ -54,7 +111,7 @@ def typography_rule(language: str):
             part = text[at:m.start() if m else len(text)]
             probe = [Token("text", "", 0, content=part)]
             replace_rare(probe)
-            part = RANGE.sub("\u2013", probe[0].content)
+            part = number_ranges(RANGE.sub("\u2013", probe[0].content), language)
             out.append(SPACED_DASH.sub(spaced, part))
             if m:
                 out.append(m.group(0))
@@ -93,7 +150,7 @@ def _engine(language: str):
 
 def smarten(text: str, language: str = "en") -> str:
     """Data text (not Markdown) set with the same quotes and dashes as the prose around it."""
-    if not text or not re.search(r"['\"]|--|\.\.|\+-|\s[-\u2013\u2014]\s", text):
+    if not text or not re.search(r"['\"]|--|\.\.|\+-|\s[-\u2013\u2014]\s|\d-\d", text):
         return text
     from markdown_it.rules_core.state_core import StateCore
     from markdown_it.token import Token

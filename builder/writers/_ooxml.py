@@ -64,7 +64,10 @@ class Footnotes:
 
 
 def footnote_reference(number: int):
-    return parse_xml(f'<w:r {nsdecls("w")}><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
+    """The mark in the text: superscript said on the run itself, so that the reference style can stay plain when the
+    style's note numbers are plain (LibreOffice sets a note's own number by that style, whatever its run says)."""
+    return parse_xml(f'<w:r {nsdecls("w")}><w:rPr><w:rStyle w:val="FootnoteReference"/>'
+                     '<w:vertAlign w:val="superscript"/></w:rPr>'
                      f'<w:footnoteReference w:id="{number}"/></w:r>')
 
 

@@ -70,6 +70,8 @@ def pdf_masthead(w, meta) -> list:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Flowable, NextPageTemplate, Paragraph, Spacer
+
+    from builder.writers.cover import page_band
     s, leaf, lines = w.s, w.tags.leaf, masthead_lines(meta)
     m = w.style.margins_mm
     page_w = w.page_size[0]
@@ -84,8 +86,7 @@ def pdf_masthead(w, meta) -> list:
 
         def draw(self):
             c = self.canv
-            x, y = c.absolutePosition(0, 0)  # where this flowable sits on the page: the band is placed absolutely
-            bottom = w.page_size[1] - BAND_MM * mm - y
+            x, bottom = page_band(c, w.page_size[1], BAND_MM * mm)  # placed from the page's edge, not the frame
             c.saveState()
             c.setFillColor(band_fill)
             c.rect(-x, bottom, page_w, BAND_MM * mm, stroke=0, fill=1)
@@ -136,9 +137,12 @@ def pdf_masthead(w, meta) -> list:
 def docx_masthead(w, meta) -> None:
     """The masthead for the DOCX writer `w`: a shaded band (institute line, kicker), then title, authors and
     dateline with a rule under them. Page 1 has no running head (the section's first-page header is empty)."""
+    from docx.enum.text import WD_LINE_SPACING
     from docx.oxml.ns import qn
     from docx.oxml.parser import OxmlElement
-    from docx.shared import Pt, RGBColor
+    from docx.shared import Mm, Pt, RGBColor
+
+    from builder.writers.cover import docx_page_band
     d, lines = w.docx, masthead_lines(meta)
     fill = _band_colour(w.style).lstrip("#")
     accent = RGBColor.from_string(w.style.colour("accent").lstrip("#"))
@@ -155,20 +159,24 @@ def docx_masthead(w, meta) -> None:
     shade(band)
     fmt = band.paragraph_format
     fmt.space_before, fmt.space_after, fmt.keep_with_next = Pt(0), Pt(0), True
-    band.add_run().add_break()
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(14)  # exact: the band's height is known
     run = band.add_run(lines["institute"].upper())
     run.font.size, run.font.color.rgb, run.font.name = Pt(8), white, head_font
     kicker = d.add_paragraph()
     shade(kicker)
     fmt = kicker.paragraph_format
     fmt.space_before, fmt.space_after, fmt.keep_with_next = Pt(0), Pt(18), True
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(24)
     run = kicker.add_run(lines["kicker"])
     run.bold, run.font.size, run.font.color.rgb, run.font.name = True, Pt(16), white, head_font
-    kicker.add_run().add_break()
+    # the shaded paragraphs stop at the margins: a band from the page's edges behind them, 8 pt below the kicker
+    top = w.docx.sections[-1].top_margin
+    docx_page_band(w, band, fill, max(Mm(BAND_MM), top + Pt(14 + 24 + 8)))
     title = d.add_paragraph(style="Title")
     run = title.add_run(lines["title"])
     run.font.size, run.font.color.rgb, run.bold, run.font.name = Pt(22), accent, True, head_font
     title.paragraph_format.space_after = Pt(4)
+    _rule_under(title, "nil")  # the Title style's own rule: the masthead has one rule, under the dateline
     last = title
     for key, size, colour in (("authors", None, None), ("dateline", Pt(9), RGBColor(0x55, 0x55, 0x55))):
         if not lines[key]:
@@ -182,14 +190,22 @@ def docx_masthead(w, meta) -> None:
         if colour:
             run.font.color.rgb = colour
         last = p
+    _rule_under(last, "single")
+    last.paragraph_format.space_after = Pt(14)
+
+
+def _rule_under(paragraph, kind: str) -> None:
+    """A thin grey rule under the paragraph (`single`), or none even where its style draws one (`nil`)."""
+    from docx.oxml.ns import qn
+    from docx.oxml.parser import OxmlElement
     border = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
-    for key, value in (("val", "single"), ("sz", "5"), ("space", "6"), ("color", RULE.lstrip("#"))):
+    values = (("val", "single"), ("sz", "5"), ("space", "6"), ("color", RULE.lstrip("#"))) if kind == "single" \
+        else (("val", "nil"),)
+    for key, value in values:
         bottom.set(qn(f"w:{key}"), value)
     border.append(bottom)
-    ppr = last._p.get_or_add_pPr()
-    _insert_in_order(ppr, border)
-    last.paragraph_format.space_after = Pt(14)
+    _insert_in_order(paragraph._p.get_or_add_pPr(), border)
 
 
 def _insert_in_order(ppr, element) -> None:

@@ -95,7 +95,11 @@ def _prepare_styles(docx, style: Style) -> None:
         else:
             _clear_fonts(rpr)
     styles["Normal"].font.size = Pt(style.size("body"))
-    styles["Footnote Reference"].font.superscript = True
+    # the marks in the text are superscript by their runs (_ooxml.footnote_reference); the style is what a note's
+    # own number looks like
+    styles["Footnote Reference"].font.superscript = style.spec.footnote_number == "superscript"
+    note = styles["Footnote Text"].paragraph_format  # notes set solid, as in the PDF: no space between them
+    note.space_before, note.space_after, note.line_spacing = Pt(0), Pt(1), 1.0
     styles["Hyperlink"].font.color.rgb = accent
     styles["Hyperlink"].font.underline = True
     for lvl in (1, 2, 3):
@@ -113,7 +117,7 @@ def _prepare_styles(docx, style: Style) -> None:
     tof.line_spacing = 1.0
     tof.tab_stops.add_tab_stop(Mm(160), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
     styles["Title"].font.color.rgb = accent
-    styles["Caption"].font.color.rgb = RGBColor(0x1A, 0x1A, 0x1A)
+    styles["Caption"].font.color.rgb = RGBColor.from_string(style.colour("text").lstrip("#"))  # one ink, as the text
     styles["Caption"].font.size = Pt(style.size("caption"))
     styles["Caption"].font.bold = True
     styles["Caption"].paragraph_format.keep_with_next = True

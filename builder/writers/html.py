@@ -55,6 +55,9 @@ class _Writer:
         self.ids: set[str] = {"toc-title", "notes-title"}  # the writer's own
         self.anchors = self._anchors()
         self.svgs = 0
+        self._metrics = None
+        self.numeric: tuple[bool, ...] = ()  # the current table's columns that hold numbers
+        self.stub_min = 0.0  # points: the current table's stub is not set narrower
 
     # ids ----------------------------------------------------------------------------------
     def unique(self, wanted: str) -> str:
@@ -227,18 +230,65 @@ class _Writer:
         caption = ""
         if t.id:
             headnote = f'<span class="headnote">{_e(t.headnote)}</span>' if t.headnote else ""
-            caption = (f'<caption><span class="label">{_e(self.doc.labels["table"])} {_e(t.number)}.</span> '
-                       f'{self.inlines(t.caption)}{headnote}</caption>\n')
+            caption = (f'<caption><span class="caption-text"><span class="label">{_e(self.doc.labels["table"])} '
+                       f'{_e(t.number)}.</span> {self.inlines(t.caption)}{headnote}</span></caption>\n')
         ncols = max((sum(max(c.colspan, 1) if c.colspan else 0 for c in r.cells) for r in t.body_rows + t.header_rows),
                     default=1)
-        head = "".join(self.row(r, header=True) for r in t.header_rows)
-        parts = [f'<table class="data"{anchor}>\n', caption]
+        layout = self.layout(t)
+        head = self.head(layout) if layout else "".join(self.row(r, header=True) for r in t.header_rows)
+        self.numeric = layout.numeric if layout else ()
+        self.stub_min = layout.stub_min if layout and layout.stub is not None else 0.0
+        width = "" if layout is None else f' style="width: {self.table_width(layout)}"'
+        parts = [f'<table class="data"{anchor}{width}>\n', caption]
+        if layout is not None:
+            parts.append("<colgroup>" + "".join(f'<col style="width: {100 * w / layout.width:.1f}%">'
+                                                for w in layout.widths) + "</colgroup>\n")
         if head:
             parts.append(f"<thead>\n{head}</thead>\n")
         parts.append(self.body(t.body_rows, ncols))
         parts.append("</table>\n")
         return '<div class="table-wrap">\n' + "".join(parts) + self.source(t.notes, t.citation, t.source_url) + \
             "</div>\n"
+
+    @property
+    def metrics(self):
+        if self._metrics is None:
+            from builder.writers.table_layout import table_metrics
+            self._metrics = table_metrics(self.style, self.locale)
+        return self._metrics
+
+    def layout(self, t: Table):
+        """The table layout the PDF and the DOCX draw (writers/table_layout.py), or None for a table no page can
+        hold (the paged writers report it; a web page scrolls it)."""
+        from builder.errors import BuildError
+        from builder.writers.table_layout import layout_table
+        try:
+            return layout_table(t, self.metrics)
+        except BuildError:
+            return None
+
+    def table_width(self, layout) -> str:
+        """The table's natural width as a share of the text column, as on the portrait page (the body's 46em
+        column is about the A4 measure); a table that needs a landscape page takes the whole column and scrolls."""
+        if layout.landscape:
+            return "100%"
+        return f"{min(100.0, 100 * layout.width / self.metrics.portrait):.1f}%"
+
+    def head(self, layout) -> str:
+        """The header rows on the shared layout's grid: a head with empty cells above it spans down over them, as
+        in the PDF and the DOCX; only an empty stub head stays an empty cell."""
+        out = []
+        for r in range(layout.header_rows):
+            cells = []
+            for h in (h for h in layout.head if h.row == r):
+                attrs = "".join(f' {name}="{n}"' for name, n in (("colspan", h.colspan), ("rowspan", h.rowspan))
+                                if n > 1)
+                text = _marked(h.text, self.doc.meta.language)
+                if h.cell.note is not None:
+                    text += self.note_mark(h.cell.note)
+                cells.append(f'<th scope="col"{attrs}>{text}</th>' if text else f"<td{attrs}></td>")
+            out.append("<tr>" + "".join(cells) + "</tr>\n")
+        return "".join(out)
 
     def body(self, rows: tuple[TableRow, ...], ncols: int) -> str:
         """Row groups as <tbody> sections, each headed by its group row."""
@@ -256,22 +306,28 @@ class _Writer:
         for c, cell in enumerate(row.cells):
             if cell.colspan == 0:
                 continue  # covered by the span of a cell before it
-            cells.append(self.cell(cell, header, row_head=not header and c == 0 and cell.kind in ("text", "year")))
-        if row.level and cells:  # a sub-row: its stub indented, one em a level
-            cells[0] = cells[0].replace(">", f' style="padding-left: {0.35 + row.level:g}em">', 1)
+            cells.append(self.cell(cell, header, row_head=not header and c == 0 and cell.kind in ("text", "year"),
+                                   numeric=not header and c < len(self.numeric) and self.numeric[c]))
+        styles = [f"padding-left: {0.35 + row.level:g}em"] if row.level else []  # a sub-row: its stub indented
+        if not header and self.stub_min:  # the stub keeps the width of its longest word, as in print (set once)
+            styles.append(f"min-width: {self.stub_min:.0f}pt")
+            self.stub_min = 0.0
+        if styles and cells:
+            cells[0] = cells[0].replace(">", f' style="{"; ".join(styles)}">', 1)
         return ('<tr class="total">' if row.total else "<tr>") + "".join(cells) + "</tr>\n"
 
-    def cell(self, cell: Cell, header: bool, row_head: bool) -> str:
+    def cell(self, cell: Cell, header: bool, row_head: bool, numeric: bool = False) -> str:
         attrs = "".join(f' {name}="{n}"' for name, n in (("colspan", cell.colspan), ("rowspan", cell.rowspan))
                         if n > 1)
-        text = _marked(format_cell(cell, self.locale), self.doc.meta.language)
+        missing = not header and cell.value is None and cell.colspan
+        text = _e(self.metrics.missing) if missing else _marked(format_cell(cell, self.locale), self.doc.meta.language)
         if header and cell.note is not None:
             text += self.note_mark(cell.note)
         if header and not text:
             return f"<td{attrs}></td>"  # an empty corner is no header
         if header or row_head:
             return f'<th scope="{"col" if header else "row"}"{attrs}>{text}</th>'
-        number = ' class="num"' if cell.kind in ("number", "year") else ""
+        number = ' class="num"' if cell.kind in ("number", "year") or (missing and numeric) else ""
         return f"<td{attrs}{number}>{text}</td>"
 
     def source(self, notes: str, source: str, url: str = "") -> str:
@@ -392,9 +448,11 @@ ol.labelled .label, ul.labelled .label {{ font-weight: normal; }}
 blockquote {{ margin: 0.8em 2em; }}
 dl {{ display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1.2em; }} dd {{ margin: 0; }}
 .table-wrap {{ overflow-x: auto; margin: 1.2em 0; }}
-table.data {{ border-collapse: collapse; width: 100%; font-size: {s("table")}pt; }}
+table.data {{ border-collapse: collapse; font-size: {s("table")}pt; }}
 table.data caption {{ caption-side: top; text-align: left; font-size: {s("caption")}pt; font-weight: bold;
-  margin-bottom: 0.4em; }}
+  margin-bottom: 0.4em; width: 0; }}
+table.data caption > .caption-text {{ display: block; width: max-content;
+  max-width: min({46 * s("body"):g}pt, calc(100vw - 3em)); }}
 caption .label, figcaption .label {{ font-weight: bold; }}
 table.data th, table.data td {{ border: 0.5pt solid {c("rule")}; padding: 0.15em 0.35em; vertical-align: top; }}
 table.data thead th {{ background: {c("table_header")}; text-align: center; vertical-align: middle; }}

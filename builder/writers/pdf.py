@@ -28,7 +28,7 @@ from builder.readers.style import Style
 from builder.writers import pdf_structure, pdf_tagging as tagging
 from builder.writers.pdf_footnotes import FootnoteDocTemplate, FootnoteFrame, FootnoteParagraph, FootnoteStore
 from builder.writers.pdf_colour import neutrals_as_gray
-from builder.writers.pdf_markup import markup as _markup
+from builder.writers.pdf_markup import forget_addresses, markup as _markup
 from builder.writers.pdf_text import register_fonts, title_markup
 
 PAGE = A4
@@ -39,9 +39,10 @@ def reportlab_defaults(body: str, head: str, day=None):
     """ReportLab's process-wide defaults for one write, restored after it, so that two writes with different
     styles in one process (a long `watch`) share none of them: invariant output; the body font as the canvas's
     base font and the font of table cells without one (else they leak an unembedded Helvetica); the heading font
-    for drawings' strings; and the file's dates, the edition date `day` (ReportLab reads SOURCE_DATE_EPOCH),
-    unless the caller set one; and neutral colours as grey levels, for the black plate alone (pdf_colour.py).
-    The DOCX writer sets no process-wide state: python-docx needs no counterpart."""
+    for drawings' strings; the file's dates, the edition date `day` (ReportLab reads SOURCE_DATE_EPOCH),
+    unless the caller set one; neutral colours as grey levels, for the black plate alone (pdf_colour.py); and no
+    web address remembered from an earlier write (pdf_markup). The DOCX writer sets no process-wide state:
+    python-docx needs no counterpart."""
     import calendar
     from reportlab.graphics import shapes
     from reportlab.platypus import tables
@@ -52,6 +53,7 @@ def reportlab_defaults(body: str, head: str, day=None):
     tables.CellStyle.fontname, shapes.STATE_DEFAULTS["fontName"] = body, head
     if day is not None and epoch is None:
         os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
+    forget_addresses()
     try:
         with neutrals_as_gray():
             yield
@@ -74,7 +76,8 @@ class _Styles:
         accent = colors.HexColor(style.colour("accent"))
         self.body = ParagraphStyle("body", fontName=body, fontSize=size, leading=lead, alignment=TA_JUSTIFY,
                                    spaceAfter=5, textColor=ink, allowWidows=0, allowOrphans=0,
-                                   hyphenationLang=_hyphenation(language))
+                                   hyphenationLang=_hyphenation(language),
+                                   uriWasteReduce=0.2)  # an address is broken rather than leave a justified line loose
         self.item = ParagraphStyle("item", parent=self.body, spaceAfter=2, bulletFontName=body)
         self.h = {lvl: ParagraphStyle(f"h{lvl}", fontName=head.replace("-regular", "-bold"), fontSize=style.size(f"h{lvl}"),
                                       leading=style.size(f"h{lvl}") * 1.25, textColor=accent, spaceBefore=14 - 3 * lvl,
@@ -82,8 +85,10 @@ class _Styles:
         self.caption = ParagraphStyle("caption", fontName=head.replace("-regular", "-bold"),
                                       fontSize=style.size("caption"), leading=style.size("caption") * 1.3,
                                       spaceBefore=6, spaceAfter=4, keepWithNext=1, textColor=ink)
+        # uriWasteReduce: ReportLab breaks a web address after `/` and `.` only in a style that asks for it
         self.source = ParagraphStyle("source", fontName=body.replace("-regular", "-italic"),
-                                     fontSize=style.size("note"), leading=style.size("note") * 1.3, spaceAfter=10)
+                                     fontSize=style.size("note"), leading=style.size("note") * 1.3, spaceAfter=10,
+                                     uriWasteReduce=0.3)
         note = style.size("note")
         sup = style.spec.footnote_number == "superscript"
         # the number hangs in the note's margin, right-aligned in the hang; the note's lines align after it
@@ -95,7 +100,7 @@ class _Styles:
                                    uriWasteReduce=0.3)
         self.note.bulletOffsetY = note * 0.35 if sup else 0
         self.cell = ParagraphStyle("cell", fontName=head, fontSize=style.size("table"),
-                                   leading=style.size("table") * 1.2, textColor=ink)
+                                   leading=style.size("table") * 1.2, textColor=ink, uriWasteReduce=0.3)
         self.toc = [ParagraphStyle(f"toc{i}", fontName=body if i else head.replace("-regular", "-bold"),
                                    fontSize=size, leading=lead * (1.15 if i == 0 else 1.0), leftIndent=14 * i,
                                    firstLineIndent=0, spaceBefore=4 if i == 0 else 0) for i in range(3)]
@@ -195,18 +200,51 @@ def _tag_caption(flows: list, kind: str, block, label: str) -> list:
     return flows
 
 
-CHAPTER_TAIL_LINES = 3  # a chapter's last page carries at least this many lines of its last paragraph
+CHAPTER_TAIL_LINES = 3  # a chapter's last page carries at least this many lines
 
 
-def _chapter_end(story: list) -> None:
-    """The last paragraph of a chapter, when it breaks over a page, leaves at least CHAPTER_TAIL_LINES lines for
-    the chapter's last page (not 1 or 2 lines alone under the running head)."""
-    for f in reversed(story):
-        if isinstance(f, (Spacer, NextPageTemplate, PageBreak)):
-            continue
-        if isinstance(f, FootnoteParagraph):
-            f.min_tail = CHAPTER_TAIL_LINES
+def _chapter_end(story: list, width: float) -> None:
+    """A chapter's last page carries at least CHAPTER_TAIL_LINES lines (not 1 or 2 lines alone under the running
+    head). Its last paragraph, when it breaks over a page, leaves that many lines for the last page; when it is
+    shorter than that, the paragraphs before it (as many as it takes to make up the lines, across a section
+    heading) give their last lines to the last page when it would otherwise carry the end alone
+    (FootnoteParagraph.followers); a table or figure before it, which cannot give lines, is kept with it."""
+    end = len(story)
+    while end and isinstance(story[end - 1], (Spacer, NextPageTemplate, PageBreak, CondPageBreak, _Deferred)):
+        end -= 1
+    if not end or not isinstance(story[end - 1], FootnoteParagraph):
         return
+    last = story[end - 1]
+    last.min_tail = CHAPTER_TAIL_LINES
+    followers, lines = [last], _lines(last, width)
+    for k in range(end - 2, -1, -1):
+        if lines >= CHAPTER_TAIL_LINES:
+            return
+        f = story[k]
+        if isinstance(f, (Spacer, CondPageBreak)):
+            followers.insert(0, f)
+        elif isinstance(f, FootnoteParagraph) and _is_heading(f):  # a section's heading goes over, carrying no text
+            f.chapter_heading = True
+            followers.insert(0, f)
+        elif isinstance(f, (NextPageTemplate, PageBreak, _Deferred)) or _is_heading(f):
+            return
+        elif isinstance(f, FootnoteParagraph):
+            f.followers, f.chapter_lines = list(followers), CHAPTER_TAIL_LINES
+            followers.insert(0, f)
+            lines += _lines(f, width)
+        else:  # a table or a figure: it goes over with the chapter's end
+            for g in story[k:end - 1]:
+                g.keepWithNext = True
+            return
+
+
+def _lines(p: Paragraph, width: float) -> int:
+    Paragraph.wrap(p, width, 1e9)
+    return len(p.blPara.lines)
+
+
+def _is_heading(f) -> bool:
+    return getattr(f, "toc_entry", None) is not None or getattr(f, "running_head", None) is not None
 
 
 def _form_name(key: str) -> str:
@@ -358,7 +396,7 @@ class _Writer:
         out: list[Flowable] = []
         for block in self.doc.blocks:
             if isinstance(block, Heading) and block.level == 1:
-                _chapter_end(out)
+                _chapter_end(out, self.width)
             self.landscape = False
             flow = self.block(block)
             if self.landscape:  # a float: the text after it fills this page, the table takes the next
@@ -369,7 +407,7 @@ class _Writer:
             if isinstance(block, (BulletList, OrderedList)) and out and isinstance(out[-1], Paragraph):
                 out[-1].keepWithNext = True  # a list's head stays with its first item
             out.extend(flow)
-        _chapter_end(out)
+        _chapter_end(out, self.width)
         return out
 
 

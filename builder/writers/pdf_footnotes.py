@@ -37,7 +37,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, Paragraph, Spacer
+from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, PageBreak, Paragraph, Spacer
 
 from builder.writers.pdf_tagging import draw_tagged, inherit, tagger
 
@@ -200,7 +200,14 @@ class FootnoteFrame(Frame):
         return draw_tagged(Frame.add, self, flowable, canv, trySplit)
 
     def split(self, flowable, canv):
-        return inherit(flowable, super().split(flowable, canv))
+        parts = inherit(flowable, super().split(flowable, canv))
+        first = parts[0] if parts else None
+        if first is not flowable and isinstance(first, FootnoteParagraph) and getattr(first, "followers", None):
+            # the first of a KeepTogether's flowables is added without a split: a paragraph that gives its last
+            # lines to the chapter's end (FootnoteParagraph._chapter_keep) splits now, or goes to the next page
+            head = self.split(first, canv)
+            parts = [] if not head else head + parts[1:]
+        return parts
 
 
 class FootnoteParagraph(Paragraph):
@@ -242,6 +249,12 @@ class FootnoteParagraph(Paragraph):
 
     # -- the Flowable contract ---------------------------------------------
     def wrap(self, availWidth, availHeight):
+        w, h = self._wrap(availWidth, availHeight)
+        if h <= availHeight + _EPS and self._chapter_keep(availWidth, availHeight) is not None:
+            return w, availHeight + 1  # it fits, but the chapter's end would be left alone: split (see split)
+        return w, h
+
+    def _wrap(self, availWidth, availHeight):
         w, h = super().wrap(availWidth, availHeight)
         labels = self._labels()
         if not labels:
@@ -268,13 +281,53 @@ class FootnoteParagraph(Paragraph):
         if k is None:  # an empty page cannot hold the notes: carry some
             return self._forced_split(availWidth)
         if k >= n:
-            return [self]
+            k = self._chapter_keep(availWidth, availHeight)
+            if k is None:
+                return [self]
+            if k == 0:
+                return []
+            return self._adopt(super().split(availWidth, self._text_height(k) + _EPS))
         keep = getattr(self, "min_tail", 0)  # the last paragraph of a chapter: its last page carries a few lines
         if keep and n - k < keep:
             k = n - keep
             if k < self._min_lines():
                 return [] if not frame._atTop else self._forced_split(availWidth)
         return self._adopt(super().split(availWidth, self._text_height(k) + _EPS))
+
+    def _chapter_keep(self, availWidth, availHeight) -> int | None:
+        """Before a chapter's short last block (`followers`: the flowables after this paragraph to the chapter's
+        end, set by the writer): when this paragraph fits here but what follows it does not, the chapter's last
+        page would carry fewer than `chapter_lines` lines. Then the lines of this paragraph to keep on this page
+        (its last lines go over with the chapter's end), or 0 to move it whole (too short to split under the
+        widow and orphan rules). None when there is nothing to do: the rest fits, it carries enough lines by
+        itself, or the paragraph stands at the top of a page already."""
+        followers, frame = getattr(self, "followers", ()), self._frame_here()
+        if not followers or frame is None or frame._atTop or getattr(self, "_force", False):
+            return None
+        n = len(self.blPara.lines)
+        lines, heights, labels, after = 0, [], self._labels(), self.getSpaceAfter()
+        for f in followers:
+            if isinstance(f, Paragraph):
+                heights.append(after + f.getSpaceBefore() + Paragraph.wrap(f, availWidth, _HUGE)[1])
+                lines += 0 if getattr(f, "chapter_heading", False) else len(f.blPara.lines)
+                labels += f._labels() if isinstance(f, FootnoteParagraph) else []
+                after = f.getSpaceAfter()
+            elif isinstance(f, CondPageBreak):  # a heading's condition: at least this much room, or a new page
+                heights.append(-f.height)
+            else:
+                heights.append(f.wrap(availWidth, _HUGE)[1])
+        height = 0.0
+        for h in reversed(heights):
+            height = max(height, -h) if h < 0 else height + h
+        need = getattr(self, "chapter_lines", 0) - lines
+        if need <= 0:
+            return None
+        least = self.notes.needed(labels, frame)[1] if self.notes is not None else 0.0
+        if self._text_height(n) + height + least <= availHeight + _EPS:
+            return None
+        allow_widows = getattr(self, "allowWidows", getattr(self.style, "allowWidows", 1))
+        k = n - max(need, 1 if allow_widows else 2)
+        return k if k >= self._min_lines() else 0
 
     def _min_lines(self) -> int:
         orphans = getattr(self, "allowOrphans", getattr(self.style, "allowOrphans", 0))
@@ -305,8 +358,10 @@ class FootnoteParagraph(Paragraph):
             if isinstance(part, FootnoteParagraph) and part is not self:
                 part.notes = self.notes
                 part.extra_labels = self.extra_labels if i == 0 else ()
-                if i and getattr(self, "min_tail", 0):
-                    part.min_tail = self.min_tail
+                if i:  # the chapter's end goes on with the part that follows
+                    for attr in ("min_tail", "followers", "chapter_lines"):
+                        if hasattr(self, attr):
+                            setattr(part, attr, getattr(self, attr))
         return parts
 
     def beginText(self, x, y):

@@ -22,6 +22,7 @@ from reportlab.platypus import Flowable, Paragraph, Table as RLTable, TableStyle
 from builder.model import Table, TableRow
 from builder.model.labels import Labels
 from builder.model.transforms import table_note_refs
+from builder.readers.typography import URL_TEXT
 from builder.readers.style import Style
 from builder.writers.pdf_footnotes import FootnoteParagraph, FootnoteStore
 from builder.writers.pdf_markup import markup
@@ -111,7 +112,7 @@ class _Cells:
     """The ReportLab content of one table, made row by row on demand."""
 
     def __init__(self, ctx: TableContext, t: Table, layout: TableLayout):
-        self.t, self.layout = t, layout
+        self.t, self.layout, self.accent = t, layout, ctx.accent
         labels = ctx.labels
         self.continued = escape(f"{labels['table']} {t.number} ({labels['continued']})") if t.id else ""
         if self.continued and t.headnote:  # the headnote holds for every page of the table
@@ -181,6 +182,8 @@ class _Cells:
         style = self.bold if row.total else self.base
         if c == 0 and row.level:
             style = ParagraphStyle("tsub", parent=style, leftIndent=row.level * self.layout.size)
+        elif "://" in text and URL_TEXT.match(text):  # a web address: a link, broken after `/` and `.` as needed
+            return Paragraph(f'<a href={quoteattr(text)} color="{self.accent}">{escape(text)}</a>', style)
         elif stringWidth(text, style.fontName, style.fontSize) <= self._one_line[c]:
             return text  # one line: a plain string, drawn in the row's font
         return Paragraph(escape(text), style)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from builder.errors import BuildError
 from builder.model import Cell, Source, Table
 from builder.model.formatting import format_cell
+from builder.readers.typography import url_breaks
 
 PAD = 3.0  # points of padding left and right of every cell, in both formats
 COMFORT_EMS = 10.0  # a wrapping text column is not made narrower than this, unless its content is
@@ -183,7 +184,7 @@ def _measure(table: Table, head, texts, ncols: int, metrics: TableMetrics) -> li
             col.full = max(col.full, full)
             if cell.kind == "text":
                 col.text = True
-                col.word = max(col.word, max((width(w, row.total) for w in text.split()), default=0.0)
+                col.word = max(col.word, max((width(w, row.total) for w in _words(text)), default=0.0)
                                + _indent(row, c))
             else:
                 col.word = max(col.word, full)
@@ -193,6 +194,16 @@ def _measure(table: Table, head, texts, ncols: int, metrics: TableMetrics) -> li
             col.head_full = max(col.head_full, width(h.text, True) + _mark(h))
             col.head_word = max(col.head_word, _longest_word(h.text, width) + _mark(h))
     return columns
+
+
+def _words(text: str) -> list[str]:
+    """The unbreakable pieces of a cell's text: its words, a web address cut where it may break (after `/` and
+    `.`, typography.url_breaks), so that an address does not make its column as wide as itself."""
+    out = []
+    for word in text.split():
+        cuts = [0, *url_breaks(word), len(word)]
+        out += [word[a:b] for a, b in zip(cuts, cuts[1:])]
+    return out
 
 
 def _indent(row, c: int) -> float:
