@@ -71,7 +71,7 @@ def test_running_head_names_the_chapter_of_its_page_in_libreoffice(flagship_buil
         numbers.append(opening(pages[starts[-1]], title).group(1))
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
     assert sum(n is not None for n in numbers) == 12  # the numbered chapters: their number in the head, as in the PDF
-    titles = [f"{n} {t}" if n else t for n, t in zip(numbers, titles)]
+    titles = [f"{n.rstrip('.')} {t}" if n else t for n, t in zip(numbers, titles)]  # as Word's STYLEREF \n: "6"
     inside = 0
     for k, (title, start) in enumerate(zip(titles, starts)):
         end = starts[k + 1] if k + 1 < len(starts) else len(pages)
@@ -198,7 +198,12 @@ def test_the_page_before_a_landscape_table_is_filled_in_libreoffice(flagship_lo_
 # table headers ------------------------------------------------------------------------------------------------------
 
 def _hex(colour) -> str:
-    return "".join(f"{round(c * 255):02X}" for c in colour)
+    """#RRGGBB of a PDF colour: RGB, or a grey level (neutral ink is written as grey, for the black plate)."""
+    values = tuple(colour) if isinstance(colour, (tuple, list)) else (colour,)
+    if len(values) == 1:
+        values *= 3
+    assert len(values) == 3, colour
+    return "".join(f"{round(c * 255):02X}" for c in values)
 
 
 def test_docx_header_shading_and_rules_are_the_pdfs(flagship_build) -> None:
@@ -211,8 +216,7 @@ def test_docx_header_shading_and_rules_are_the_pdfs(flagship_build) -> None:
                  and r["top"] <= word["top"] and r["bottom"] >= word["bottom"]]
         assert fills
         pdf_fill = _hex(fills[-1]["non_stroking_color"])
-        strokes = {_hex(e["stroking_color"]) for e in page.edges if e.get("stroking_color") and
-                   len(e["stroking_color"]) == 3}
+        strokes = {_hex(e["stroking_color"]) for e in page.edges if e.get("stroking_color") is not None}
     document = _part(flagship_build.outputs["docx"], "word/document.xml")
     table = document[document.index('w:name="tab_trade_kz_exports_ru"'):]  # Table 6.1.1's caption
     cell = re.search(r"<w:tc>(?:(?!</w:tc>).)*?>Indicator</w:t>", table, flags=re.S).group(0)

@@ -171,8 +171,8 @@ class _Writer:
         typed = self.headings.place(p, h)
         if typed:
             p.add_run(typed)
-        if chapter and self.head is not None and h.number:  # the chapter's number in its running head
-            self.head = (typed + inline_text(h.inlines), True, "" if typed else f"{h.number}.")
+        if chapter and self.head is not None and h.number:  # the chapter's number in its running head, as Word's
+            self.head = (typed + inline_text(h.inlines), True, "" if typed else h.number)  # \n gives it: no period
             docx_template.section_head(self.docx, *self.head)
         self.runs(p, h.inlines)
         self.bookmarks += 1

@@ -167,7 +167,7 @@ def running_head(p, short_title: str, chapter: str, width=None) -> None:
     if short_title:
         p.add_run(short_title)
     p.add_run("\t")
-    _ooxml.add_field(p, 'STYLEREF "Heading 1" \\n', "")  # the chapter's number ("6.", none when unnumbered)
+    _ooxml.add_field(p, 'STYLEREF "Heading 1" \\n', "")  # the chapter's number ("6": \n drops the period)
     p.add_run(" ")
     _ooxml.add_field(p, 'STYLEREF "Heading 1"', chapter)
 
