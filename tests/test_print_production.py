@@ -54,3 +54,23 @@ def test_grey_levels_only_while_writing() -> None:
     with neutrals_as_gray():
         assert _PDFColorSetter.setFillColor is not before[0]
     assert (_PDFColorSetter.setFillColor, _PDFColorSetter.setStrokeColor) == before
+
+
+def test_docx_definition_rows_are_kept_whole_and_set_solid(flagship_build) -> None:
+    """The list of abbreviations in the DOCX: no row split across pages, no paragraph space of Normal's."""
+    import zipfile
+
+    from lxml import etree
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+    with zipfile.ZipFile(flagship_build.outputs["docx"]) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find("w:body", ns)
+    heading = next(p for p in body.iterfind("w:p", ns)
+                   if "".join(p.itertext()).strip().endswith("List of abbreviations"))
+    table = heading.getnext()
+    while table.tag != f"{{{ns['w']}}}tbl":
+        table = table.getnext()
+    rows = table.findall("w:tr", ns)
+    assert len(rows) > 20
+    assert all(r.find("w:trPr/w:cantSplit", ns) is not None for r in rows)
+    spacing = [p.find("w:pPr/w:spacing", ns) for r in rows for p in r.iterfind("w:tc/w:p", ns)]
+    assert all(s is not None and s.get(f"{{{ns['w']}}}line") == "240" for s in spacing)

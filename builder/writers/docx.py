@@ -242,7 +242,7 @@ class _Writer:
 
     def definitions(self, items) -> None:
         """A borderless two-column table: the term in bold, its definition (rows written with lxml, the same
-        elements python-docx's add_row and cell widths make)."""
+        elements python-docx's add_row and cell widths make); rows kept whole, set solid with a little space."""
         from lxml.etree import SubElement
         tbl = self.docx.add_table(rows=0, cols=2)._tbl
         w = {"tr": qn("w:tr"), "tc": qn("w:tc"), "tcPr": qn("w:tcPr"), "tcW": qn("w:tcW"), "p": qn("w:p"),
@@ -250,12 +250,18 @@ class _Writer:
         widths = (str(Mm(35).twips), str(Mm(125).twips))
         for term, definition in items:
             tr = SubElement(tbl, w["tr"])
+            SubElement(SubElement(tr, qn("w:trPr")), qn("w:cantSplit"))  # a row never split across pages
             for width, text, bold in ((widths[0], term, True), (widths[1], definition, False)):
                 tc = SubElement(tr, w["tc"])
                 tc_w = SubElement(SubElement(tc, w["tcPr"]), w["tcW"])
                 tc_w.set(w["type"], "dxa")
                 tc_w.set(w["w"], width)
-                _ooxml.add_run(SubElement(tc, w["p"]), text, bold=bold, properties=bold)
+                p = SubElement(tc, w["p"])
+                spacing = SubElement(SubElement(p, qn("w:pPr")), qn("w:spacing"))  # set solid, as in the PDF
+                spacing.set(qn("w:after"), "40")
+                spacing.set(qn("w:line"), "240")
+                spacing.set(qn("w:lineRule"), "auto")
+                _ooxml.add_run(p, text, bold=bold, properties=bold)
 
     def caption(self, kind: str, number: str, inlines, bookmark: str, target: str = "") -> None:
         p = self.para("Caption")
