@@ -1,9 +1,11 @@
 """Shared fixtures: copies of the example and flagship projects, and builds of them read back."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,56 @@ def copy_project(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("build", ".venv", ".git", "tests", "bench",
                                                           "builder", "examples", "*.egg-info", "editions"))
     return dst
+
+
+def minimal_with_toc(path: Path) -> Path:
+    """examples/minimal with a table of contents, so that the DOCX stage runs LibreOffice for its page numbers."""
+    project = copy_project(MINIMAL, path)
+    chapter = project / "chapters" / "01-overview.md"
+    chapter.write_text("```{toc}\n```\n\n" + chapter.read_text(encoding="utf-8"), encoding="utf-8")
+    return project
+
+
+def processes_naming(text: str) -> list[str]:
+    """Command lines of running processes (other than this one) that contain `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(os.getpid()):
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if text in cmdline:
+                found.append(cmdline)
+    return found
+
+
+def until(condition, seconds: float) -> bool:
+    """Whether `condition()` holds within `seconds` (polled every 0.1 s)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+@pytest.fixture()
+def soffice_installed() -> None:
+    """The LibreOffice tests fail, not skip, where LibreOffice is missing: .ci/run installs it."""
+    if shutil.which("soffice") is None:
+        pytest.fail("LibreOffice (soffice) is not on PATH: install libreoffice-writer (as .ci/run does)")
+
+
+@pytest.fixture()
+def uno_installed(soffice_installed) -> None:
+    from builder.writers import docx_pages
+    if not docx_pages.available():
+        pytest.fail("python3-uno for the system Python is not installed: install it (as .ci/run does)")
+
+
+needs_soffice = pytest.mark.usefixtures("soffice_installed")
+needs_uno = pytest.mark.usefixtures("uno_installed")
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

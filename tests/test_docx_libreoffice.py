@@ -12,13 +12,9 @@ import pytest
 
 from builder.pipeline import build
 from builder.writers import docx_pages
-from tests.conftest import MINIMAL, copy_project, pdf_outline
+from tests.conftest import MINIMAL, copy_project, needs_soffice, needs_uno, pdf_outline
 
 SOFFICE = shutil.which("soffice")
-needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not on PATH: "
-                                   "install libreoffice-writer(-nogui) and python3-uno to run these tests")
-needs_uno = pytest.mark.skipif(SOFFICE is None or not docx_pages.available(),
-                               reason="LibreOffice (soffice) or python3-uno for the system Python is not installed")
 
 WORDS = ("the bilateral trade between both countries grew in most years while investment flows remained uneven "
          "and the statistics of the two offices differ in method coverage and timing").split()

@@ -14,10 +14,9 @@ import pytest
 
 from builder.model import BulletList, Figure, Heading, ListItem, Paragraph, Table, Text
 from builder.writers.floats import PAGE_CHARS, landscape_order
+from tests.conftest import needs_soffice
 
 SOFFICE = shutil.which("soffice")
-needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not on PATH: "
-                                   "install libreoffice-writer(-nogui) to run these tests")
 CONTENTS = ("Table of contents", "List of tables", "List of figures")
 
 

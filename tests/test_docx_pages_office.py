@@ -13,30 +13,12 @@ import pytest
 from builder.errors import BuildError
 from builder.pipeline import build
 from builder.writers import docx_pages
-from tests.conftest import MINIMAL, ROOT, copy_project
-
-needs_uno = pytest.mark.skipif(not docx_pages.available(),
-                               reason="LibreOffice (soffice) or python3-uno for the system Python is not installed")
+from tests.conftest import MINIMAL, ROOT, copy_project, minimal_with_toc, needs_uno, processes_naming
 
 
-def _with_toc(path: Path) -> Path:
-    project = copy_project(MINIMAL, path)
-    chapter = project / "chapters" / "01-overview.md"
-    chapter.write_text("```{toc}\n```\n\n" + chapter.read_text(encoding="utf-8"), encoding="utf-8")
-    return project
 
 
-def _processes_naming(text: str) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and entry.name != str(os.getpid()):
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if text in cmdline:
-                found.append(cmdline)
-    return found
+
 
 
 @pytest.fixture
@@ -58,7 +40,7 @@ def test_soffice_starts_before_the_inputs_are_read_and_serves_the_docx(tmp_path:
     events: list[str] = []
     soon = docx_pages.Office.start_soon
     monkeypatch.setattr(docx_pages.Office, "start_soon", lambda self: events.append("office") or soon(self))
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     result = build(project, tmp_path / "out", ("pdf", "docx"), force=True, progress=events.append)
     assert events.index("office") < events.index("project") < events.index("writers")
     assert len(starts) == 1, "the DOCX writer started a LibreOffice of its own"
@@ -70,7 +52,7 @@ def test_soffice_starts_before_the_inputs_are_read_and_serves_the_docx(tmp_path:
 
 @needs_uno
 def test_a_build_that_fails_before_the_writers_ends_its_soffice(tmp_path: Path, starts) -> None:
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     chapter = project / "chapters" / "01-overview.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\n{{ no_such_name }}\n", encoding="utf-8")
     with pytest.raises(BuildError):
@@ -78,12 +60,12 @@ def test_a_build_that_fails_before_the_writers_ends_its_soffice(tmp_path: Path, 
     assert len(starts) == 1
     office = starts[0]
     assert office.proc.poll() is not None and not Path(office.profile).exists()
-    assert not _processes_naming(office.pipe)
+    assert not processes_naming(office.pipe)
 
 
 @needs_uno
 def test_a_failed_build_from_the_command_line_leaves_nothing_running(tmp_path: Path) -> None:
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     chapter = project / "chapters" / "01-overview.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\n{{ no_such_name }}\n", encoding="utf-8")
     scratch = tmp_path / "scratch"
@@ -93,12 +75,12 @@ def test_a_failed_build_from_the_command_line_leaves_nothing_running(tmp_path: P
     done = subprocess.run([sys.executable, "-m", "builder", "build", str(project), "--force"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 2 and "error:" in done.stderr and "Traceback" not in done.stderr, done.stderr
-    assert not _processes_naming(str(scratch)) and not list(scratch.glob("dossier-lo-*"))
+    assert not processes_naming(str(scratch)) and not list(scratch.glob("dossier-lo-*"))
 
 
 def test_check_and_builds_without_docx_or_toc_start_no_soffice(tmp_path: Path, starts) -> None:
     from builder import api
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     api.check(project)
     build(project, tmp_path / "pdf", ("pdf",), force=True)
     plain = copy_project(MINIMAL, tmp_path / "plain")  # no table of contents: no page number to ask for
@@ -107,7 +89,7 @@ def test_check_and_builds_without_docx_or_toc_start_no_soffice(tmp_path: Path, s
 
 
 def test_the_guess_finds_a_toc_directive_in_the_chapters(tmp_path: Path) -> None:
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     assert docx_pages.likely_needed(project, ("pdf", "docx"))
     assert not docx_pages.likely_needed(project, ("pdf", "html"))
     assert not docx_pages.likely_needed(copy_project(MINIMAL, tmp_path / "plain"), ("docx",))
@@ -117,7 +99,7 @@ def test_the_guess_finds_a_toc_directive_in_the_chapters(tmp_path: Path) -> None
 def test_a_second_document_through_one_office_is_answered_by_its_own_request(tmp_path: Path, starts) -> None:
     """The guard answers request by request: the same soffice lays out two documents, each read from its own
     answer (a watch session's rebuilds)."""
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     result = build(project, tmp_path / "out", ("docx",), force=True)
     path = result.outputs["docx"]
     with docx_pages.Office(time.monotonic() + 120, keep=True) as office:
@@ -131,7 +113,7 @@ def test_a_second_document_through_one_office_is_answered_by_its_own_request(tmp
 def test_the_toc_patch_copies_every_other_member_unchanged(tmp_path: Path, monkeypatch) -> None:
     import zipfile
     monkeypatch.setenv(docx_pages.ENV, "pdf")
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     path = build(project, tmp_path / "out", ("docx",), force=True).outputs["docx"]
     with zipfile.ZipFile(path) as z:
         before = [(i.filename, i.CRC, i.compress_size, i.compress_type, z.read(i)) for i in z.infolist()]
@@ -149,7 +131,7 @@ def test_the_toc_patch_copies_every_other_member_unchanged(tmp_path: Path, monke
 @needs_uno
 def test_the_first_build_saves_a_profile_and_later_builds_copy_it(tmp_path: Path, starts, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     first = build(project, tmp_path / "out", ("docx",), force=True)
     templates = list((tmp_path / "cache" / "dossier").glob("lo-profile-*"))
     assert len(templates) == 1 and docx_pages.usable_profile(templates[0])
@@ -186,7 +168,7 @@ def _cli_build(project: Path) -> dict:
 
 @needs_uno
 def test_the_command_line_starts_soffice_before_loading_the_pipeline_unless_up_to_date(tmp_path: Path) -> None:
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     first = _cli_build(project)
     assert first["exit"] == 0, first["output"]
     assert first["starts"] == [[]], first["starts"]  # once, before pandas, Jinja2, ReportLab or python-docx

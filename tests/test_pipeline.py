@@ -19,18 +19,10 @@ import pytest
 
 from builder.pipeline import SERIAL_ENV, BuildResult, build
 from builder.writers import DEFAULT_FORMATS, FORMATS, WRITERS, Output, Writer, docx_pages
-from tests.conftest import MINIMAL, ROOT, copy_project
-
-needs_uno = pytest.mark.skipif(not docx_pages.available(),
-                               reason="LibreOffice (soffice) or python3-uno for the system Python is not installed")
+from tests.conftest import MINIMAL, ROOT, copy_project, minimal_with_toc, needs_uno
 
 
-def _with_toc(path: Path) -> Path:
-    """examples/minimal with a table of contents: its DOCX takes its page numbers from a layout."""
-    project = copy_project(MINIMAL, path)
-    chapter = project / "chapters" / "01-overview.md"
-    chapter.write_text("```{toc}\n```\n\n" + chapter.read_text(encoding="utf-8"), encoding="utf-8")
-    return project
+
 
 
 # ---- the registry ---------------------------------------------------------------------------------------------------
@@ -84,7 +76,7 @@ def test_docx_is_written_once_and_laid_out_once(tmp_path: Path, monkeypatch) -> 
     save, pages = docx_package.save, docx_pages.Office.bookmark_pages  # the writer packs the DOCX with save()
     monkeypatch.setattr(docx_package, "save", lambda *a, **k: saves.append(1) or save(*a, **k))
     monkeypatch.setattr(docx_pages.Office, "bookmark_pages", lambda self, p: loads.append(1) or pages(self, p))
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     result = build(project, tmp_path / "out", ("docx",), force=True)
     assert result.toc_pages_from == "libreoffice"
     assert (len(saves), len(loads)) == (1, 1)
@@ -95,7 +87,7 @@ def test_docx_is_written_once_and_laid_out_once(tmp_path: Path, monkeypatch) -> 
 
 def test_patch_writes_the_numbers_into_the_toc_fields_only(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv(docx_pages.ENV, "pdf")
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     path = build(project, tmp_path / "out", ("docx",), force=True).outputs["docx"]
     with zipfile.ZipFile(path) as z:
         before = {i.filename: z.read(i) for i in z.infolist()}
@@ -124,7 +116,7 @@ def test_docx_only_build_lays_out_no_pdf(tmp_path: Path, monkeypatch) -> None:
     laid_out = []
     write = pdf.write
     monkeypatch.setattr(pdf, "write", lambda *a, **k: laid_out.append(1) or write(*a, **k))
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     from builder.pipeline import prepare
     marks = docx_pages.toc_bookmarks(prepare(project, draw=False).document)
     result = build(project, tmp_path / "out", ("docx",), force=True)
@@ -135,7 +127,7 @@ def test_docx_only_build_lays_out_no_pdf(tmp_path: Path, monkeypatch) -> None:
 def test_without_libreoffice_the_report_says_why(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv(docx_pages.ENV, raising=False)
     monkeypatch.setattr(docx_pages, "available", lambda: False)
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     result = build(project, tmp_path / "out", ("docx",), force=True)
     report = json.loads(result.outputs["report"].read_text(encoding="utf-8"))
     assert report["toc_pages_from"] == "pdf"
@@ -149,7 +141,7 @@ def test_without_libreoffice_both_formats_lay_out_one_pdf(tmp_path: Path, monkey
     laid_out = []
     write = pdf.write
     monkeypatch.setattr(pdf, "write", lambda *a, **k: laid_out.append(1) or write(*a, **k))
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     result = build(project, tmp_path / "out", ("pdf", "docx"), force=True)
     assert laid_out == [1] and result.toc_pages_from == "pdf"
     from tests.test_docx_libreoffice import check_toc_xml
@@ -160,7 +152,7 @@ def test_without_libreoffice_both_formats_lay_out_one_pdf(tmp_path: Path, monkey
 
 def test_parallel_writers_write_the_same_files_as_serial_ones(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    project = _with_toc(tmp_path / "m")
+    project = minimal_with_toc(tmp_path / "m")
     monkeypatch.setenv(SERIAL_ENV, "1")
     serial = build(project, tmp_path / "serial", ("pdf", "docx", "html"), force=True)
     monkeypatch.delenv(SERIAL_ENV)
@@ -186,7 +178,7 @@ def test_killing_the_build_alone_ends_its_docx_writer_and_libreoffice(tmp_path: 
     """SIGKILL to the build's process only (not its group), while its forked DOCX writer runs and LibreOffice (whose
     guard the build started before the writers) is up: the writer, LibreOffice and every other process the build
     started end too, and the profile is removed."""
-    project = _with_toc(tmp_path / "k")
+    project = minimal_with_toc(tmp_path / "k")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}

@@ -13,29 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINIMAL, ROOT, copy_project, pdf_text
+from tests.conftest import MINIMAL, ROOT, copy_project, minimal_with_toc, pdf_text, processes_naming, until
 
 
-def _minimal_with_toc(path: Path) -> Path:
-    """examples/minimal with a table of contents, so that the DOCX stage runs LibreOffice for its page numbers."""
-    project = copy_project(MINIMAL, path)
-    chapter = project / "chapters" / "01-overview.md"
-    chapter.write_text("```{toc}\n```\n\n" + chapter.read_text(encoding="utf-8"), encoding="utf-8")
-    return project
 
 
-def _processes_naming(text: str) -> list[str]:
-    """Command lines of running processes that contain `text` (the build's private temporary folder)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and entry.name != str(os.getpid()):
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if text in cmdline:
-                found.append(cmdline)
-    return found
 
 
 def _outputs(folder: Path) -> dict[str, bytes]:
@@ -47,13 +29,6 @@ def _litter(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
 
 
-def _until(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 # ---- row 13: SIGKILL during a build ----------------------------------------------------------------------------------
@@ -63,7 +38,7 @@ KILL_POINTS = [("charts", 0.0), ("pdf", 0.5), ("docx", 1.0)]  # (progress line, 
 
 def test_sigkill_leaves_old_outputs_no_office_and_a_clean_next_build(tmp_path: Path) -> None:
     from builder.writers import docx_pages
-    project = _minimal_with_toc(tmp_path / "k")
+    project = minimal_with_toc(tmp_path / "k")
     scratch = tmp_path / "scratch"  # the builds' TMPDIR: LibreOffice's profile and anything else they leave
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}
@@ -82,7 +57,7 @@ def test_sigkill_leaves_old_outputs_no_office_and_a_clean_next_build(tmp_path: P
                 if line.strip().startswith(stage):
                     break
             time.sleep(wait)
-            office_seen |= bool(_processes_naming(str(scratch)))
+            office_seen |= bool(processes_naming(str(scratch)))
             running = proc.poll() is None
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -90,8 +65,8 @@ def test_sigkill_leaves_old_outputs_no_office_and_a_clean_next_build(tmp_path: P
                 pass
             proc.wait(timeout=30)
             proc.stderr.close()
-            assert _until(lambda: not _processes_naming(str(scratch)), 20), _processes_naming(str(scratch))
-            assert _until(lambda: not list(scratch.glob("dossier-lo-*")), 10), f"profile left after kill at {stage}"
+            assert until(lambda: not processes_naming(str(scratch)), 20), processes_naming(str(scratch))
+            assert until(lambda: not list(scratch.glob("dossier-lo-*")), 10), f"profile left after kill at {stage}"
             if not running:  # it published a new edition before the kill: that is the one to keep now
                 before = _outputs(project / "build")
                 continue
@@ -105,7 +80,7 @@ def test_sigkill_leaves_old_outputs_no_office_and_a_clean_next_build(tmp_path: P
                            capture_output=True, text=True, timeout=180)
     assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
     assert not _litter(project / "build"), _litter(project / "build")
-    assert not _processes_naming(str(scratch)) and not list(scratch.iterdir())
+    assert not processes_naming(str(scratch)) and not list(scratch.iterdir())
 
 
 # ---- row 5: two builds into one folder -------------------------------------------------------------------------------
@@ -176,17 +151,17 @@ def test_watch_picks_up_a_styles_folder_created_after_it_started(tmp_path: Path)
         proc = subprocess.Popen([sys.executable, "-m", "builder", "watch", str(project), "--format", "pdf"],
                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
-            assert _until(lambda: pdf.exists() and b"%%EOF" in pdf.read_bytes()[-64:], 60), log_path.read_text()
+            assert until(lambda: pdf.exists() and b"%%EOF" in pdf.read_bytes()[-64:], 60), log_path.read_text()
             first = pdf.read_bytes()
             style = (ROOT / "styles" / "default.yaml").read_text(encoding="utf-8")
             (project / "styles").mkdir()
             (project / "styles" / "default.yaml").write_text(style.replace('text: "#000000"', 'text: "#zz0000"'),
                                                              encoding="utf-8")
-            assert _until(lambda: "styles/default.yaml:21: error: colours.text" in log_path.read_text(), 60), \
+            assert until(lambda: "styles/default.yaml:21: error: colours.text" in log_path.read_text(), 60), \
                 log_path.read_text()
             fixed = style.replace('accent: "#1f4e79"', 'accent: "#7f1f1f"')
             (project / "styles" / "default.yaml").write_text(fixed, encoding="utf-8")
-            assert _until(lambda: pdf.read_bytes() != first, 60), log_path.read_text()
+            assert until(lambda: pdf.read_bytes() != first, 60), log_path.read_text()
             assert proc.poll() is None and "Traceback" not in log_path.read_text()
         finally:
             proc.terminate()
@@ -243,7 +218,7 @@ def test_a_long_chapter_maps_its_lines_in_linear_time() -> None:
 
 
 def test_sigterm_ends_a_build_without_litter(tmp_path: Path) -> None:
-    project = _minimal_with_toc(tmp_path / "t")
+    project = minimal_with_toc(tmp_path / "t")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}
@@ -258,4 +233,4 @@ def test_sigterm_ends_a_build_without_litter(tmp_path: Path) -> None:
     proc.stderr.close()
     assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in rest, rest
     assert not _litter(project / "build"), _litter(project / "build")  # removed at once, not at the next build
-    assert _until(lambda: not _processes_naming(str(scratch)) and not list(scratch.iterdir()), 20)
+    assert until(lambda: not processes_naming(str(scratch)) and not list(scratch.iterdir()), 20)

@@ -6,11 +6,10 @@ import copy
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.conftest import MINIMAL, ROOT, copy_project
-
-jsonschema = pytest.importorskip("jsonschema")
 
 SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
 CLAIM_LINE = "Share stays above 60% in every year.{{ claim(table('trade').min('share') > 60, 'share above 60') }}"

@@ -7,16 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
-
 from builder.writers import docx_pages
-from tests.conftest import MINIMAL, ROOT, copy_project
+from tests.conftest import MINIMAL, ROOT, copy_project, needs_uno, until
 
-needs_uno = pytest.mark.skipif(not docx_pages.available(),
-                               reason="LibreOffice (soffice) or python3-uno for the system Python is not installed")
 
 
 def _offices(scratch: Path) -> set[int]:
@@ -45,13 +40,6 @@ def _named(scratch: Path) -> list[int]:
     return found
 
 
-def _until(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 @needs_uno
@@ -75,19 +63,19 @@ def test_watch_rebuilds_with_the_same_soffice_and_ends_it_when_stopped(tmp_path:
         proc = subprocess.Popen([sys.executable, "-m", "builder", "watch", str(project)], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
-            assert _until(lambda: builds() == 1, 120), log_path.read_text()
+            assert until(lambda: builds() == 1, 120), log_path.read_text()
             first = _offices(scratch)
             assert len(first) == 1, first
             assert json.loads(report.read_text(encoding="utf-8"))["toc_pages_from"] == "libreoffice"
             chapter.write_text(chapter.read_text(encoding="utf-8").replace("Exports", "Export figures", 1),
                                encoding="utf-8")
-            assert _until(lambda: builds() == 2, 120), log_path.read_text()
+            assert until(lambda: builds() == 2, 120), log_path.read_text()
             assert json.loads(report.read_text(encoding="utf-8"))["toc_pages_from"] == "libreoffice"
             assert _offices(scratch) == first, "the rebuild started another soffice"
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=60) == 0
             assert "stopped" in log_path.read_text() and "Traceback" not in log_path.read_text()
-            assert _until(lambda: not _named(scratch), 20), "soffice outlived the watch"
+            assert until(lambda: not _named(scratch), 20), "soffice outlived the watch"
             assert not list(scratch.glob("dossier-lo-*"))
         finally:
             if proc.poll() is None:
