@@ -74,3 +74,17 @@ def test_docx_definition_rows_are_kept_whole_and_set_solid(flagship_build) -> No
     assert all(r.find("w:trPr/w:cantSplit", ns) is not None for r in rows)
     spacing = [p.find("w:pPr/w:spacing", ns) for r in rows for p in r.iterfind("w:tc/w:p", ns)]
     assert all(s is not None and s.get(f"{{{ns['w']}}}line") == "240" for s in spacing)
+
+
+def test_docx_title_page_is_set_as_the_pdf_cover(minimal_build) -> None:
+    """The house template's Title is bold in the accent with no rule under it, the authors' Subtitle plain text."""
+    import docx
+    document = docx.Document(str(next(minimal_build.glob("*.docx"))))
+    title, subtitle = document.styles["Title"], document.styles["Subtitle"]
+    assert title.font.bold is True
+    assert title.element.find(f"{{{NS_W}}}pPr/{{{NS_W}}}pBdr") is None
+    assert subtitle.font.italic is False and str(subtitle.font.color.rgb) != "4F81BD"
+    assert any(p.style.name == "Title" for p in document.paragraphs)
+
+
+NS_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -116,7 +116,12 @@ def _prepare_styles(docx, style: Style) -> None:
     tof.space_after = Pt(2)
     tof.line_spacing = 1.0
     tof.tab_stops.add_tab_stop(Mm(160), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
-    styles["Title"].font.color.rgb = accent
+    title, subtitle = styles["Title"], styles["Subtitle"]  # the title page set as the PDF's cover: a bold title in
+    title.font.color.rgb, title.font.bold = accent, True  # the accent, the authors in plain text under it, no rule
+    for border in title.element.findall(qn("w:pPr") + "/" + qn("w:pBdr")):
+        border.getparent().remove(border)
+    subtitle.font.italic = False
+    subtitle.font.color.rgb = RGBColor.from_string(style.colour("text").lstrip("#"))
     styles["Caption"].font.color.rgb = RGBColor.from_string(style.colour("text").lstrip("#"))  # one ink, as the text
     styles["Caption"].font.size = Pt(style.size("caption"))
     styles["Caption"].font.bold = True
