@@ -223,3 +223,36 @@ def test_docx_header_shading_and_rules_are_the_pdfs(flagship_build) -> None:
     borders = re.search(r"<w:tblBorders>.*?</w:tblBorders>", table, flags=re.S).group(0)
     colours = set(re.findall(r'w:color="([0-9A-F]{6})"', borders))
     assert len(colours) == 1 and colours <= strokes, (colours, strokes)
+
+
+@needs_soffice
+@pytest.mark.parametrize("last", ["End of one.", "Last words of the chapter. " * 18 + "End of one."])
+def test_docx_chapter_end_carries_three_lines_through_libreoffice(tmp_path: Path, last: str) -> None:
+    """The chapter's end is moved down past a page's end by adding filler lines: through LibreOffice its last page
+    always carries at least three lines (a short last paragraph keeps with the one before; a longer one moves
+    whole)."""
+    from builder.errors import Diagnostics
+    from builder.model import DocMeta, Document
+    from builder.readers.style import load_style
+    from builder.writers import docx
+    style = load_style(tmp_path, "default", Diagnostics())
+    meta = DocMeta(title="Ends", short_title="Ends", language="en-GB", locale="en_GB")
+    words = "The cooperation of the two countries is reviewed here in a line of text that fills the page with words, and "
+    files = []
+    for filler in range(40, 100, 4):  # about two more lines of text before the paragraphs each time
+        blocks = (Heading(1, (Text("One"),), "one", "1"), Paragraph((Text(words[:50] * (filler + 1)),)),
+                  *[Paragraph((Text(words * 4),)) for _ in range(9)],
+                  Paragraph((Text(last),)), Heading(1, (Text("Two"),), "two", "2"),
+                  Paragraph((Text("Chapter two begins."),)))
+        files.append(tmp_path / f"e{filler}.docx")
+        docx.write(Document(meta, blocks, {}), style, files[-1])
+    subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, files)],
+                   check=True, capture_output=True, timeout=300)
+    seen = set()
+    for path in files:
+        with pdfplumber.open(path.with_suffix(".pdf")) as doc:
+            pages = [[l["text"] for l in p.extract_text_lines() if 60 < l["top"] < p.height - 60] for p in doc.pages]
+        end = next(i for i, lines in enumerate(pages) if any("End of one." in l for l in lines))
+        assert len(pages[end]) >= 3, (path.name, pages[end])
+        seen.add(end)
+    assert len(seen) >= 2  # the chapter's end did move over a page break

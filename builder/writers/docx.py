@@ -21,6 +21,10 @@ from builder.readers.style import Style
 from builder.readers.typography import breakable_url
 from builder.writers import _ooxml, docx_fonts, docx_numbering, docx_template
 
+CHAPTER_LINE_CHARS = 95  # characters of body text a line holds, about (for a chapter's end: see chapter_end)
+CHAPTER_END_WHOLE = 15  # lines: a chapter's last paragraph up to this long moves to the next page whole
+
+
 class _Writer:
     def __init__(self, docx, doc: Document, style: Style, pages: dict[str, int]):
         self.docx, self.doc, self.style, self.pages = docx, doc, style, pages
@@ -190,8 +194,9 @@ class _Writer:
         from docx.enum.section import WD_SECTION
         body = self.docx.element.body
         last = body[-2] if len(body) > 1 else None  # the element before the final sectPr
-        begun = last is not None and last.tag == qn("w:p") and \
-            last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None  # a landscape table's end: no empty page
+        begun = last is None or last.tag == qn("w:p") and \
+            last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None  # the document's start or a landscape
+        # table's end: no empty page
         if self.section_heads is None:
             self.section_heads = docx_template.has_section_heads(self.docx)
         if not self.section_heads:
@@ -199,9 +204,31 @@ class _Writer:
                 self.page_break()
             return
         if not begun:
+            self.chapter_end()
             self.docx.add_section(WD_SECTION.NEW_PAGE)
         self.head = (head, field, "")
         docx_template.section_head(self.docx, *self.head)
+
+    def chapter_end(self) -> None:
+        """A chapter's last page carries more than a line or two, as in the PDF (where its last lines are counted).
+        Word has no such count: the chapter's last paragraph is kept whole when it is short enough to move, and a
+        last paragraph of one or two lines keeps with the paragraph before it (kept whole too when short enough)."""
+        from docx.text.paragraph import Paragraph as DocxParagraph
+        body = self.docx.element.body
+        tail = [el for el in body[-3:-1] if el.tag == qn("w:p")]  # before the final sectPr
+        if not tail or tail[-1] is not body[-2]:
+            return  # the chapter ends in a table: nothing to keep
+
+        def lines(p) -> float:
+            return len("".join(t.text or "" for t in p.iter(qn("w:t"))).strip()) / CHAPTER_LINE_CHARS
+        last = lines(tail[-1])
+        if not last or last > CHAPTER_END_WHOLE:
+            return
+        DocxParagraph(tail[-1], self.docx._body).paragraph_format.keep_together = True
+        if last <= 2 and len(tail) == 2 and lines(tail[0]):
+            before = DocxParagraph(tail[0], self.docx._body).paragraph_format
+            before.keep_with_next = True
+            before.keep_together = lines(tail[0]) <= CHAPTER_END_WHOLE or None
 
     def keep_with_next(self) -> None:
         """The paragraph just written stays on the page of what follows (a list's head with its first item)."""
@@ -438,6 +465,7 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     from builder.writers.floats import landscape_order  # the text after a landscape table fills the page before it
     for block in landscape_order(doc.blocks, lambda t: writer.table_layout(t).landscape):
         writer.block(block)
+    writer.chapter_end()  # the last chapter's
     _ooxml.mark_languages(docx.element.body)
     _ooxml.mark_languages(writer.notes.root)
     writer.notes.finish()
