@@ -48,3 +48,97 @@ def test_lazy_commands_are_listed_and_run() -> None:
         assert f"  {name} " in listing.output
     assert runner.invoke(cli, ["template", "--help"]).exit_code == 0
     assert "No such command" in runner.invoke(cli, ["nonesuch"]).output
+
+
+def _compiles(monkeypatch) -> list[str]:
+    """The names of the templates Jinja compiles from here on."""
+    from jinja2 import Environment
+    compiled: list[str] = []
+    original = Environment.compile
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return original(self, source, name, filename, raw, defer_init)
+    monkeypatch.setattr(Environment, "compile", compile)
+    return compiled
+
+
+def test_compiled_chapters_are_reused_by_the_next_process_until_edited(minimal: Path, tmp_path: Path,
+                                                                          monkeypatch) -> None:
+    """A chapter compiled by one build is loaded by the next (its process memory is gone: only the file cache
+    remains) with the same text; an edited chapter is compiled again and renders the edit."""
+    import tempfile
+
+    from builder.errors import Diagnostics
+    from builder.readers import templates
+    from builder.readers.data import load_dataset
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # Jinja's private folder under it
+    (tmp_path / "tmp").mkdir()
+    compiled = _compiles(monkeypatch)
+    data = load_dataset(minimal, Diagnostics())
+
+    def render() -> str:
+        templates._COMPILED.clear()  # a new process
+        env = templates.make_environment(minimal, "en_GB")
+        return templates.render_chapter(env, minimal, "01-overview.md", data, {}, "en_GB").markdown
+
+    first = render()
+    assert compiled == ["01-overview.md"]
+    assert list((tmp_path / "tmp").glob("_jinja2-cache-*/__dossier_*.cache"))
+    assert render() == first
+    assert compiled == ["01-overview.md"]  # loaded, not compiled
+    chapter = minimal / "chapters" / "01-overview.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nAn added sentence of {{ 2 + 3 }} words.\n",
+                       encoding="utf-8")
+    edited = render()
+    assert compiled == ["01-overview.md", "01-overview.md"]
+    assert edited != first and "An added sentence of 5 words." in edited
+    monkeypatch.setenv(templates.TEMPLATE_CACHE_ENV, "0")
+    assert render() == edited
+    assert len(compiled) == 3  # the file cache is off: compiled in memory
+
+
+def test_compiled_chapters_are_keyed_by_the_environment_settings(minimal: Path) -> None:
+    from builder.readers.templates import _settings_key, make_environment
+    env = make_environment(minimal, "en_GB")
+    key = _settings_key(env)
+    env.trim_blocks = True
+    assert _settings_key(env) != key
+
+
+def test_hyphenation_patterns_kept_between_builds_and_renewed_with_the_dictionary(tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    """The parsed patterns kept as JSON break words exactly as the parsed dictionary does; a changed dictionary
+    file is parsed again."""
+    import shutil
+
+    import pyphen
+
+    from builder.writers.pdf import _hyphenation, _patterns
+    words = ["Zusammenarbeit", "Wirtschaftsbeziehungen", "Bevölkerungsentwicklung", "Außenhandelsumsatz",
+             "international", "representatives", "Übereinkommen"]
+    for lang in ("de", "en-GB"):
+        pyphen.hdcache.clear()
+        plain = _hyphenation(lang)
+        expected = {w: list(plain(w)) for w in words}
+        pyphen.hdcache.clear()
+        _hyphenation(lang, tmp_path / "cache")  # parses and keeps
+        pyphen.hdcache.clear()
+        parsed: list = []
+        monkeypatch.setattr(pyphen.HyphDict, "__init__", lambda self, path: parsed.append(path))
+        kept = _hyphenation(lang, tmp_path / "cache")
+        monkeypatch.undo()
+        assert parsed == []  # read from the kept patterns
+        assert {w: list(kept(w)) for w in words} == expected
+        assert any(len(pairs) > 1 for pairs in expected.values())
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+
+    dictionary = tmp_path / "hyph_xx.dic"
+    shutil.copy(pyphen.LANGUAGES["de_DE"], dictionary)
+    _patterns(pyphen, dictionary, tmp_path / "own")
+    before = pyphen.hdcache.pop(dictionary).positions("zusammenarbeit")
+    dictionary.write_text("UTF-8\nsa1m\n", encoding="utf-8")  # one pattern only
+    _patterns(pyphen, dictionary, tmp_path / "own")
+    after = pyphen.hdcache.pop(dictionary).positions("zusammenarbeit")
+    assert after != before and after == [4]  # zusa-mmenarbeit
+    assert len(list((tmp_path / "own").glob("*.json"))) == 2

@@ -13,6 +13,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -173,13 +174,19 @@ def make_job(chart_id: str, spec: ChartSpec, dataset: Dataset, style: Style, cac
     size = (float(chart.width_in), float(spec.height_in or chart.height_in))
     spec_data = spec.model_dump(mode="json", exclude=set() if spec.where else {"where"})  # keys as before filters
     key_data = json.dumps([spec_data, rows, labels, fonts, chart.model_dump(), locale,
-                           version("matplotlib"), CHART_CACHE_VERSION], sort_keys=True, default=str)
+                           _matplotlib_version(), CHART_CACHE_VERSION], sort_keys=True, default=str)
     key = hashlib.sha256(key_data.encode()).hexdigest()[:12]
     base = cache / f"{chart_id}-{key}"
     key_font = style.heading.key
     return Job(chart_id, spec, rows, labels, fonts, list(chart.palette), size, locale,
                f"{base}.svg", f"{base}.png", {"regular": f"{key_font}-regular", "bold": f"{key_font}-bold"},
                chart.dpi)
+
+
+@lru_cache(maxsize=1)
+def _matplotlib_version() -> str:
+    """Read once a process: each look-up scans the installed packages' metadata (some ms)."""
+    return version("matplotlib")
 
 
 def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, locale: str,

@@ -32,11 +32,13 @@ class Writer:
         return "all" if self.charts == "raster" else "vector"
 
 
-def write_pdf(document, style, path: Path, charts_ready=None, **_needs) -> Output:
+def write_pdf(document, style, path: Path, charts_ready=None, hyphenation: Path | None = None,
+              **_needs) -> Output:
+    """`hyphenation`: a cache folder for the parsed hyphenation patterns."""
     from builder.writers import pdf
     if charts_ready:
         charts_ready()
-    pages, headings = pdf.write(document, style, path)
+    pages, headings = pdf.write(document, style, path, cache=hyphenation)
     return Output(Path(path), pages, "pdf", headings=headings)
 
 

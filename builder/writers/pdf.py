@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab import rl_config
@@ -70,13 +71,13 @@ NOTE_HANG = 12  # points: the hang of a footnote's number (up to three digits at
 class _Styles:
     """The paragraph styles of the house style."""
 
-    def __init__(self, style: Style, body: str, head: str, language: str = ""):
+    def __init__(self, style: Style, body: str, head: str, language: str = "", cache: Path | None = None):
         size, lead = style.size("body"), style.size("leading")
         ink = colors.HexColor(style.colour("text"))
         accent = colors.HexColor(style.colour("accent"))
         self.body = ParagraphStyle("body", fontName=body, fontSize=size, leading=lead, alignment=TA_JUSTIFY,
                                    spaceAfter=5, textColor=ink, allowWidows=0, allowOrphans=0,
-                                   hyphenationLang=_hyphenation(language),
+                                   hyphenationLang=_hyphenation(language, cache),
                                    uriWasteReduce=0.2)  # an address is broken rather than leave a justified line loose
         self.item = ParagraphStyle("item", parent=self.body, spaceAfter=2, bulletFontName=body)
         self.h = {lvl: ParagraphStyle(f"h{lvl}", fontName=head.replace("-regular", "-bold"), fontSize=style.size(f"h{lvl}"),
@@ -112,16 +113,63 @@ class _Styles:
         self.accent, self.ink = accent, ink
 
 
-def _hyphenation(language: str):
+def _hyphenation(language: str, cache: Path | None = None):
     """Where pyphen's dictionary for the report's language breaks a word ("" when there is none): hyphens at
     line ends keep the word spaces of justified lines even. At least 3 letters on each side ("trans-it" is not
-    broken)."""
+    broken). With a `cache` folder the dictionary's parsed patterns are kept there (see _patterns)."""
     try:
         import pyphen
     except ImportError:
         return ""
     lang = pyphen.language_fallback((language or "").replace("-", "_"))
-    return pyphen.Pyphen(lang=lang, left=3, right=3).iterate if lang else ""
+    if not lang:
+        return ""
+    if cache is not None:
+        _patterns(pyphen, pyphen.LANGUAGES[lang], cache)
+    return pyphen.Pyphen(lang=lang, left=3, right=3).iterate
+
+
+HYPHENATION_CACHE_VERSION = "1"
+
+
+def _patterns(pyphen, path: Path, cache: Path) -> None:
+    """Parsing a dictionary's patterns takes 0.1–1 s (English, German); the parsed patterns are kept as JSON in
+    `cache`, named by the dictionary file, its size and time and pyphen's version, and put in pyphen's own
+    cache of this process. A dictionary with nonstandard hyphenations (their positions carry data) is not kept.
+    Nothing is kept when the folder cannot be written."""
+    import hashlib
+    import json
+    from importlib.metadata import version
+    path = Path(path)
+    if path in pyphen.hdcache:
+        return
+    try:
+        stat = path.stat()
+        key = hashlib.sha256(json.dumps([str(path), stat.st_size, stat.st_mtime_ns, version("pyphen"),
+                                         HYPHENATION_CACHE_VERSION]).encode()).hexdigest()[:16]
+    except OSError:
+        return
+    kept = cache / f"{path.stem}-{key}.json"
+    try:
+        data = json.loads(kept.read_text(encoding="utf-8"))
+        if isinstance(data["patterns"], dict) and isinstance(data["maxlen"], int):
+            hd = pyphen.HyphDict.__new__(pyphen.HyphDict)  # its patterns as HyphDict.__init__ leaves them
+            hd.patterns, hd.maxlen, hd.cache = data["patterns"], data["maxlen"], {}
+            pyphen.hdcache[path] = hd
+            return
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not kept yet (or unreadable): parsed below
+    hd = pyphen.hdcache[path] = pyphen.HyphDict(path)
+    if any(getattr(v, "data", None) is not None for _start, values in hd.patterns.values() for v in values):
+        return
+    from builder.staging import write_atomic
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        write_atomic(kept, json.dumps({"maxlen": hd.maxlen, "patterns": {
+            k: [start, [int(v) for v in values]] for k, (start, values) in hd.patterns.items()}},
+            separators=(",", ":")))
+    except OSError:
+        pass
 
 
 class _TOC(RLTOC):
@@ -606,15 +654,18 @@ class _Writer:
         return flow
 
 
-def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, dict[str, int]]:
-    """Write the PDF (tagged: PDF/UA-1, see pdf_tagging); returns the page count and the page of each heading id."""
+def write(doc: Document, style: Style, out, tagged: bool = True,
+          cache: Path | None = None) -> tuple[int, dict[str, int]]:
+    """Write the PDF (tagged: PDF/UA-1, see pdf_tagging); returns the page count and the page of each heading id.
+    `cache`: a folder where the parsed hyphenation patterns are kept between builds."""
     body, head = register_fonts(style)
     with reportlab_defaults(body, head, doc.meta.date):
-        return _write(doc, style, out, tagged, body, head)
+        return _write(doc, style, out, tagged, body, head, cache)
 
 
-def _write(doc: Document, style: Style, out, tagged: bool, body: str, head: str) -> tuple[int, dict[str, int]]:
-    styles = _Styles(style, body, head, doc.meta.language)
+def _write(doc: Document, style: Style, out, tagged: bool, body: str, head: str,
+           cache: Path | None = None) -> tuple[int, dict[str, int]]:
+    styles = _Styles(style, body, head, doc.meta.language, cache)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
     tags = tagging.Tagging(doc.meta.language, {i: inline_text(n) for i, n in doc.footnotes.items()})
