@@ -67,13 +67,10 @@ def test_compiled_chapters_are_reused_by_the_next_process_until_edited(minimal: 
                                                                           monkeypatch) -> None:
     """A chapter compiled by one build is loaded by the next (its process memory is gone: only the file cache
     remains) with the same text; an edited chapter is compiled again and renders the edit."""
-    import tempfile
-
     from builder.errors import Diagnostics
     from builder.readers import templates
     from builder.readers.data import load_dataset
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # Jinja's private folder under it
-    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     compiled = _compiles(monkeypatch)
     data = load_dataset(minimal, Diagnostics())
 
@@ -84,7 +81,7 @@ def test_compiled_chapters_are_reused_by_the_next_process_until_edited(minimal: 
 
     first = render()
     assert compiled == ["01-overview.md"]
-    assert list((tmp_path / "tmp").glob("_jinja2-cache-*/__dossier_*.cache"))
+    assert list((tmp_path / "cache" / "dossier" / "templates").glob("*.jinja"))
     assert render() == first
     assert compiled == ["01-overview.md"]  # loaded, not compiled
     chapter = minimal / "chapters" / "01-overview.md"
@@ -106,6 +103,15 @@ def test_compiled_chapters_are_keyed_by_the_environment_settings(minimal: Path) 
     assert _settings_key(env) != key
 
 
+def test_compiled_chapters_are_read_only_from_a_folder_closed_to_others(tmp_path: Path, monkeypatch) -> None:
+    from builder.readers.templates import _template_cache_folder
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = _template_cache_folder()
+    assert folder == tmp_path / "dossier" / "templates" and folder.stat().st_mode & 0o777 == 0o700
+    folder.chmod(0o777)
+    assert _template_cache_folder() is None
+
+
 def test_hyphenation_patterns_kept_between_builds_and_renewed_with_the_dictionary(tmp_path: Path,
                                                                                     monkeypatch) -> None:
     """The parsed patterns kept as JSON break words exactly as the parsed dictionary does; a changed dictionary
@@ -114,7 +120,7 @@ def test_hyphenation_patterns_kept_between_builds_and_renewed_with_the_dictionar
 
     import pyphen
 
-    from builder.writers.pdf import _hyphenation, _patterns
+    from builder.writers.pdf import _hyphenation, _patterns, keep_patterns
     words = ["Zusammenarbeit", "Wirtschaftsbeziehungen", "Bevölkerungsentwicklung", "Außenhandelsumsatz",
              "international", "representatives", "Übereinkommen"]
     for lang in ("de", "en-GB"):
@@ -122,11 +128,12 @@ def test_hyphenation_patterns_kept_between_builds_and_renewed_with_the_dictionar
         plain = _hyphenation(lang)
         expected = {w: list(plain(w)) for w in words}
         pyphen.hdcache.clear()
-        _hyphenation(lang, tmp_path / "cache")  # parses and keeps
+        keep_patterns(lang, tmp_path / "cache")  # parses and keeps
         pyphen.hdcache.clear()
         parsed: list = []
         monkeypatch.setattr(pyphen.HyphDict, "__init__", lambda self, path: parsed.append(path))
-        kept = _hyphenation(lang, tmp_path / "cache")
+        keep_patterns(lang, tmp_path / "cache")
+        kept = _hyphenation(lang)
         monkeypatch.undo()
         assert parsed == []  # read from the kept patterns
         assert {w: list(kept(w)) for w in words} == expected

@@ -191,11 +191,12 @@ def _matplotlib_version() -> str:
 
 def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, locale: str,
                   diag: Diagnostics, draw: bool = True, background: bool = False, raster: bool = True,
-                  shared: bool = False) -> tuple[dict[str, Chart | None], ChartStats]:
+                  shared: bool = False, draw_with=None) -> tuple[dict[str, Chart | None], ChartStats]:
     """Charts for the figure ids placed in the chapters; cached ones are not rendered again.
     With draw=False the specs are only checked against their tables (for `dossier check`); with
     background=True the caller waits for them (`stats.wait`) before a writer needs them; raster=False skips the
-    PNGs (a PDF-only build); shared=True is a cache that concurrent builds (a batch's rows) use at once."""
+    PNGs (a PDF-only build); shared=True is a cache that concurrent builds (a batch's rows) use at once.
+    `draw_with(todo, workers)` draws the charts instead of `Rendering` (builder/pipeline/early_charts.py)."""
     start = time.perf_counter()
     stats, result = ChartStats(), {}
     todo: list[tuple[Job, tuple[str, ...]]] = []
@@ -225,8 +226,8 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
     sweep(cache)  # temporary files of builds that were killed
     stats.rendered = len(todo)
     workers = min(len(todo), os.cpu_count() or 1, 2)  # two workers: a third only adds its start on 2 cores
-    if workers > 1:
-        stats.pending = Rendering(todo, workers)
+    if workers > 1 or (todo and draw_with is not None):
+        stats.pending = (draw_with or Rendering)(todo, workers)
         if not background:
             stats.wait()
     elif todo:

@@ -13,6 +13,7 @@ from builder.errors import BuildError, Diagnostics
 from builder.model import DocMeta, Document, Figure, Source, TitlePage, map_document, walk
 from builder.model.transforms import number_document
 from builder.pipeline.accessibility import check_accessibility
+from builder.pipeline.early_charts import EarlyCharts
 from builder.readers.data import Dataset, load_dataset
 from builder.readers.markdown import parse_chapter
 from builder.readers.params import ParamSet, apply_params
@@ -103,10 +104,12 @@ def load_inputs(root: Path, progress=None, timings: dict[str, float] | None = No
 def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
             background: bool = False, raster: bool = True, params: ParamSet | None = None,
             inputs: Inputs | None = None, shared_cache: bool = False, tables: dict | None = None,
-            plan: Plan = REPORT) -> BuildResult:
+            plan: Plan = REPORT, early: EarlyCharts | None = None) -> BuildResult:
     """Everything up to the writers: load, validate, render, parse, number, draw charts. `params` are the
     edition's parameter values; a batch passes the `inputs` it loaded once and a chart cache shared by its rows.
-    `plan` says which chapters make the document and how it is titled (the report by default)."""
+    `plan` says which chapters make the document and how it is titled (the report by default). `early`: the
+    build's chart process (builder/pipeline/early_charts.py), told as soon as the data is loaded whether charts
+    will be drawn, and then given them."""
     diag = Diagnostics()
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -115,6 +118,9 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     diag.warnings.extend(inputs.warnings)
     project, dataset = clock("params", apply_params, inputs.project, inputs.dataset, params)
     style = inputs.style
+    cache = cache or project.root / "build" / ".cache" / plan.cache
+    if early is not None and draw:
+        _warm_charts(early, project, dataset, style, cache, plan, raster)
     rendered = clock("templates", render_all, project, dataset, plan, diag)
     meta = plan.meta(project.meta) if plan.meta else project.meta
     doc = clock("markdown", assemble, project, rendered, dataset, meta, plan.masthead)
@@ -125,11 +131,30 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
                          sum(r.statements for r in rendered), timings=timings, cpu=cpu, dataset=dataset,
                          style=style, rendered=rendered)
     report_claims(result, rendered, diag)
-    cache = cache or project.root / "build" / ".cache" / plan.cache
     doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw,
-                               background, raster, shared_cache)
+                               background, raster, shared_cache, early.start if early is not None else None)
     result.document = doc
     return result
+
+
+def _warm_charts(early: EarlyCharts, project: Project, dataset: Dataset, style: Style, cache: Path, plan: Plan,
+                 raster: bool) -> None:
+    """The chart process imports matplotlib now when a chart placed in a chapter's source is not in the cache."""
+    from builder.charts import _files, make_job
+    from builder.pipeline.early_charts import placed_figures
+    names = project.spec.chapters if plan.chapters is None else plan.chapters
+    parts = ("vector", "raster") if raster else ("vector",)
+    for chart_id in sorted(placed_figures(project.root, names)):
+        spec = dataset.charts.get(chart_id)
+        if spec is None or spec.missing_data:
+            continue
+        try:
+            job = make_job(chart_id, spec, dataset, style, cache, project.spec.locale)
+        except Exception:  # noqa: BLE001 (reported where the chart is placed)
+            continue
+        if not all(os.path.exists(p) for part in parts for p in _files(job, part)):
+            early.warm()
+            return
 
 
 def render_all(project: Project, dataset: Dataset, plan: Plan = REPORT,
@@ -188,10 +213,12 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset, meta:
 
 
 def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics,
-                 draw: bool = True, background: bool = False, raster: bool = True, shared: bool = False):
+                 draw: bool = True, background: bool = False, raster: bool = True, shared: bool = False,
+                 draw_with=None):
     from builder.readers.typography import smarten
     ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
-    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster, shared)
+    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster, shared,
+                                  draw_with)
 
     def place(b):
         if not isinstance(b, Figure):
@@ -279,10 +306,12 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = FO
 
 def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, params: ParamSet | None = None,
            tables: dict | None = None) -> BuildResult:
+    from builder.pipeline.early_charts import EarlyCharts
     from builder.writers import docx_pages
-    with docx_pages.early(root, formats):  # soffice boots on the core the stages before the writers leave idle
+    # the chart process is forked first, before any thread starts (soffice's start is one)
+    with EarlyCharts() as early, docx_pages.early(root, formats):  # soffice boots on the core left idle
         result = prepare(root, progress, out_dir / ".cache" / "charts", background=True,
-                         raster=needs_raster(formats), params=params, tables=tables)
+                         raster=needs_raster(formats), params=params, tables=tables, early=early)
         try:
             return write_outputs(result, out_dir, formats, progress)
         finally:

@@ -278,20 +278,13 @@ TEMPLATE_CACHE_ENV = "DOSSIER_TEMPLATE_CACHE"  # "0": compiled templates are kep
 def _bytecode_cache() -> Any:
     """Jinja's bytecode cache in memory: a batch (or a brief, which also renders the report) compiles each chapter
     once, not once per edition; an edited chapter no longer matches its checksum and is compiled again. Behind it,
-    Jinja's file cache in its private folder of the user's temporary directory (made and checked by Jinja, owned by
-    the user and closed to others; compiled code is never read from the project's folders), so a build does not
-    compile the chapters the previous build compiled (about 0.1 s). The keys carry the environment's settings, which
-    the compiled code depends on."""
-    import os
-
+    Jinja's file cache in the user's cache folder (`_template_cache_folder`), so a build does not compile the
+    chapters the previous build compiled (about 0.1 s). The keys carry the environment's settings, which the
+    compiled code depends on."""
     from jinja2 import BytecodeCache, FileSystemBytecodeCache
 
-    disk = None
-    if os.environ.get(TEMPLATE_CACHE_ENV, "").strip() != "0":
-        try:
-            disk = FileSystemBytecodeCache(pattern="__dossier_%s.cache")
-        except (OSError, RuntimeError):
-            pass  # no private temporary folder: compiled in memory only
+    folder = _template_cache_folder()
+    disk = FileSystemBytecodeCache(str(folder), "%s.jinja") if folder is not None else None
 
     class MemoryCache(BytecodeCache):
         salt = ""
@@ -316,6 +309,26 @@ def _bytecode_cache() -> Any:
                 except OSError:
                     pass  # kept in memory only
     return MemoryCache()
+
+
+def _template_cache_folder() -> Path | None:
+    """$XDG_CACHE_HOME/dossier/templates (~/.cache/…): the user's own folder, closed to others. Compiled code is
+    run, so it is never read from a project's folders (a project from elsewhere could bring its own) nor from a
+    folder another user may write. None (memory only) when DOSSIER_TEMPLATE_CACHE=0 or the folder is not such."""
+    import os
+    import stat
+    if os.environ.get(TEMPLATE_CACHE_ENV, "").strip() == "0" or not hasattr(os, "getuid"):
+        return None
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = base / "dossier" / "templates"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
+    except (OSError, RuntimeError):
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return None
+    return folder
 
 
 def _settings_key(env: Any) -> str:

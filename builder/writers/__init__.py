@@ -36,9 +36,11 @@ def write_pdf(document, style, path: Path, charts_ready=None, hyphenation: Path 
               **_needs) -> Output:
     """`hyphenation`: a cache folder for the parsed hyphenation patterns."""
     from builder.writers import pdf
+    if hyphenation is not None:
+        pdf.keep_patterns(document.meta.language, hyphenation)
     if charts_ready:
         charts_ready()
-    pages, headings = pdf.write(document, style, path, cache=hyphenation)
+    pages, headings = pdf.write(document, style, path)
     return Output(Path(path), pages, "pdf", headings=headings)
 
 

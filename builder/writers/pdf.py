@@ -71,13 +71,13 @@ NOTE_HANG = 12  # points: the hang of a footnote's number (up to three digits at
 class _Styles:
     """The paragraph styles of the house style."""
 
-    def __init__(self, style: Style, body: str, head: str, language: str = "", cache: Path | None = None):
+    def __init__(self, style: Style, body: str, head: str, language: str = ""):
         size, lead = style.size("body"), style.size("leading")
         ink = colors.HexColor(style.colour("text"))
         accent = colors.HexColor(style.colour("accent"))
         self.body = ParagraphStyle("body", fontName=body, fontSize=size, leading=lead, alignment=TA_JUSTIFY,
                                    spaceAfter=5, textColor=ink, allowWidows=0, allowOrphans=0,
-                                   hyphenationLang=_hyphenation(language, cache),
+                                   hyphenationLang=_hyphenation(language),
                                    uriWasteReduce=0.2)  # an address is broken rather than leave a justified line loose
         self.item = ParagraphStyle("item", parent=self.body, spaceAfter=2, bulletFontName=body)
         self.h = {lvl: ParagraphStyle(f"h{lvl}", fontName=head.replace("-regular", "-bold"), fontSize=style.size(f"h{lvl}"),
@@ -113,20 +113,28 @@ class _Styles:
         self.accent, self.ink = accent, ink
 
 
-def _hyphenation(language: str, cache: Path | None = None):
+def _hyphenation(language: str):
     """Where pyphen's dictionary for the report's language breaks a word ("" when there is none): hyphens at
     line ends keep the word spaces of justified lines even. At least 3 letters on each side ("trans-it" is not
-    broken). With a `cache` folder the dictionary's parsed patterns are kept there (see _patterns)."""
+    broken)."""
     try:
         import pyphen
     except ImportError:
         return ""
     lang = pyphen.language_fallback((language or "").replace("-", "_"))
-    if not lang:
-        return ""
-    if cache is not None:
+    return pyphen.Pyphen(lang=lang, left=3, right=3).iterate if lang else ""
+
+
+def keep_patterns(language: str, cache: Path) -> None:
+    """Load the hyphenation patterns of `language` for this process from `cache` (or parse them and keep them
+    there): the writes that follow in this process use them (see _patterns)."""
+    try:
+        import pyphen
+    except ImportError:
+        return
+    lang = pyphen.language_fallback((language or "").replace("-", "_"))
+    if lang:
         _patterns(pyphen, pyphen.LANGUAGES[lang], cache)
-    return pyphen.Pyphen(lang=lang, left=3, right=3).iterate
 
 
 HYPHENATION_CACHE_VERSION = "1"
@@ -654,18 +662,15 @@ class _Writer:
         return flow
 
 
-def write(doc: Document, style: Style, out, tagged: bool = True,
-          cache: Path | None = None) -> tuple[int, dict[str, int]]:
-    """Write the PDF (tagged: PDF/UA-1, see pdf_tagging); returns the page count and the page of each heading id.
-    `cache`: a folder where the parsed hyphenation patterns are kept between builds."""
+def write(doc: Document, style: Style, out, tagged: bool = True) -> tuple[int, dict[str, int]]:
+    """Write the PDF (tagged: PDF/UA-1, see pdf_tagging); returns the page count and the page of each heading id."""
     body, head = register_fonts(style)
     with reportlab_defaults(body, head, doc.meta.date):
-        return _write(doc, style, out, tagged, body, head, cache)
+        return _write(doc, style, out, tagged, body, head)
 
 
-def _write(doc: Document, style: Style, out, tagged: bool, body: str, head: str,
-           cache: Path | None = None) -> tuple[int, dict[str, int]]:
-    styles = _Styles(style, body, head, doc.meta.language, cache)
+def _write(doc: Document, style: Style, out, tagged: bool, body: str, head: str) -> tuple[int, dict[str, int]]:
+    styles = _Styles(style, body, head, doc.meta.language)
     store = FootnoteStore({i: (_number(doc, i), _markup(n, style.colour("accent")))
                            for i, n in doc.footnotes.items()}, styles.note)
     tags = tagging.Tagging(doc.meta.language, {i: inline_text(n) for i, n in doc.footnotes.items()})

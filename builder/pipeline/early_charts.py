@@ -1,0 +1,143 @@
+"""The chart process of a build: forked when the build starts, it imports matplotlib (about 0.5 s of CPU) while the
+build's own process reads the project and renders and parses the chapters, then draws the charts the build sends
+it, in worker processes forked from it as `builder.charts.Rendering` does. The build's process never imports
+matplotlib, and the charts start as soon as the chapters say which are placed.
+
+matplotlib is imported only when the build says charts will be drawn (`warm`, once the dataset is loaded: a chart
+whose `{figure}` is in a chapter's source and whose files are not in the cache); a build that draws none ends the
+process without it (`close`)."""
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+FIGURE_FENCE = re.compile(r"^\s*(?:```|~~~)\s*\{figure\}\s+([^\s`]+)", re.M)
+
+
+class EarlyCharts:
+    """`with EarlyCharts() as charts:` the process; `charts.warm()`, then `charts.start(jobs, workers)` as
+    `render_charts`'s `start`: the object it returns is the build's pending charts (`wait(part)`)."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child, self.conn), daemon=False, name="dossier-charts")
+        self.process.start()
+        child.close()
+        self.jobs: list = []
+        self.warmed = self.sent = self.closed = False
+        self.lock = threading.Lock()
+        self.outcome: list = []  # [None] when every chart was drawn, [exception] when one was not
+
+    def __enter__(self) -> "EarlyCharts":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def warm(self) -> None:
+        """Import matplotlib now: charts will be drawn."""
+        if not (self.warmed or self.sent or self.closed):
+            self._send("warm")
+            self.warmed = True
+
+    def start(self, jobs: list, workers: int) -> "EarlyCharts":
+        """Draw `jobs` ([(Job, parts)]) in `workers` processes; their `.pending` markers exist when this returns."""
+        from builder.charts import marker
+        if self.sent or self.closed:
+            from builder.charts import Rendering
+            return Rendering(jobs, workers)  # a second set of charts in one build: drawn as before
+        for job, _parts in jobs:
+            Path(marker(job, "failed")).unlink(missing_ok=True)
+            Path(marker(job, "pending")).touch()
+        self.jobs = jobs
+        self._send(("draw", jobs, workers))
+        self.sent = True
+        return self
+
+    def wait(self, part: str) -> None:
+        """Block until the charts' vector files ("vector") or all their files ("all") are written; a chart that
+        could not be drawn raises its error."""
+        from builder.charts import await_file, marker
+        if part == "vector":
+            for job, parts in self.jobs:
+                if "vector" in parts:
+                    await_file(job.svg, marker(job, "pending"))
+            return
+        with self.lock:
+            if not self.outcome:
+                try:
+                    self.outcome.append(self.conn.recv())
+                except (EOFError, OSError) as e:
+                    self.outcome.append(RuntimeError(f"the chart process ended before the charts were drawn ({e})"))
+                self.process.join()
+        if self.outcome[0] is not None:
+            raise self.outcome[0]
+
+    def close(self) -> None:
+        """End the process: at once when it was given no charts, else once they are drawn."""
+        if self.closed:
+            return
+        self.closed = True
+        if not self.sent:  # it has no child and writes no file: ended at once, even while importing
+            self.process.kill()
+            self.process.join()
+        else:
+            try:
+                self.wait("all")
+            except Exception:  # noqa: BLE001 (reported by the build's own wait)
+                pass
+        self.conn.close()
+
+    def _send(self, message) -> None:
+        try:
+            self.conn.send(message)
+        except (BrokenPipeError, OSError):
+            pass  # the process has ended: `wait` reports it
+
+
+def placed_figures(root: Path, chapters) -> set[str]:
+    """The chart ids of the `{figure}` fences in the chapters' sources, before their templates run (a figure that
+    only a template writes is not seen: its chart then starts importing matplotlib when it is sent)."""
+    ids: set[str] = set()
+    for name in chapters:
+        try:
+            ids |= set(FIGURE_FENCE.findall((root / "chapters" / name).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            pass  # reported where the chapter is rendered
+    return ids
+
+
+def _serve(conn, parent_end) -> None:
+    parent_end.close()
+    from builder.writers.parallel import _die_with_parent
+    _die_with_parent()
+    message = _receive(conn)
+    if message == "warm":
+        import matplotlib
+        matplotlib.use("Agg")
+        import builder.charts.render  # noqa: F401  (matplotlib.pyplot: imported once, shared by the workers)
+        message = _receive(conn)
+    if not message:
+        return
+    _kind, jobs, workers = message
+    from builder.charts import Rendering
+    try:
+        Rendering(jobs, workers).wait("all")
+        outcome = None
+    except BaseException as e:  # noqa: BLE001 (sent to the build, which raises it)
+        outcome = e
+    try:
+        conn.send(outcome)
+    except Exception:  # noqa: BLE001 (an error that does not pickle)
+        conn.send(RuntimeError(f"{type(outcome).__name__}: {outcome}"))
+    conn.close()
+
+
+def _receive(conn):
+    try:
+        return conn.recv()
+    except (EOFError, OSError):
+        return None
