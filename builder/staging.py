@@ -229,3 +229,28 @@ def _about(e: OSError, folder: Path) -> bool:
         return True
     name = e.filename if isinstance(e.filename, str) else ""
     return not name or Path(name).resolve().is_relative_to(folder.resolve())
+
+
+USER_CACHE_ENV = "DOSSIER_USER_CACHE"  # "0": nothing is kept in the user's cache folder
+
+
+def user_cache(name: str) -> Path | None:
+    """$XDG_CACHE_HOME/dossier/<name> (else ~/.cache/dossier/<name>), made when missing: what one build derives
+    from installed files and the next may reuse (compiled templates, parsed hyphenation patterns), shared by the
+    user's projects. Only the user's own folder, closed to others, is used: compiled code is run, so it is never
+    read from a project's folders (a project from elsewhere could bring its own) nor from a folder another user
+    may write. None (keep nothing) when DOSSIER_USER_CACHE=0 or no such folder can be had."""
+    import stat
+    if os.environ.get(USER_CACHE_ENV, "").strip() == "0" or not hasattr(os, "getuid"):
+        return None
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = base / "dossier" / name
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info, parent = folder.lstat(), folder.parent.lstat()
+    except (OSError, RuntimeError):
+        return None
+    for entry in (info, parent):
+        if not stat.S_ISDIR(entry.st_mode) or entry.st_uid != os.getuid() or entry.st_mode & 0o022:
+            return None
+    return folder

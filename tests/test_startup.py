@@ -90,7 +90,7 @@ def test_compiled_chapters_are_reused_by_the_next_process_until_edited(minimal: 
     edited = render()
     assert compiled == ["01-overview.md", "01-overview.md"]
     assert edited != first and "An added sentence of 5 words." in edited
-    monkeypatch.setenv(templates.TEMPLATE_CACHE_ENV, "0")
+    monkeypatch.setenv("DOSSIER_USER_CACHE", "0")
     assert render() == edited
     assert len(compiled) == 3  # the file cache is off: compiled in memory
 
@@ -103,49 +103,70 @@ def test_compiled_chapters_are_keyed_by_the_environment_settings(minimal: Path) 
     assert _settings_key(env) != key
 
 
-def test_compiled_chapters_are_read_only_from_a_folder_closed_to_others(tmp_path: Path, monkeypatch) -> None:
-    from builder.readers.templates import _template_cache_folder
+def test_compiled_chapters_kept_are_bounded(tmp_path: Path) -> None:
+    import os
+
+    from builder.readers.templates import _prune_compiled
+    for i in range(12):
+        (tmp_path / f"{i:02d}.jinja").write_bytes(b"x")
+        os.utime(tmp_path / f"{i:02d}.jinja", (1000 + i, 1000 + i))
+    _prune_compiled(tmp_path, keep=10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{i:02d}.jinja" for i in range(4, 12)]
+
+
+def test_the_user_cache_is_a_folder_closed_to_others(tmp_path: Path, monkeypatch) -> None:
+    from builder.staging import user_cache
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    folder = _template_cache_folder()
+    folder = user_cache("templates")
     assert folder == tmp_path / "dossier" / "templates" and folder.stat().st_mode & 0o777 == 0o700
     folder.chmod(0o777)
-    assert _template_cache_folder() is None
+    assert user_cache("templates") is None
+    folder.chmod(0o700)
+    (tmp_path / "dossier").chmod(0o777)
+    assert user_cache("templates") is None
+    (tmp_path / "dossier").chmod(0o755)
+    monkeypatch.setenv("DOSSIER_USER_CACHE", "0")
+    assert user_cache("templates") is None
 
 
 def test_hyphenation_patterns_kept_between_builds_and_renewed_with_the_dictionary(tmp_path: Path,
                                                                                     monkeypatch) -> None:
-    """The parsed patterns kept as JSON break words exactly as the parsed dictionary does; a changed dictionary
-    file is parsed again."""
+    """The parsed patterns kept as JSON in the user's cache break words exactly as the parsed dictionary does;
+    a changed dictionary file is parsed again."""
     import shutil
 
     import pyphen
 
-    from builder.writers.pdf import _hyphenation, _patterns, keep_patterns
+    from builder.writers.pdf import _hyphenation, _patterns
     words = ["Zusammenarbeit", "Wirtschaftsbeziehungen", "Bevölkerungsentwicklung", "Außenhandelsumsatz",
              "international", "representatives", "Übereinkommen"]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     for lang in ("de", "en-GB"):
+        monkeypatch.setenv("DOSSIER_USER_CACHE", "0")
         pyphen.hdcache.clear()
         plain = _hyphenation(lang)
         expected = {w: list(plain(w)) for w in words}
+        monkeypatch.setenv("DOSSIER_USER_CACHE", "1")
         pyphen.hdcache.clear()
-        keep_patterns(lang, tmp_path / "cache")  # parses and keeps
-        pyphen.hdcache.clear()
+        _hyphenation(lang)  # parses and keeps
+        pyphen.hdcache.clear()  # a new process
         parsed: list = []
-        monkeypatch.setattr(pyphen.HyphDict, "__init__", lambda self, path: parsed.append(path))
-        keep_patterns(lang, tmp_path / "cache")
-        kept = _hyphenation(lang)
-        monkeypatch.undo()
+        with monkeypatch.context() as m:
+            m.setattr(pyphen.HyphDict, "__init__", lambda self, path: parsed.append(path))
+            kept = _hyphenation(lang)
         assert parsed == []  # read from the kept patterns
         assert {w: list(kept(w)) for w in words} == expected
         assert any(len(pairs) > 1 for pairs in expected.values())
-    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+    assert len(list((tmp_path / "cache" / "dossier" / "hyphenation").glob("*.json"))) == 2
+    pyphen.hdcache.clear()
 
     dictionary = tmp_path / "hyph_xx.dic"
     shutil.copy(pyphen.LANGUAGES["de_DE"], dictionary)
+    (tmp_path / "own").mkdir()
     _patterns(pyphen, dictionary, tmp_path / "own")
     before = pyphen.hdcache.pop(dictionary).positions("zusammenarbeit")
     dictionary.write_text("UTF-8\nsa1m\n", encoding="utf-8")  # one pattern only
     _patterns(pyphen, dictionary, tmp_path / "own")
     after = pyphen.hdcache.pop(dictionary).positions("zusammenarbeit")
     assert after != before and after == [4]  # zusa-mmenarbeit
-    assert len(list((tmp_path / "own").glob("*.json"))) == 2
+    assert len(list((tmp_path / "own").glob("*.json"))) == 1  # the earlier file's patterns are gone

@@ -330,7 +330,7 @@ def write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...], 
     with Staging(out_dir, progress) as staging:
         paths = {fmt: staging.temp(name + WRITERS[fmt].suffix) for fmt in formats}
         needs = {"scratch": staging.temp(f"{name}.pages.pdf", publish=False), "progress": progress,
-                 "fonts": out_dir / ".cache" / "fonts", "hyphenation": out_dir / ".cache" / "hyphenation"}
+                 "fonts": out_dir / ".cache" / "fonts"}
         written = run_writers(result, paths, needs, clock, parallel)
         for fmt, output in written.items():
             result.outputs[fmt] = out_dir / f"{name}{WRITERS[fmt].suffix}"

@@ -272,18 +272,18 @@ class _Recorder:
 
 
 _COMPILED: dict[str, bytes] = {}  # compiled chapter templates, kept for the process (checked against the source)
-TEMPLATE_CACHE_ENV = "DOSSIER_TEMPLATE_CACHE"  # "0": compiled templates are kept in memory only
 
 
 def _bytecode_cache() -> Any:
     """Jinja's bytecode cache in memory: a batch (or a brief, which also renders the report) compiles each chapter
     once, not once per edition; an edited chapter no longer matches its checksum and is compiled again. Behind it,
-    Jinja's file cache in the user's cache folder (`_template_cache_folder`), so a build does not compile the
+    Jinja's file cache in the user's cache folder (builder.staging.user_cache), so a build does not compile the
     chapters the previous build compiled (about 0.1 s). The keys carry the environment's settings, which the
     compiled code depends on."""
     from jinja2 import BytecodeCache, FileSystemBytecodeCache
 
-    folder = _template_cache_folder()
+    from builder.staging import user_cache
+    folder = user_cache("templates")
     disk = FileSystemBytecodeCache(str(folder), "%s.jinja") if folder is not None else None
 
     class MemoryCache(BytecodeCache):
@@ -306,29 +306,28 @@ def _bytecode_cache() -> Any:
             if disk is not None:
                 try:
                     disk.dump_bytecode(bucket)
+                    _prune_compiled(Path(disk.directory))
                 except OSError:
                     pass  # kept in memory only
     return MemoryCache()
 
 
-def _template_cache_folder() -> Path | None:
-    """$XDG_CACHE_HOME/dossier/templates (~/.cache/…): the user's own folder, closed to others. Compiled code is
-    run, so it is never read from a project's folders (a project from elsewhere could bring its own) nor from a
-    folder another user may write. None (memory only) when DOSSIER_TEMPLATE_CACHE=0 or the folder is not such."""
-    import os
-    import stat
-    if os.environ.get(TEMPLATE_CACHE_ENV, "").strip() == "0" or not hasattr(os, "getuid"):
-        return None
-    try:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        folder = base / "dossier" / "templates"
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.lstat()
-    except (OSError, RuntimeError):
-        return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
-        return None
-    return folder
+KEEP_COMPILED = 500  # compiled chapters kept in the user's cache (keyed by file: a copied project adds its own)
+
+
+def _prune_compiled(folder: Path, keep: int = KEEP_COMPILED) -> None:
+    """Past `keep` files, the least recently written fifth goes."""
+    files = list(folder.glob("*.jinja"))
+    if len(files) <= keep:
+        return
+    dated = []
+    for f in files:
+        try:
+            dated.append((f.stat().st_mtime, f))
+        except OSError:
+            pass
+    for _mtime, f in sorted(dated)[:len(dated) - keep * 4 // 5]:
+        f.unlink(missing_ok=True)
 
 
 def _settings_key(env: Any) -> str:

@@ -32,12 +32,8 @@ class Writer:
         return "all" if self.charts == "raster" else "vector"
 
 
-def write_pdf(document, style, path: Path, charts_ready=None, hyphenation: Path | None = None,
-              **_needs) -> Output:
-    """`hyphenation`: a cache folder for the parsed hyphenation patterns."""
+def write_pdf(document, style, path: Path, charts_ready=None, **_needs) -> Output:
     from builder.writers import pdf
-    if hyphenation is not None:
-        pdf.keep_patterns(document.meta.language, hyphenation)
     if charts_ready:
         charts_ready()
     pages, headings = pdf.write(document, style, path)

@@ -116,25 +116,19 @@ class _Styles:
 def _hyphenation(language: str):
     """Where pyphen's dictionary for the report's language breaks a word ("" when there is none): hyphens at
     line ends keep the word spaces of justified lines even. At least 3 letters on each side ("trans-it" is not
-    broken)."""
+    broken). The dictionary's parsed patterns are kept in the user's cache folder (see _patterns)."""
     try:
         import pyphen
     except ImportError:
         return ""
     lang = pyphen.language_fallback((language or "").replace("-", "_"))
-    return pyphen.Pyphen(lang=lang, left=3, right=3).iterate if lang else ""
-
-
-def keep_patterns(language: str, cache: Path) -> None:
-    """Load the hyphenation patterns of `language` for this process from `cache` (or parse them and keep them
-    there): the writes that follow in this process use them (see _patterns)."""
-    try:
-        import pyphen
-    except ImportError:
-        return
-    lang = pyphen.language_fallback((language or "").replace("-", "_"))
-    if lang:
+    if not lang:
+        return ""
+    from builder.staging import user_cache
+    cache = user_cache("hyphenation")
+    if cache is not None:
         _patterns(pyphen, pyphen.LANGUAGES[lang], cache)
+    return pyphen.Pyphen(lang=lang, left=3, right=3).iterate
 
 
 HYPHENATION_CACHE_VERSION = "1"
@@ -172,7 +166,8 @@ def _patterns(pyphen, path: Path, cache: Path) -> None:
         return
     from builder.staging import write_atomic
     try:
-        cache.mkdir(parents=True, exist_ok=True)
+        for older in cache.glob(f"{path.stem}-*.json"):  # of another pyphen or an earlier dictionary file
+            older.unlink()
         write_atomic(kept, json.dumps({"maxlen": hd.maxlen, "patterns": {
             k: [start, [int(v) for v in values]] for k, (start, values) in hd.patterns.items()}},
             separators=(",", ":")))
