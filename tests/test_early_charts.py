@@ -77,3 +77,85 @@ def test_placed_figures_are_read_from_the_chapter_sources(tmp_path: Path) -> Non
                                    encoding="utf-8")
     (chapters / "b.md").write_text("No figure here: ```{figure} inline``` is not a fence.\n", encoding="utf-8")
     assert placed_figures(tmp_path, ["a.md", "b.md", "missing.md"]) == {"trade-chart", "other"}
+
+
+SLOW_CHARTS = """
+import sys, time
+from builder.charts import render
+figure = render.figure
+render.figure = lambda job: (time.sleep(60), figure(job))[1]  # the chart process is forked from here
+from builder.commands.cli import cli
+cli(sys.argv[1:])
+"""
+
+
+def test_ctrl_c_while_charts_are_drawn_aborts_at_once(tmp_path: Path) -> None:
+    """Ctrl-C reaches the build's whole process group: the build stops within seconds (not when the charts would
+    be drawn), says "Aborted!" without a traceback, and leaves no process behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT, until
+    project = copy_project(MINIMAL, tmp_path / "p")
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_CHARTS, "build", str(project), "--format", "pdf"], cwd=ROOT,
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        for line in proc.stderr:
+            if line.strip().startswith("pdf"):  # the PDF writer waits for the chart
+                break
+        time.sleep(0.5)
+        start = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        rest = proc.stderr.read()
+        proc.wait(timeout=30)
+        assert time.monotonic() - start < 10
+        assert proc.returncode == 1 and "Aborted!" in rest and "Traceback" not in rest, rest
+        assert until(lambda: _group_gone(proc.pid), 10)
+    finally:
+        if not _group_gone(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.stderr.close()
+
+
+def _group_gone(pgid: int) -> bool:
+    import os
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[2]) == pgid and stat[0] != "Z":
+                return False
+    return True
+
+
+def test_a_chart_process_that_dies_fails_the_build_without_waiting(tmp_path: Path, monkeypatch) -> None:
+    """Killed while its charts are undrawn, the chart process leaves them marked failed: the writers waiting for
+    them stop at once and the build fails."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from builder.charts import render
+    from builder.pipeline import build
+    from builder.pipeline.early_charts import EarlyCharts
+    figure = render.figure
+    monkeypatch.setattr(render, "figure", lambda job: (time.sleep(60), figure(job))[1])
+    original = EarlyCharts.start
+
+    def start(self, jobs, workers):
+        pending = original(self, jobs, workers)
+        threading.Timer(1.0, os.kill, [self.process.pid, signal.SIGKILL]).start()
+        return pending
+    monkeypatch.setattr(EarlyCharts, "start", start)
+    project = copy_project(MINIMAL, tmp_path / "p")
+    began = time.monotonic()
+    with pytest.raises(Exception, match="could not be drawn|chart process ended"):
+        build(project, tmp_path / "out", formats=("pdf", "docx"))
+    assert time.monotonic() - began < 30
+    assert not (tmp_path / "out" / "minimal.pdf").exists()

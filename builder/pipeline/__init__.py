@@ -313,9 +313,15 @@ def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, params
         result = prepare(root, progress, out_dir / ".cache" / "charts", background=True,
                          raster=needs_raster(formats), params=params, tables=tables, early=early)
         try:
-            return write_outputs(result, out_dir, formats, progress)
-        finally:
-            result.charts.wait()
+            written = write_outputs(result, out_dir, formats, progress)
+        except BaseException:
+            try:
+                result.charts.wait()
+            except Exception:  # noqa: BLE001 (the charts' end: the build's own error is the one reported)
+                pass
+            raise
+        result.charts.wait()
+        return written
 
 
 def write_outputs(result: BuildResult, out_dir: Path, formats: tuple[str, ...], progress,

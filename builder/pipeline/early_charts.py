@@ -8,6 +8,7 @@ whose `{figure}` is in a chapter's source and whose files are not in the cache);
 process without it (`close`)."""
 from __future__ import annotations
 
+import os
 import re
 import threading
 from pathlib import Path
@@ -26,7 +27,10 @@ class EarlyCharts:
         self.process = ctx.Process(target=_serve, args=(child, self.conn), daemon=False, name="dossier-charts")
         self.process.start()
         child.close()
+        # its end: a pidfd (Linux) is ready when it ends, whereas its sentinel stays open in its workers
+        self.ended = os.pidfd_open(self.process.pid) if hasattr(os, "pidfd_open") else self.process.sentinel
         self.jobs: list = []
+        self.watcher: threading.Thread | None = None
         self.warmed = self.sent = self.closed = False
         self.lock = threading.Lock()
         self.outcome: list = []  # [None] when every chart was drawn, [exception] when one was not
@@ -55,7 +59,22 @@ class EarlyCharts:
         self.jobs = jobs
         self._send(("draw", jobs, workers))
         self.sent = True
+        self.watcher = threading.Thread(target=self._when_ended, name="chart-process", daemon=True)
+        self.watcher.start()
         return self
+
+    def _when_ended(self) -> None:
+        """When the process ends (done, failed, interrupted or killed), a chart it left undrawn is marked failed,
+        so that no writer waits for it."""
+        from multiprocessing.connection import wait
+
+        from builder.charts import marker
+        wait([self.ended])
+        for job, _parts in self.jobs:
+            try:
+                os.replace(marker(job, "pending"), marker(job, "failed"))
+            except OSError:
+                pass  # drawn (or marked by its worker)
 
     def wait(self, part: str) -> None:
         """Block until the charts' vector files ("vector") or all their files ("all") are written; a chart that
@@ -68,13 +87,22 @@ class EarlyCharts:
             return
         with self.lock:
             if not self.outcome:
-                try:
-                    self.outcome.append(self.conn.recv())
-                except (EOFError, OSError) as e:
-                    self.outcome.append(RuntimeError(f"the chart process ended before the charts were drawn ({e})"))
+                self.outcome.append(self._outcome())
                 self.process.join()
         if self.outcome[0] is not None:
             raise self.outcome[0]
+
+    def _outcome(self):
+        """What the process sent when its charts were drawn; an error when it ended without a word (its socket
+        may stay open in its orphaned workers: its end is watched, not the socket alone)."""
+        from multiprocessing.connection import wait
+        wait([self.conn, self.ended])
+        try:
+            if self.conn.poll():
+                return self.conn.recv()
+        except (EOFError, OSError):
+            pass
+        return RuntimeError(f"the chart process ended before the charts were drawn (status {self.process.exitcode})")
 
     def close(self) -> None:
         """End the process: at once when it was given no charts, else once they are drawn."""
@@ -89,7 +117,18 @@ class EarlyCharts:
                 self.wait("all")
             except Exception:  # noqa: BLE001 (reported by the build's own wait)
                 pass
+            finally:
+                self._release()
+            return
+        self._release()
+
+    def _release(self) -> None:
+        """The process has ended: its watcher is done with the pidfd."""
         self.conn.close()
+        if self.watcher is not None:
+            self.watcher.join()
+        if self.ended != self.process.sentinel:
+            os.close(self.ended)
 
     def _send(self, message) -> None:
         try:
@@ -111,6 +150,15 @@ def placed_figures(root: Path, chapters) -> set[str]:
 
 
 def _serve(conn, parent_end) -> None:
+    """The process: interrupted (Ctrl-C reaches the build's whole process group), it ends without a word; the
+    build reports the interruption."""
+    try:
+        _run(conn, parent_end)
+    except KeyboardInterrupt:
+        pass
+
+
+def _run(conn, parent_end) -> None:
     parent_end.close()
     from builder.writers.parallel import _die_with_parent
     _die_with_parent()
@@ -121,10 +169,11 @@ def _serve(conn, parent_end) -> None:
     if not message:
         return
     _kind, jobs, workers = message
-    from builder.charts import Rendering
     try:
-        Rendering(jobs, workers).wait("all")
+        _draw(jobs, workers)
         outcome = None
+    except KeyboardInterrupt:
+        raise
     except BaseException as e:  # noqa: BLE001 (sent to the build, which raises it)
         outcome = e
     try:
@@ -132,6 +181,21 @@ def _serve(conn, parent_end) -> None:
     except Exception:  # noqa: BLE001 (an error that does not pickle)
         conn.send(RuntimeError(f"{type(outcome).__name__}: {outcome}"))
     conn.close()
+
+
+def _draw(jobs: list, workers: int) -> None:
+    """The charts in `workers` processes forked from this one, each a share of them (as builder.charts.Rendering
+    does); a worker dies with this process, so none is left waiting for work when it is killed."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from builder.charts import render_share
+    from builder.writers.parallel import _die_with_parent
+    shares = [jobs[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_die_with_parent) as pool:
+        for future in [pool.submit(render_share, share) for share in shares if share]:
+            future.result()
 
 
 # What every chart worker imports to draw and save a chart, imported here once before the workers are forked
