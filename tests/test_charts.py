@@ -21,7 +21,9 @@ def test_cache_and_up_to_date(minimal: Path) -> None:
     trade.write_text(trade.read_text().replace("1750,", "1800,"), encoding="utf-8")
     changed = build(minimal)
     assert (changed.charts.rendered, changed.charts.cached) == (1, 1)
-    assert len(list((minimal / "build" / ".cache" / "charts").glob("*.svg"))) == 2
+    cache = minimal / "build" / ".cache" / "charts"
+    assert len(list(cache.glob("*.rlg"))) == 2 and len(list(cache.glob("*.png"))) == 2
+    assert not list(cache.glob("*.svg"))  # no format of this build embeds the SVG: none is written
 
 
 def test_pdf_charts_are_vector(minimal_build: Path) -> None:
@@ -76,7 +78,7 @@ def _job(tmp: Path, kind: str, rows: list[tuple], series: list[str], **style_cha
 
 
 def test_each_chart_is_drawn_once_for_both_formats(tmp_path: Path, monkeypatch) -> None:
-    """One matplotlib figure a chart gives the SVG, its parsed drawing and the PNG, at the style's dpi."""
+    """One matplotlib figure a chart gives the SVG, the PDF's drawing and the PNG, at the style's dpi."""
     import builder.charts.render as render
     from PIL import Image
 
@@ -86,7 +88,7 @@ def test_each_chart_is_drawn_once_for_both_formats(tmp_path: Path, monkeypatch) 
     monkeypatch.setattr(render, "figure", lambda job: drawn.append(job.chart_id) or figure(job))
     job = _job(tmp_path, "bar", [(2020, 1, 2), (2021, 3, 4)], ["a", "b"], dpi=100)
     (tmp_path / "cache").mkdir()
-    render_share([(job, ("vector", "raster"))])
+    render_share([(job, ("vector", "svg", "raster"))])
     assert drawn == ["c"]
     assert all(Path(p).stat().st_size > 0 for p in (job.svg, job.rlg, job.png))
     assert Image.open(job.png).size == (round(job.size[0] * 100), round(job.size[1] * 100))
@@ -100,7 +102,7 @@ def test_chart_cache_sits_in_the_output_folder(minimal: Path, tmp_path: Path) ->
     out = tmp_path / "elsewhere"
     first = build(minimal, out)
     cache = out / ".cache" / "charts"
-    assert first.charts.rendered == 1 and len(list(cache.glob("*.svg"))) == 1 and len(list(cache.glob("*.png"))) == 1
+    assert first.charts.rendered == 1 and len(list(cache.glob("*.rlg"))) == 1 and len(list(cache.glob("*.png"))) == 1
     assert not (minimal / "build").exists()  # nothing written beside the project when --out is elsewhere
     shutil.rmtree(out / ".cache")
     again = build(minimal, out, force=True)
