@@ -5,10 +5,14 @@ drawn at 72 dpi, y upwards, as ReportLab draws): paths become `Path`s (curves, d
 marker series one `Path` of all its marks, text a `String` in the style's registered TrueType fonts, anchored as
 matplotlib anchors it (the same anchoring the SVG backend writes, so labels sit where they sat when the PDF's
 charts came from the SVG). Text is measured as the SVG backend measures it (the font files themselves, unhinted).
-Shapes drawn under the same clip share one clipped `Group`, and consecutive strokes (or fills) of one opaque style
-are merged into one `Path`, so a chart is a few dozen flat shapes that the PDF writer draws quickly.
+An opaque stroke (or fill) joins an earlier `Path` of the same style and clip when nothing drawn since overlaps
+it (so the painting order of everything that overlaps is kept), and consecutive shapes under the same clip share
+one clipped `Group`: a chart's grid lines are one path, its tick marks another, its markers one a series, and the
+chart a few dozen flat shapes that the PDF writer draws quickly.
 Not handled, as no chart uses them: images, hatches, Gouraud shading."""
 from __future__ import annotations
+
+import math
 
 from matplotlib import font_manager
 from matplotlib.backend_bases import GraphicsContextBase, RendererBase
@@ -33,15 +37,11 @@ def figure_drawing(fig, family: str, rl_fonts: dict[str, str]) -> Drawing:
         fig.draw(renderer)
     finally:
         fig.dpi = dpi
-    return renderer.drawing
+    return renderer.finish()
 
 
 def _colour(rgb) -> Color:
     return Color(float(rgb[0]), float(rgb[1]), float(rgb[2]))
-
-
-def _opacity(alpha: float) -> float | None:
-    return None if alpha >= 1 else float(alpha)
 
 
 class DrawingRenderer(RendererBase):
@@ -49,10 +49,22 @@ class DrawingRenderer(RendererBase):
         super().__init__()
         self.width, self.height = width, height
         self.family, self.rl_fonts = family.lower(), rl_fonts
-        self.drawing = Drawing(width, height)
-        self._target = self.drawing  # the group shapes go into: the drawing, or the group of the current clip
-        self._clip_key = None
-        self._last: tuple | None = None  # (style key, Path) of the last shape, which a like one is merged into
+        self._entries: list[list] = []  # [clip key, shape, bounds] in painting order
+        self._clips: dict[tuple, list] = {}  # clip key → its clipping paths
+        self._like: dict[tuple, int] = {}  # (clip key, style key) → the entry a like shape may join
+
+    def finish(self) -> Drawing:
+        """The drawing: the shapes in painting order, consecutive ones under the same clip in one group."""
+        drawing = Drawing(self.width, self.height)
+        target, current = drawing, None
+        for clip, shape, _bounds in self._entries:
+            if clip != current:
+                current, target = clip, drawing
+                if clip != (None, None):
+                    target = Group(*self._clips[clip])
+                    drawing.add(target)
+            target.add(shape)
+        return drawing
 
     # ---- the renderer's surface ---------------------------------------------------------------------------------
     def flipy(self) -> bool:
@@ -99,7 +111,7 @@ class DrawingRenderer(RendererBase):
             self._add(gc, rgbFace, points, ops)
 
     def _add(self, gc, rgbFace, points: list[float], ops: list[int]) -> None:
-        target = self._group(gc)
+        clip = self._clip(gc)
         lw = float(gc.get_linewidth())
         rgba = gc.get_rgb()
         stroke_alpha = float(rgba[3]) if len(rgba) > 3 else 1.0
@@ -117,12 +129,18 @@ class DrawingRenderer(RendererBase):
                (float(offset or 0), tuple(map(float, dashes))) if stroke and dashes is not None else None,
                gc.get_joinstyle(), gc.get_capstyle(), stroke_alpha if stroke else 1.0,
                tuple(map(float, rgbFace[:3])) if fill else None, fill_alpha)
+        half = lw / 2 + 1 if stroke else 0.0  # the stroke's reach beyond the outline (and a point to spare)
+        xs, ys = points[0::2], points[1::2]
+        bounds = (min(xs) - half, min(ys) - half, max(xs) + half, max(ys) + half)
         mergeable = not (stroke and fill) and stroke_alpha >= 1 and fill_alpha >= 1
-        if mergeable and self._last is not None and self._last[0] == key and self._last[1] is target.contents[-1]:
-            shape = self._last[1]  # a like shape just before: one Path with both outlines
-            shape.points.extend(points)
-            shape.operators.extend(ops)
-            return
+        if mergeable and (clip, key) in self._like:
+            at = self._like[clip, key]
+            if not any(_overlap(bounds, later[2]) for later in self._entries[at + 1:]):
+                entry = self._entries[at]  # a like shape painted before, and nothing since in the way: join it
+                entry[1].points.extend(points)
+                entry[1].operators.extend(ops)
+                entry[2] = _union(entry[2], bounds)
+                return
         shape = Path(points, ops, autoclose="svg", fillMode=FILL_NON_ZERO,
                      strokeColor=_colour(rgba) if stroke else None, strokeWidth=lw if stroke else 0,
                      strokeLineJoin=JOINS.get(gc.get_joinstyle(), 0), strokeLineCap=CAPS.get(gc.get_capstyle(), 0),
@@ -132,45 +150,38 @@ class DrawingRenderer(RendererBase):
             shape.strokeOpacity = stroke_alpha
         if fill and fill_alpha < 1:
             shape.fillOpacity = fill_alpha
-        target.add(shape)
-        self._last = (key, shape) if mergeable else None
+        self._entries.append([clip, shape, bounds])
+        if mergeable:
+            self._like[clip, key] = len(self._entries) - 1
 
     # ---- clipping -----------------------------------------------------------------------------------------------
-    def _group(self, gc):
-        """The group for a shape under `gc`'s clip: the current one while the clip stays the same."""
+    def _clip(self, gc) -> tuple:
+        """The key of `gc`'s clip, its clipping paths made the first time it is seen."""
         rect = gc.get_clip_rectangle()
         clip_path, clip_trans = gc.get_clip_path()
         key = (tuple(round(float(v), 4) for v in rect.bounds) if rect is not None else None,
                (id(clip_path), tuple(round(float(v), 4) for v in clip_trans.get_matrix().ravel()))
                if clip_path is not None else None)
-        if key == self._clip_key:
-            return self._target
-        self._clip_key, self._last = key, None
-        if key == (None, None):
-            self._target = self.drawing
-            return self._target
-        group = Group()
-        if rect is not None:
-            x, y, w, h = (float(v) for v in rect.bounds)
-            group.add(_clipper([x, y, x + w, y, x + w, y + h, x, y + h], [0, 1, 1, 1, 3]))
-        if clip_path is not None:
-            points, ops = _segments(clip_path, clip_trans, None, False)
-            if ops:
-                group.add(_clipper(points, ops))
-        self.drawing.add(group)
-        self._target = group
-        return group
+        if key not in self._clips:
+            clippers = []
+            if rect is not None:
+                x, y, w, h = (float(v) for v in rect.bounds)
+                clippers.append(_clipper([x, y, x + w, y, x + w, y + h, x, y + h], [0, 1, 1, 1, 3]))
+            if clip_path is not None:
+                points, ops = _segments(clip_path, clip_trans, None, False)
+                if ops:
+                    clippers.append(_clipper(points, ops))
+            self._clips[key] = clippers
+        return key
 
     # ---- text ---------------------------------------------------------------------------------------------------
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath:  # mathematical text as outlines, through draw_path
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        target = self._group(gc)
-        self._last = None
+        clip = self._clip(gc)
         anchor = "start"
         if mtext is not None and (angle == 0 or mtext.get_rotation_mode() == "anchor"):
             # matplotlib's anchor point, moved onto the baseline: the text is aligned on it by its own width
-            import math
             ax, ay = mtext.get_transform().transform(mtext.get_unitless_position())
             a = math.radians(angle)
             up = (-math.sin(a), math.cos(a))
@@ -183,14 +194,20 @@ class DrawingRenderer(RendererBase):
         alpha = gc.get_alpha() if gc.get_forced_alpha() else (rgba[3] if len(rgba) > 3 else 1)
         if alpha < 1:
             text.fillOpacity = float(alpha)
+        # the text's box, for the shapes that would join a path painted before it
+        w, h, d = self.get_text_width_height_descent(s, prop, ismath)
+        left = {"start": 0.0, "middle": -w / 2, "end": -w}[anchor] - 1
+        a = math.radians(angle)
+        c, si = math.cos(a), math.sin(a)
+        corners = [(x + c * u - si * v, y + si * u + c * v) for u in (left, left + w + 2) for v in (-d - 1, h - d + 1)]
+        bounds = (min(p[0] for p in corners), min(p[1] for p in corners),
+                  max(p[0] for p in corners), max(p[1] for p in corners))
         if angle:
-            import math
-            a = math.radians(angle)
-            c, si = math.cos(a), math.sin(a)
-            target.add(Group(text, transform=(c, si, -si, c, float(x), float(y))))
+            shape = Group(text, transform=(c, si, -si, c, float(x), float(y)))
         else:
             text.x, text.y = float(x), float(y)
-            target.add(text)
+            shape = text
+        self._entries.append([clip, shape, bounds])
 
     def _font(self, prop) -> str:
         weight = prop.get_weight()
@@ -200,6 +217,14 @@ class DrawingRenderer(RendererBase):
         if self.family in families:
             return self.rl_fonts["bold" if bold else "regular"]
         return "Helvetica-Bold" if bold else "Helvetica"
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _union(a: tuple, b: tuple) -> tuple:
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
 
 
 def _clipper(points: list[float], ops: list[int]) -> Path:
