@@ -50,6 +50,13 @@ def _pages(pdf: Path) -> list[np.ndarray]:
     return [np.asarray(Image.open(p), dtype=int) for p in sorted(pdf.parent.glob(pdf.stem + "-*.pgm"))]
 
 
+def _blurred(image: np.ndarray) -> np.ndarray:
+    """Each pixel the mean of its 3×3 neighbourhood."""
+    padded = np.pad(image, 1, mode="edge")
+    h, w = image.shape
+    return sum(padded[i:i + h, j:j + w] for i in range(3) for j in range(3)) / 9
+
+
 @pytest.mark.parametrize("root", PROJECTS, ids=lambda p: p.name)
 def test_charts_drawn_directly_look_as_through_svg(root: Path, tmp_path: Path) -> None:
     import pdfplumber
@@ -141,3 +148,50 @@ def test_pdf_chart_text_and_fonts(minimal_build: Path, tmp_path: Path) -> None:
     embedded = {line.split()[0].split("+")[-1] for line in fonts if line.split()[-5] == "yes"}
     assert chart_fonts and chart_fonts <= embedded
     assert not any("Helvetica" in line for line in fonts)  # no chart text fell back to a base font
+
+
+def test_what_the_charts_do_not_use_yet_is_drawn_alike(tmp_path: Path) -> None:
+    """Transparency, curves, a clip path that is not a rectangle, dashes, a filled collection, rotated and
+    mathematical text: drawn directly as matplotlib draws them itself (Agg, at the same resolution), inside the
+    plot (outside it, Agg's hinted text and pixel-snapped spines differ from any PDF rasteriser's). svglib drew the
+    translucent circle opaque."""
+    import matplotlib.pyplot as plt
+    import pdfplumber
+    from matplotlib.patches import Circle
+    from PIL import Image
+
+    from builder.charts import svg_font_map
+    from builder.charts.drawing import figure_drawing
+    from builder.charts.render import _setup
+    job = _jobs(ROOT / "examples" / "minimal", tmp_path)[0]
+    _setup(job)  # the style's font, as in a chart
+    svg_font_map(job.style_fonts["name"], job.rl_fonts, job.style_fonts["files"])  # registered for ReportLab
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=DPI)
+    ax.fill_between([0, 1, 2, 3], [0, 1, 0.5, 2], color="#c04020", alpha=0.4)
+    line, = ax.plot([0, 1, 2, 3], [2, 0, 2, 0], linestyle="--", linewidth=2, color="#1f4e79")
+    line.set_clip_path(Circle((1.5, 1), 0.8, transform=ax.transData))
+    ax.add_patch(Circle((1.5, 1), 0.6, facecolor="#2a9d2a", alpha=0.5))
+    tilted = ax.text(0.2, 1.5, "tilted", rotation=30, rotation_mode="anchor", fontsize=12)
+    ax.set_title(r"$x^2 + y_1$")
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=DPI)
+    x0, y0, x1, y1 = ax.get_window_extent().extents
+    tx0, ty0, tx1, ty1 = tilted.get_window_extent().extents
+    new = figure_drawing(fig, job.style_fonts["name"], job.rl_fonts)
+    plt.close(fig)
+    a = np.asarray(Image.open(png).convert("L"), dtype=int)
+    (b,) = _pages(_pdf([new], tmp_path / "c.pdf"))
+    assert a.shape == b.shape
+    h = a.shape[0]
+    inside = np.zeros(a.shape, dtype=bool)
+    inside[int(h - y1) + 3:int(h - y0) - 3, int(x0) + 3:int(x1) - 3] = True
+    inside[int(h - ty1) - 3:int(h - ty0) + 3, int(tx0) - 3:int(tx1) + 3] = False
+    a, b = _blurred(a), _blurred(b)  # the rasterisers place a hairline's edge differently: compare what is drawn
+    alike, ink = np.abs(a - b) <= TOLERANCE, ((a < 250) | (b < 250)) & inside
+    assert alike[ink].mean() >= CLOSE_INK and ink.sum() > 0.2 * inside.sum()
+    cx, cy = ax.transData.transform((1.5, 1.2))  # the translucent circle over the translucent fill
+    assert 40 < a[int(h - cy), int(cx)] < 230 and abs(a[int(h - cy), int(cx)] - b[int(h - cy), int(cx)]) <= 8
+    with pdfplumber.open(tmp_path / "c.pdf") as pdf:
+        page = pdf.pages[0]
+        assert "tilted" in "".join(c["text"] for c in page.chars)
+        assert page.curves or page.rects  # the mathematical title as outlines

@@ -12,6 +12,7 @@ chart a few dozen flat shapes that the PDF writer draws quickly.
 Not handled, as no chart uses them: images, hatches, Gouraud shading."""
 from __future__ import annotations
 
+import copy
 import math
 
 from matplotlib import font_manager
@@ -19,6 +20,11 @@ from matplotlib.backend_bases import GraphicsContextBase, RendererBase
 from matplotlib.path import Path as MplPath
 from reportlab.graphics.shapes import FILL_NON_ZERO, Drawing, Group, Path, String
 from reportlab.lib.colors import Color
+
+try:
+    from matplotlib.text import _get_text_metrics_with_cache as _cached_metrics  # the text layout's own cache
+except ImportError:  # pragma: no cover (a matplotlib without it measures again)
+    _cached_metrics = None
 
 JOINS = {"miter": 0, "round": 1, "bevel": 2}
 CAPS = {"butt": 0, "round": 1, "projecting": 2}
@@ -141,15 +147,13 @@ class DrawingRenderer(RendererBase):
                 entry[1].operators.extend(ops)
                 entry[2] = _union(entry[2], bounds)
                 return
-        shape = Path(points, ops, autoclose="svg", fillMode=FILL_NON_ZERO,
-                     strokeColor=_colour(rgba) if stroke else None, strokeWidth=lw if stroke else 0,
-                     strokeLineJoin=JOINS.get(gc.get_joinstyle(), 0), strokeLineCap=CAPS.get(gc.get_capstyle(), 0),
-                     strokeDashArray=[key[2][0], list(key[2][1])] if key[2] else None,
-                     fillColor=_colour(rgbFace) if fill else None)
-        if stroke and stroke_alpha < 1:
-            shape.strokeOpacity = stroke_alpha
-        if fill and fill_alpha < 1:
-            shape.fillOpacity = fill_alpha
+        shape = _made(PATH, points=points, operators=ops,
+                      strokeColor=_colour(rgba) if stroke else None, strokeWidth=lw if stroke else 0,
+                      strokeLineJoin=JOINS.get(gc.get_joinstyle(), 0), strokeLineCap=CAPS.get(gc.get_capstyle(), 0),
+                      strokeDashArray=[key[2][0], list(key[2][1])] if key[2] else None,
+                      fillColor=_colour(rgbFace) if fill else None,
+                      strokeOpacity=stroke_alpha if stroke and stroke_alpha < 1 else None,
+                      fillOpacity=fill_alpha if fill and fill_alpha < 1 else None)
         self._entries.append([clip, shape, bounds])
         if mergeable:
             self._like[clip, key] = len(self._entries) - 1
@@ -189,13 +193,12 @@ class DrawingRenderer(RendererBase):
             x, y = ax + shift * up[0], ay + shift * up[1]
             anchor = ANCHORS.get(mtext.get_ha(), "start")
         rgba = gc.get_rgb()
-        text = String(0, 0, s, fontName=self._font(prop), fontSize=float(prop.get_size_in_points()),
-                      fillColor=_colour(rgba), textAnchor=anchor)
         alpha = gc.get_alpha() if gc.get_forced_alpha() else (rgba[3] if len(rgba) > 3 else 1)
-        if alpha < 1:
-            text.fillOpacity = float(alpha)
+        text = _made(STRING, text=s, fontName=self._font(prop), fontSize=float(prop.get_size_in_points()),
+                     fillColor=_colour(rgba), textAnchor=anchor, fillOpacity=float(alpha) if alpha < 1 else None)
         # the text's box, for the shapes that would join a path painted before it
-        w, h, d = self.get_text_width_height_descent(s, prop, ismath)
+        w, h, d = (_cached_metrics(self, s, prop, ismath, 72) if _cached_metrics else
+                   self.get_text_width_height_descent(s, prop, ismath))
         left = {"start": 0.0, "middle": -w / 2, "end": -w}[anchor] - 1
         a = math.radians(angle)
         c, si = math.cos(a), math.sin(a)
@@ -225,6 +228,19 @@ def _overlap(a: tuple, b: tuple) -> bool:
 
 def _union(a: tuple, b: tuple) -> tuple:
     return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+PATH = Path(autoclose="svg", fillMode=FILL_NON_ZERO)
+STRING = String(0, 0, "")
+
+
+def _made(prototype, **attrs):
+    """A copy of a prototype shape with `attrs` set as given: the values are made here, of the kinds ReportLab
+    checks for, so each is not checked again on assignment (a dozen checked assignments a shape cost more than
+    drawing it)."""
+    shape = copy.copy(prototype)
+    shape.__dict__.update(attrs)
+    return shape
 
 
 def _clipper(points: list[float], ops: list[int]) -> Path:
