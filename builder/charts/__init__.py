@@ -72,6 +72,9 @@ class Rendering:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401  (imported once in the parent, shared by the forked workers)
+
+        import builder.charts.drawing  # noqa: F401  (ReportLab's shapes too: the PDF writer here imports most anyway)
+        import builder.charts.render  # noqa: F401
         self.jobs = jobs
         for job, _parts in jobs:
             Path(marker(job, "failed")).unlink(missing_ok=True)
