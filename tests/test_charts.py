@@ -323,3 +323,22 @@ def test_value_axes_line_up_from_chart_to_chart(tmp_path: Path) -> None:
     labels = max(t.get_window_extent().width for t in fig.axes[0].get_yticklabels()) / fig.dpi
     assert left > PLOT_LEFT_IN and left > labels  # its names fit, left of the axis
     close(fig)
+
+
+def test_each_format_gets_the_chart_files_it_embeds(minimal: Path, tmp_path: Path) -> None:
+    """A PDF build writes the charts' drawings only; an HTML build then adds their SVG (drawing the figure again
+    for it) and leaves the drawings as they were; a DOCX build adds the PNGs."""
+    out = tmp_path / "out"
+    cache = out / ".cache" / "charts"
+    first = build(minimal, out, ("pdf",))
+    (drawing,) = cache.glob("*.rlg")
+    assert first.charts.rendered == 1 and not list(cache.glob("*.svg")) and not list(cache.glob("*.png"))
+    made = drawing.stat().st_mtime_ns
+    html = build(minimal, out, ("html",))
+    (svg,) = cache.glob("*.svg")
+    assert html.charts.rendered == 1 and svg.stem == drawing.stem and drawing.stat().st_mtime_ns == made
+    assert "<svg" in html.outputs["html"].read_text(encoding="utf-8")
+    docx = build(minimal, out, ("docx",))
+    assert docx.charts.rendered == 1 and len(list(cache.glob("*.png"))) == 1 and drawing.stat().st_mtime_ns == made
+    again = build(minimal, out, ("pdf", "docx", "html"), force=True)
+    assert (again.charts.rendered, again.charts.cached) == (0, 1)
