@@ -195,3 +195,24 @@ def test_what_the_charts_do_not_use_yet_is_drawn_alike(tmp_path: Path) -> None:
         page = pdf.pages[0]
         assert "tilted" in "".join(c["text"] for c in page.chars)
         assert page.curves or page.rects  # the mathematical title as outlines
+
+
+def test_like_fills_that_overlap_stay_apart(tmp_path: Path) -> None:
+    """Two squares of one colour overlapping, their outlines turning opposite ways (a negative width): joined into
+    one path, the nonzero rule would leave their overlap empty."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from builder.charts.drawing import figure_drawing
+    fig, ax = plt.subplots(figsize=(3, 3))
+    ax.set_axis_off()
+    ax.set_xlim(0, 3)
+    ax.set_ylim(0, 3)
+    ax.add_patch(Rectangle((0, 0), 2, 2, facecolor="#1f4e79", edgecolor="none"))
+    ax.add_patch(Rectangle((3, 1), -2, 2, facecolor="#1f4e79", edgecolor="none"))
+    x, y = ax.transData.transform((1.5, 1.5)) * 72 / fig.dpi
+    drawing = figure_drawing(fig, "DejaVu Sans", {"regular": "Helvetica", "bold": "Helvetica-Bold"})
+    plt.close(fig)
+    (page,) = _pages(_pdf([drawing], tmp_path / "c.pdf"))
+    scale = DPI / 72
+    assert page[int(page.shape[0] - y * scale), int(x * scale)] < 128  # the overlap is painted

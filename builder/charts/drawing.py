@@ -5,10 +5,10 @@ drawn at 72 dpi, y upwards, as ReportLab draws): paths become `Path`s (curves, d
 marker series one `Path` of all its marks, text a `String` in the style's registered TrueType fonts, anchored as
 matplotlib anchors it (the same anchoring the SVG backend writes, so labels sit where they sat when the PDF's
 charts came from the SVG). Text is measured as the SVG backend measures it (the font files themselves, unhinted).
-An opaque stroke (or fill) joins an earlier `Path` of the same style and clip when nothing drawn since overlaps
-it (so the painting order of everything that overlaps is kept), and consecutive shapes under the same clip share
-one clipped `Group`: a chart's grid lines are one path, its tick marks another, its markers one a series, and the
-chart a few dozen flat shapes that the PDF writer draws quickly.
+An opaque stroke joins an earlier `Path` of the same style and clip when nothing drawn since overlaps it (so the
+painting order of everything that overlaps is kept), and consecutive shapes under the same clip share one clipped
+`Group`: a chart's grid lines are one path, its tick marks another, its markers one a series, and the chart a few
+dozen flat shapes that the PDF writer draws quickly.
 Not handled, as no chart uses them: images, hatches, Gouraud shading."""
 from __future__ import annotations
 
@@ -138,7 +138,10 @@ class DrawingRenderer(RendererBase):
         half = lw / 2 + 1 if stroke else 0.0  # the stroke's reach beyond the outline (and a point to spare)
         xs, ys = points[0::2], points[1::2]
         bounds = (min(xs) - half, min(ys) - half, max(xs) + half, max(ys) + half)
-        mergeable = not (stroke and fill) and stroke_alpha >= 1 and fill_alpha >= 1
+        # opaque strokes only: fills stay apart, as screen viewers snap a lone rectangle's edges to the pixels (crisp
+        # bars) but not those of a path of many, and a fill joined to one it overlaps turning the other way would
+        # cancel out under the nonzero rule
+        mergeable = stroke and not fill and stroke_alpha >= 1
         if mergeable and (clip, key) in self._like:
             at = self._like[clip, key]
             if not any(_overlap(bounds, later[2]) for later in self._entries[at + 1:]):
@@ -164,8 +167,8 @@ class DrawingRenderer(RendererBase):
         rect = gc.get_clip_rectangle()
         clip_path, clip_trans = gc.get_clip_path()
         key = (tuple(round(float(v), 4) for v in rect.bounds) if rect is not None else None,
-               (id(clip_path), tuple(round(float(v), 4) for v in clip_trans.get_matrix().ravel()))
-               if clip_path is not None else None)
+               (clip_path.vertices.tobytes(), None if clip_path.codes is None else clip_path.codes.tobytes(),
+                clip_trans.get_matrix().tobytes()) if clip_path is not None else None)
         if key not in self._clips:
             clippers = []
             if rect is not None:
