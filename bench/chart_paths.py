@@ -59,7 +59,8 @@ def main() -> None:
         return pickle.dumps(svg2rlg(svg, font_map=fonts), protocol=pickle.HIGHEST_PROTOCOL)
 
     def new(fig, job):
-        return pickle.dumps(figure_drawing(fig, job.style_fonts["name"], job.rl_fonts), protocol=pickle.HIGHEST_PROTOCOL)
+        drawing = figure_drawing(fig, job.style_fonts["name"], job.rl_fonts)
+        return pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL)
 
     def draw(pickles) -> float:
         canvas = Canvas(io.BytesIO())

@@ -57,7 +57,7 @@ class DrawingRenderer(RendererBase):
         self.family, self.rl_fonts = family.lower(), rl_fonts
         self._entries: list[list] = []  # [clip key, shape, bounds] in painting order
         self._clips: dict[tuple, list] = {}  # clip key → its clipping paths
-        self._like: dict[tuple, int] = {}  # (clip key, style key) → the entry a like shape may join
+        self._like: dict[tuple, int] = {}  # (clip key, stroke style) → the entry a like stroke may join
 
     def finish(self) -> Drawing:
         """The drawing: the shapes in painting order, consecutive ones under the same clip in one group."""
@@ -117,49 +117,32 @@ class DrawingRenderer(RendererBase):
             self._add(gc, rgbFace, points, ops)
 
     def _add(self, gc, rgbFace, points: list[float], ops: list[int]) -> None:
-        clip = self._clip(gc)
-        lw = float(gc.get_linewidth())
-        rgba = gc.get_rgb()
-        stroke_alpha = float(rgba[3]) if len(rgba) > 3 else 1.0
-        stroke = lw > 0 and stroke_alpha > 0
-        fill = rgbFace is not None
-        fill_alpha = 1.0
-        if fill:
-            fill_alpha = float(gc.get_alpha()) if gc.get_forced_alpha() else (
-                float(rgbFace[3]) if len(rgbFace) > 3 else 1.0)
-            fill = fill_alpha > 0
-        if not stroke and not fill:
+        paint = _paint(gc, rgbFace)
+        if paint is None:
             return
-        offset, dashes = gc.get_dashes()
-        key = (tuple(map(float, rgba[:3])) if stroke else None, lw if stroke else 0.0,
-               (float(offset or 0), tuple(map(float, dashes))) if stroke and dashes is not None else None,
-               gc.get_joinstyle(), gc.get_capstyle(), stroke_alpha if stroke else 1.0,
-               tuple(map(float, rgbFace[:3])) if fill else None, fill_alpha)
-        half = lw / 2 + 1 if stroke else 0.0  # the stroke's reach beyond the outline (and a point to spare)
-        xs, ys = points[0::2], points[1::2]
-        bounds = (min(xs) - half, min(ys) - half, max(xs) + half, max(ys) + half)
-        # opaque strokes only: fills stay apart, as screen viewers snap a lone rectangle's edges to the pixels (crisp
-        # bars) but not those of a path of many, and a fill joined to one it overlaps turning the other way would
-        # cancel out under the nonzero rule
-        mergeable = stroke and not fill and stroke_alpha >= 1
-        if mergeable and (clip, key) in self._like:
-            at = self._like[clip, key]
-            if not any(_overlap(bounds, later[2]) for later in self._entries[at + 1:]):
-                entry = self._entries[at]  # a like shape painted before, and nothing since in the way: join it
-                entry[1].points.extend(points)
-                entry[1].operators.extend(ops)
-                entry[2] = _union(entry[2], bounds)
-                return
-        shape = _made(PATH, points=points, operators=ops,
-                      strokeColor=_colour(rgba) if stroke else None, strokeWidth=lw if stroke else 0,
-                      strokeLineJoin=JOINS.get(gc.get_joinstyle(), 0), strokeLineCap=CAPS.get(gc.get_capstyle(), 0),
-                      strokeDashArray=[key[2][0], list(key[2][1])] if key[2] else None,
-                      fillColor=_colour(rgbFace) if fill else None,
-                      strokeOpacity=stroke_alpha if stroke and stroke_alpha < 1 else None,
-                      fillOpacity=fill_alpha if fill and fill_alpha < 1 else None)
-        self._entries.append([clip, shape, bounds])
-        if mergeable:
-            self._like[clip, key] = len(self._entries) - 1
+        clip, bounds = self._clip(gc), _bounds(points, paint["strokeWidth"])
+        # opaque strokes only are joined: fills stay apart, as screen viewers snap a lone rectangle's edges to the
+        # pixels (crisp bars) but not those of a path of many, and a fill joined to one it overlaps turning the
+        # other way would cancel out under the nonzero rule
+        if paint["fillColor"] is None and paint["strokeOpacity"] is None and self._join(clip, paint, points, ops,
+                                                                                         bounds):
+            return
+        self._entries.append([clip, _made(PATH, points=points, operators=ops, **paint), bounds])
+
+    def _join(self, clip, paint: dict, points: list[float], ops: list[int], bounds: tuple) -> bool:
+        """Add a stroke to a like one painted before under the same clip when nothing painted since is in its way;
+        False when there is none (the stroke about to be added is then the one the next like stroke may join)."""
+        like = (clip, paint["strokeColor"].rgb(), paint["strokeWidth"], paint["strokeLineJoin"],
+                paint["strokeLineCap"], str(paint["strokeDashArray"]))
+        at = self._like.get(like)
+        if at is not None and not any(_overlap(bounds, later[2]) for later in self._entries[at + 1:]):
+            entry = self._entries[at]
+            entry[1].points.extend(points)
+            entry[1].operators.extend(ops)
+            entry[2] = _union(entry[2], bounds)
+            return True
+        self._like[like] = len(self._entries)
+        return False
 
     # ---- clipping -----------------------------------------------------------------------------------------------
     def _clip(self, gc) -> tuple:
@@ -199,21 +182,23 @@ class DrawingRenderer(RendererBase):
         alpha = gc.get_alpha() if gc.get_forced_alpha() else (rgba[3] if len(rgba) > 3 else 1)
         text = _made(STRING, text=s, fontName=self._font(prop), fontSize=float(prop.get_size_in_points()),
                      fillColor=_colour(rgba), textAnchor=anchor, fillOpacity=float(alpha) if alpha < 1 else None)
-        # the text's box, for the shapes that would join a path painted before it
-        w, h, d = (_cached_metrics(self, s, prop, ismath, 72) if _cached_metrics else
-                   self.get_text_width_height_descent(s, prop, ismath))
-        left = {"start": 0.0, "middle": -w / 2, "end": -w}[anchor] - 1
-        a = math.radians(angle)
-        c, si = math.cos(a), math.sin(a)
-        corners = [(x + c * u - si * v, y + si * u + c * v) for u in (left, left + w + 2) for v in (-d - 1, h - d + 1)]
-        bounds = (min(p[0] for p in corners), min(p[1] for p in corners),
-                  max(p[0] for p in corners), max(p[1] for p in corners))
         if angle:
+            c, si = math.cos(math.radians(angle)), math.sin(math.radians(angle))
             shape = Group(text, transform=(c, si, -si, c, float(x), float(y)))
         else:
             text.x, text.y = float(x), float(y)
             shape = text
-        self._entries.append([clip, shape, bounds])
+        self._entries.append([clip, shape, self._text_bounds(s, prop, x, y, angle, anchor)])
+
+    def _text_bounds(self, s: str, prop, x: float, y: float, angle: float, anchor: str) -> tuple:
+        """The box of a line of text (and a point to spare), for the strokes that would join one painted before."""
+        w, h, d = (_cached_metrics(self, s, prop, False, 72) if _cached_metrics else
+                   self.get_text_width_height_descent(s, prop, False))
+        left = {"start": 0.0, "middle": -w / 2, "end": -w}[anchor] - 1
+        c, si = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        corners = [(x + c * u - si * v, y + si * u + c * v) for u in (left, left + w + 2) for v in (-d - 1, h - d + 1)]
+        xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+        return min(xs), min(ys), max(xs), max(ys)
 
     def _font(self, prop) -> str:
         weight = prop.get_weight()
@@ -223,6 +208,40 @@ class DrawingRenderer(RendererBase):
         if self.family in families:
             return self.rl_fonts["bold" if bold else "regular"]
         return "Helvetica-Bold" if bold else "Helvetica"
+
+
+def _paint(gc, rgbFace) -> dict | None:
+    """The ReportLab paint attributes of a shape drawn under `gc` and filled with `rgbFace`; None: it paints nothing."""
+    lw, rgba = float(gc.get_linewidth()), gc.get_rgb()
+    stroke_alpha = float(rgba[3]) if len(rgba) > 3 else 1.0
+    stroke = lw > 0 and stroke_alpha > 0
+    fill_alpha = _fill_alpha(gc, rgbFace)
+    fill = fill_alpha > 0
+    if not (stroke or fill):
+        return None
+    offset, dashes = gc.get_dashes()
+    return {"strokeColor": _colour(rgba) if stroke else None, "strokeWidth": lw if stroke else 0,
+            "strokeLineJoin": JOINS.get(gc.get_joinstyle(), 0), "strokeLineCap": CAPS.get(gc.get_capstyle(), 0),
+            "strokeDashArray": [float(offset or 0), [float(d) for d in dashes]] if stroke and dashes is not None
+            else None,
+            "strokeOpacity": stroke_alpha if stroke and stroke_alpha < 1 else None,
+            "fillColor": _colour(rgbFace) if fill else None,
+            "fillOpacity": fill_alpha if fill and fill_alpha < 1 else None}
+
+
+def _fill_alpha(gc, rgbFace) -> float:
+    if rgbFace is None:
+        return 0.0
+    if gc.get_forced_alpha():
+        return float(gc.get_alpha())
+    return float(rgbFace[3]) if len(rgbFace) > 3 else 1.0
+
+
+def _bounds(points: list[float], line_width: float) -> tuple:
+    """The box of a path's points, and of its stroke's reach beyond them (and a point to spare)."""
+    half = line_width / 2 + 1 if line_width else 0.0
+    xs, ys = points[0::2], points[1::2]
+    return min(xs) - half, min(ys) - half, max(xs) + half, max(ys) + half
 
 
 def _overlap(a: tuple, b: tuple) -> bool:
