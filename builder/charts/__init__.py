@@ -72,9 +72,8 @@ class Rendering:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401  (imported once in the parent, shared by the forked workers)
-
-        import builder.charts.drawing  # noqa: F401  (ReportLab's shapes too: the PDF writer here imports most anyway)
-        import builder.charts.render  # noqa: F401
+        # not builder.charts.drawing: ReportLab's shapes import platypus, whose paragraphs would then keep the
+        # hyphenation settings they had before the PDF writer set its own
         self.jobs = jobs
         for job, _parts in jobs:
             Path(marker(job, "failed")).unlink(missing_ok=True)
