@@ -141,6 +141,7 @@ class Office:
                 keep_as = str(template)  # the guard saves this build's profile as the template
         except (OSError, shutil.Error):
             pass
+        settle_profile(self.profile, soffice, template if self.from_template else None)
         self.pipe = f"dossier_{os.getpid()}_{uuid.uuid4().hex[:12]}"
         args = [soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
                 f"--accept=pipe,name={self.pipe};urp;", f"-env:UserInstallation={Path(self.profile).as_uri()}"]
@@ -310,15 +311,74 @@ def profile_template(soffice: str):
     return Path(cache) / "dossier" / f"lo-profile-{key}"
 
 
-def usable_profile(path) -> bool:
-    """A complete profile: its settings file was written to the end."""
+SETTINGS = "user/registrymodifications.xcu"
+SETTINGS_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+                 'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n')
+LAST_VERSION = ('<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion" oor:op="fuse">'
+                '<value>{}</value></prop></item>\n')
+
+
+def settle_profile(profile, soffice: str, template=None) -> None:
+    """The profile's settings say that this LibreOffice version has run before (`ooSetupLastVersion`): else soffice
+    takes every start for the first after an upgrade and runs its graphics render tests, some 110 drawings costing
+    0.6-0.7 s of CPU, before it listens (its start center would record the version, and a headless soffice never
+    shows one). Written before soffice starts, into a fresh profile's settings or a copied one's; a template that
+    lacks it (saved by an earlier release) is given it too, replaced whole."""
+    version = installed_version(soffice)
+    if not version:
+        return
+    path = os.path.join(profile, SETTINGS)
     try:
-        with open(os.path.join(path, "user", "registrymodifications.xcu"), "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(f.tell() - 64, 0))
-            return f.read().rstrip().endswith(b"</oor:items>")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = SETTINGS_HEAD + "</oor:items>\n"
+    except (OSError, UnicodeDecodeError):
+        return
+    if 'oor:name="ooSetupLastVersion"' in text or "</oor:items>" not in text:
+        return
+    head, tail = text.rsplit("</oor:items>", 1)
+    text = head + LAST_VERSION.format(version) + "</oor:items>" + tail
+    targets = [path] + ([os.path.join(template, SETTINGS)] if template is not None else [])
+    for target in targets:
+        partial = f"{target}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(partial, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(partial, target)
+        except OSError:
+            try:
+                os.unlink(partial)
+            except OSError:
+                pass
+
+
+def installed_version(soffice: str) -> str | None:
+    """The installation's version as LibreOffice compares it ("7.4", `ooSetupVersion` in its registry), or None;
+    read once per process."""
+    with _FOUND_LOCK:
+        if "version" not in _FOUND:
+            registry = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(soffice))),
+                                    "share", "registry", "main.xcd")
+            try:
+                with open(registry, "rb") as f:
+                    found = re.search(rb'<prop oor:name="ooSetupVersion">\s*<value>(\d+\.\d+)</value>', f.read())
+            except OSError:
+                found = None
+            _FOUND["version"] = found.group(1).decode() if found else None
+        return _FOUND["version"]
+
+
+def usable_profile(path) -> bool:
+    """A complete profile: its settings file was written to the end, by soffice (it holds more than the one
+    setting `settle_profile` writes)."""
+    try:
+        with open(os.path.join(path, SETTINGS), "rb") as f:
+            text = f.read()
     except OSError:
         return False
+    return text.rstrip().endswith(b"</oor:items>") and text.count(b"<item ") > 1
 
 
 def sweep_profiles() -> None:
