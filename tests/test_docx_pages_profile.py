@@ -1,7 +1,8 @@
-"""LibreOffice's profile for the DOCX's page numbers: every soffice a build starts knows its version has run before,
-so it skips the graphics render tests it runs on the first start after an upgrade (they write
-GraphicsRenderTests.log into the profile); a fresh profile, a template's copy and a template saved before this
-setting existed alike."""
+"""LibreOffice's profile and page reading for the DOCX's page numbers. Every soffice a build starts knows its version
+has run before, so it skips the graphics render tests it runs on the first start after an upgrade (they write
+GraphicsRenderTests.log into the profile), and collects no words for completion: a fresh profile, a template's copy
+and a template saved before these settings existed alike. The pages are read inside soffice by a Basic function, and
+read the same as one UNO call at a time."""
 from __future__ import annotations
 
 import shutil
@@ -10,9 +11,12 @@ from pathlib import Path
 
 from builder.pipeline import build
 from builder.writers import docx_pages
-from tests.conftest import minimal_with_toc, needs_uno
+from tests.conftest import ROOT, minimal_with_toc, needs_uno
 
 RENDER_LOG = Path("user") / "GraphicsRenderTests.log"
+VERSION_SET = 'oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion"'
+COMPLETION_OFF = ('<item oor:path="/org.openoffice.Office.Writer/AutoFunction/Completion"><prop oor:name="Enable" '
+                  'oor:op="fuse"><value>false</value>')
 
 
 def _settings(profile: Path) -> str:
@@ -20,14 +24,15 @@ def _settings(profile: Path) -> str:
 
 
 def _lay_out(docx: Path) -> tuple[tuple[dict, int], bool, bool]:
-    """(the pages LibreOffice reports, whether its profile records the version, whether soffice ran its render
+    """(the pages LibreOffice reports, whether its profile holds the settings, whether soffice ran its render
     tests), through one Office."""
     with docx_pages.Office(time.monotonic() + 120) as office:
         pages = office.bookmark_pages(docx)
+        assert office.route == "basic"  # the Basic function set up again over the one a template may hold
         profile = Path(office.profile)
-        recorded = 'oor:name="ooSetupLastVersion"' in _settings(profile)
+        settled = VERSION_SET in _settings(profile) and COMPLETION_OFF in _settings(profile)
         tested = (profile / RENDER_LOG).exists()
-    return pages, recorded, tested
+    return pages, settled, tested
 
 
 def test_the_installed_version_is_read_from_libreoffice_s_registry() -> None:
@@ -37,13 +42,13 @@ def test_the_installed_version_is_read_from_libreoffice_s_registry() -> None:
     assert version and version.split(".")[0].isdigit() and len(version.split(".")) == 2
 
 
-def test_a_fresh_profile_gets_the_version_before_soffice_starts(tmp_path: Path) -> None:
+def test_a_fresh_profile_gets_the_settings_before_soffice_starts(tmp_path: Path) -> None:
     profile = tmp_path / "profile"
     profile.mkdir()
     docx_pages.settle_profile(profile, shutil.which("soffice"))
     text = _settings(profile)
     version = docx_pages.installed_version(shutil.which("soffice"))
-    assert f'oor:name="ooSetupLastVersion" oor:op="fuse"><value>{version}</value>' in text
+    assert f'{VERSION_SET} oor:op="fuse"><value>{version}</value>' in text and COMPLETION_OFF in text
     assert text.rstrip().endswith("</oor:items>")
     assert not docx_pages.usable_profile(profile), "a profile soffice never wrote must not become the template"
     docx_pages.settle_profile(profile, shutil.which("soffice"))
@@ -59,18 +64,42 @@ def test_no_soffice_a_build_starts_runs_the_render_tests(tmp_path: Path, monkeyp
     docx = build(project, tmp_path / "out", ("docx",), force=True).outputs["docx"]  # saves the template
     template = next((cache / "dossier").glob("lo-profile-*"))
     assert docx_pages.usable_profile(template)
-    assert 'oor:name="ooSetupLastVersion"' in _settings(template)
+    assert VERSION_SET in _settings(template) and COMPLETION_OFF in _settings(template)
     assert not (template / RENDER_LOG).exists(), "the first build's soffice ran the render tests"
 
     copied = _lay_out(docx)  # from the template
     assert copied[1:] == (True, False)
 
-    # a template saved before the setting existed: the build gives it (and its copy) the version
+    # a template saved before the settings existed: the build gives it (and its copy) the settings
     settings = template / docx_pages.SETTINGS
     settings.write_text("".join(line for line in _settings(template).splitlines(keepends=True)
-                                if "ooSetupLastVersion" not in line), encoding="utf-8")
-    assert "ooSetupLastVersion" not in _settings(template)
+                                if "ooSetupLastVersion" not in line and "AutoFunction/Completion" not in line),
+                        encoding="utf-8")
+    assert VERSION_SET not in _settings(template) and COMPLETION_OFF not in _settings(template)
     repaired = _lay_out(docx)
     assert repaired[1:] == (True, False)
-    assert 'oor:name="ooSetupLastVersion"' in _settings(template) and docx_pages.usable_profile(template)
+    assert VERSION_SET in _settings(template) and COMPLETION_OFF in _settings(template)
+    assert docx_pages.usable_profile(template)
     assert repaired[0] == copied[0] and copied[0][1] >= 2
+
+
+@needs_uno
+def test_the_pages_read_inside_soffice_are_those_read_call_by_call(tmp_path: Path, monkeypatch) -> None:
+    """The German example (its headings' and captions' bookmarks): every `_Toc` bookmark's page the
+    same by both routes, twice through one soffice (a watch session's second build finds the Basic function)."""
+    monkeypatch.delenv(docx_pages.ENV, raising=False)
+    project = shutil.copytree(ROOT / "examples" / "jahresbericht", tmp_path / "jahresbericht")
+    result = build(project, tmp_path / "out", ("docx",), force=True)
+    docx = result.outputs["docx"]
+    with docx_pages.Office(time.monotonic() + 120, keep=True) as office:
+        inside = office.bookmark_pages(docx)
+        assert office.route == "basic"
+        by_call = office.bookmark_pages(docx, route="uno")
+        assert office.route == "uno"
+        again = office.bookmark_pages(docx)
+        assert office.route == "basic"
+    assert inside == by_call == again
+    marks, count = inside
+    assert count == result.pages["docx"] >= 2
+    assert len(marks) >= 5 and all(name.startswith("_Toc") for name in marks)
+    assert len(set(marks.values())) > 1, "every entry on one page: the layout was not read"
