@@ -103,3 +103,45 @@ def test_the_pages_read_inside_soffice_are_those_read_call_by_call(tmp_path: Pat
     assert count == result.pages["docx"] >= 2
     assert len(marks) >= 5 and all(name.startswith("_Toc") for name in marks)
     assert len(set(marks.values())) > 1, "every entry on one page: the layout was not read"
+
+
+@needs_uno
+def test_the_guard_is_the_test_of_its_python(tmp_path: Path, monkeypatch) -> None:
+    """No separate `python -c "import uno"` before soffice starts: the guard says whether its Python has `uno`; one
+    without it (this venv's) is passed over for the next, which is remembered for `available()`."""
+    import sys
+
+    monkeypatch.setattr(docx_pages, "_FOUND", {})
+    monkeypatch.setenv("DOSSIER_UNO_PYTHON", sys.executable)  # the venv's Python: no uno
+
+    def no_probe():
+        raise AssertionError("a Python was probed apart from the guard")
+    monkeypatch.setattr(docx_pages, "_find_uno_python", no_probe)
+    project = minimal_with_toc(tmp_path / "m")
+    monkeypatch.setenv(docx_pages.ENV, "pdf")
+    docx = build(project, tmp_path / "out", ("docx",), force=True).outputs["docx"]
+    monkeypatch.delenv(docx_pages.ENV)
+    with docx_pages.Office(time.monotonic() + 120) as office:
+        assert office.python and office.python != sys.executable
+        marks, count = office.bookmark_pages(docx)
+    assert count >= 2 and marks and office.proc.poll() is not None
+    assert docx_pages._FOUND["python"] == office.python and docx_pages.available()
+    with docx_pages.Office(time.monotonic() + 120) as again:  # the one remembered, at once
+        assert again.python == office.python and again.bookmark_pages(docx) == (marks, count)
+
+
+def test_no_python_with_uno_makes_libreoffice_unavailable(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    import pytest
+    monkeypatch.setattr(docx_pages, "_FOUND", {})
+    monkeypatch.setattr(docx_pages, "_uno_candidates", lambda: [sys.executable])  # none has uno
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    with pytest.raises(docx_pages.Unavailable, match="uno"):
+        docx_pages.Office(time.monotonic() + 60).start()
+    assert docx_pages._FOUND["python"] is None
+    assert not list(scratch.glob("dossier-lo-*")), "the profile of a soffice that never started was left"

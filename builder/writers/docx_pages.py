@@ -74,13 +74,16 @@ _FOUND: dict[str, str | None] = {}
 _FOUND_LOCK = threading.Lock()
 
 
-def _find_uno_python() -> str | None:
+def _uno_candidates() -> list[str]:
+    """The Pythons that may have `uno`, in the order they are tried."""
     import shutil
-    import subprocess
     candidates = [os.environ.get("DOSSIER_UNO_PYTHON", ""), *UNO_PYTHONS, shutil.which("python3") or ""]
-    for exe in dict.fromkeys(c for c in candidates if c):
-        if not os.access(exe, os.X_OK):
-            continue
+    return [exe for exe in dict.fromkeys(c for c in candidates if c) if os.access(exe, os.X_OK)]
+
+
+def _find_uno_python() -> str | None:
+    import subprocess
+    for exe in _uno_candidates():
         try:
             if subprocess.run([exe, "-c", "import uno"], capture_output=True, timeout=15).returncode == 0:
                 return exe
@@ -127,10 +130,9 @@ class Office:
         import tempfile
         import uuid
         from pathlib import Path
-        soffice, python = shutil.which("soffice"), uno_python()
-        if not soffice or not python:
+        soffice = shutil.which("soffice")
+        if not soffice:
             raise Unavailable("soffice or a Python with the uno module not found")
-        self.python = python
         sweep_profiles()
         self.profile = tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-")
         template, keep_as = profile_template(soffice), ""
@@ -146,14 +148,41 @@ class Office:
         self.pipe = f"dossier_{os.getpid()}_{uuid.uuid4().hex[:12]}"
         args = [soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
                 f"--accept=pipe,name={self.pipe};urp;", f"-env:UserInstallation={Path(self.profile).as_uri()}"]
-        guard = [python, os.path.abspath(__file__), "--guard", self.profile, self.pipe, keep_as, *args]
-        try:
-            self.proc = subprocess.Popen(guard, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.DEVNULL, start_new_session=True,
-                                         env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")})
-        except OSError as e:
-            self._end()
-            raise Unavailable(f"soffice did not start: {e}") from e
+        guard = [os.path.abspath(__file__), "--guard", self.profile, self.pipe, keep_as, *args]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        failure = "soffice or a Python with the uno module not found"
+        with _FOUND_LOCK:  # the guard is the test of its Python: `uno_python()` meanwhile waits for its answer
+            known = _FOUND.get("python")
+            for python in [known] if known else [] if "python" in _FOUND else _uno_candidates():
+                try:
+                    proc = subprocess.Popen([python, *guard], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
+                except OSError as e:
+                    failure = f"soffice did not start: {e}"
+                    continue
+                if self._ready(proc):
+                    self.proc, self.python, _FOUND["python"] = proc, python, python
+                    return
+                _discard(proc)
+            if not known and "python" not in _FOUND and failure.startswith("soffice or"):
+                _FOUND["python"] = None
+        self._end()
+        raise Unavailable(failure)
+
+    def _ready(self, proc) -> bool:
+        """Whether the guard just started says it imported `uno` (its first line, within 15 s)."""
+        import select
+        deadline, fd = time.monotonic() + 15, proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return False
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return False
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.strip() == b"ready"
 
     def start_soon(self) -> "Office":
         """Start in a thread (finding the Python with `uno` takes a moment); `settle()` waits for it."""
@@ -294,6 +323,25 @@ class Office:
             self.proc.stdout.close()
         if self.profile:
             shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def _discard(proc) -> None:
+    """A guard that could not serve (its Python lacks `uno`) ended, with whatever it started."""
+    import signal
+    import subprocess
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    for pipe in (proc.stdin, proc.stdout):
+        try:
+            pipe.close()
+        except OSError:
+            pass
 
 
 PROFILE_PREFIX = "dossier-lo-"
@@ -736,6 +784,14 @@ def _guard(profile: str, pipe: str, keep_as: str, args: list[str]) -> int:
     import select
     import signal
     import subprocess
+    try:  # this Python's test: the build tries the next one when the answer is not "ready"
+        import uno  # noqa: F401
+    except ImportError:
+        sys.stdout.write("no uno\n")
+        sys.stdout.flush()
+        return 3
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the group's SIGTERM below is for soffice, not for us
     scratch = os.path.join(profile, "tmp")  # soffice's own temporary files go with the profile
     os.makedirs(scratch, exist_ok=True)
