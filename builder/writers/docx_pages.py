@@ -394,8 +394,11 @@ def settle_profile(profile, soffice: str, template=None) -> None:
         text = SETTINGS_HEAD + "</oor:items>\n"
     except (OSError, UnicodeDecodeError):
         return
+    if "</oor:items>" not in text or all(ITEM.format(where, name, "").split("<value>")[0] in text
+                                         for where, name, _value in SETTLED):
+        return  # (the installed version is not even read)
     missing = [item for item in profile_settings(soffice) if item.split("<value>")[0] not in text]
-    if not missing or "</oor:items>" not in text:
+    if not missing:
         return
     head, tail = text.rsplit("</oor:items>", 1)
     text = head + "".join(missing) + "</oor:items>" + tail
