@@ -153,7 +153,11 @@ class Office:
         failure = "soffice or a Python with the uno module not found"
         with _FOUND_LOCK:  # the guard is the test of its Python: `uno_python()` meanwhile waits for its answer
             known = _FOUND.get("python")
-            for python in [known] if known else [] if "python" in _FOUND else _uno_candidates():
+            if known:
+                candidates = [known]
+            else:  # none found by an earlier look (`uno_python()`), or never looked for
+                candidates = [] if "python" in _FOUND else _uno_candidates()
+            for python in candidates:
                 try:
                     proc = subprocess.Popen([python, *guard], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             stderr=subprocess.DEVNULL, start_new_session=True, env=env)
