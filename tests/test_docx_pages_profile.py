@@ -11,7 +11,7 @@ from pathlib import Path
 
 from builder.pipeline import build
 from builder.writers import docx_pages
-from tests.conftest import ROOT, minimal_with_toc, needs_uno
+from tests.conftest import ROOT, minimal_with_toc, needs_soffice, needs_uno
 
 RENDER_LOG = Path("user") / "GraphicsRenderTests.log"
 VERSION_SET = 'oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion"'
@@ -35,13 +35,14 @@ def _lay_out(docx: Path) -> tuple[tuple[dict, int], bool, bool]:
     return pages, settled, tested
 
 
+@needs_soffice
 def test_the_installed_version_is_read_from_libreoffice_s_registry() -> None:
     soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is not installed (.ci/run installs it)"
     version = docx_pages.installed_version(soffice)
     assert version and version.split(".")[0].isdigit() and len(version.split(".")) == 2
 
 
+@needs_soffice
 def test_a_fresh_profile_gets_the_settings_before_soffice_starts(tmp_path: Path) -> None:
     profile = tmp_path / "profile"
     profile.mkdir()
@@ -130,6 +131,7 @@ def test_the_guard_is_the_test_of_its_python(tmp_path: Path, monkeypatch) -> Non
         assert again.python == office.python and again.bookmark_pages(docx) == (marks, count)
 
 
+@needs_soffice
 def test_no_python_with_uno_makes_libreoffice_unavailable(tmp_path: Path, monkeypatch) -> None:
     import sys
 
