@@ -74,13 +74,16 @@ _FOUND: dict[str, str | None] = {}
 _FOUND_LOCK = threading.Lock()
 
 
-def _find_uno_python() -> str | None:
+def _uno_candidates() -> list[str]:
+    """The Pythons that may have `uno`, in the order they are tried."""
     import shutil
-    import subprocess
     candidates = [os.environ.get("DOSSIER_UNO_PYTHON", ""), *UNO_PYTHONS, shutil.which("python3") or ""]
-    for exe in dict.fromkeys(c for c in candidates if c):
-        if not os.access(exe, os.X_OK):
-            continue
+    return [exe for exe in dict.fromkeys(c for c in candidates if c) if os.access(exe, os.X_OK)]
+
+
+def _find_uno_python() -> str | None:
+    import subprocess
+    for exe in _uno_candidates():
         try:
             if subprocess.run([exe, "-c", "import uno"], capture_output=True, timeout=15).returncode == 0:
                 return exe
@@ -115,6 +118,7 @@ class Office:
         self._thread = None
         self._failure: Unavailable | None = None
         self._buffer = b""
+        self.route = ""           # how the last document's pages were read: "basic" (inside soffice) or "uno"
 
     def __enter__(self) -> "Office":
         self.start()
@@ -126,10 +130,9 @@ class Office:
         import tempfile
         import uuid
         from pathlib import Path
-        soffice, python = shutil.which("soffice"), uno_python()
-        if not soffice or not python:
+        soffice = shutil.which("soffice")
+        if not soffice:
             raise Unavailable("soffice or a Python with the uno module not found")
-        self.python = python
         sweep_profiles()
         self.profile = tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-")
         template, keep_as = profile_template(soffice), ""
@@ -141,17 +144,49 @@ class Office:
                 keep_as = str(template)  # the guard saves this build's profile as the template
         except (OSError, shutil.Error):
             pass
+        settle_profile(self.profile, soffice, template if self.from_template else None)
         self.pipe = f"dossier_{os.getpid()}_{uuid.uuid4().hex[:12]}"
         args = [soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
                 f"--accept=pipe,name={self.pipe};urp;", f"-env:UserInstallation={Path(self.profile).as_uri()}"]
-        guard = [python, os.path.abspath(__file__), "--guard", self.profile, self.pipe, keep_as, *args]
-        try:
-            self.proc = subprocess.Popen(guard, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.DEVNULL, start_new_session=True,
-                                         env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")})
-        except OSError as e:
-            self._end()
-            raise Unavailable(f"soffice did not start: {e}") from e
+        guard = [os.path.abspath(__file__), "--guard", self.profile, self.pipe, keep_as, *args]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        failure = "soffice or a Python with the uno module not found"
+        with _FOUND_LOCK:  # the guard is the test of its Python: `uno_python()` meanwhile waits for its answer
+            known = _FOUND.get("python")
+            if known:
+                candidates = [known]
+            else:  # none found by an earlier look (`uno_python()`), or never looked for
+                candidates = [] if "python" in _FOUND else _uno_candidates()
+            for python in candidates:
+                try:
+                    proc = subprocess.Popen([python, *guard], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
+                except OSError as e:
+                    failure = f"soffice did not start: {e}"
+                    continue
+                if self._ready(proc):
+                    self.proc, self.python, _FOUND["python"] = proc, python, python
+                    return
+                _discard(proc)
+            if not known and "python" not in _FOUND and failure.startswith("soffice or"):
+                _FOUND["python"] = None
+        self._end()
+        raise Unavailable(failure)
+
+    def _ready(self, proc) -> bool:
+        """Whether the guard just started says it imported `uno` (its first line, within 15 s)."""
+        import select
+        deadline, fd = time.monotonic() + 15, proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return False
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return False
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.strip() == b"ready"
 
     def start_soon(self) -> "Office":
         """Start in a thread (finding the Python with `uno` takes a moment); `settle()` waits for it."""
@@ -188,9 +223,10 @@ class Office:
             return False
         return True
 
-    def bookmark_pages(self, docx: os.PathLike) -> tuple[dict[str, int], int]:
+    def bookmark_pages(self, docx: os.PathLike, route: str = "") -> tuple[dict[str, int], int]:
         """({bookmark name: page} for every `_Toc` bookmark of the document, page count), as LibreOffice lays
-        the document out."""
+        the document out. They are read inside soffice (`self.route` says "basic" after) unless `route` is "uno"
+        (one call across the pipe per step, the fallback: "uno")."""
         import uuid
         left = self.deadline - time.monotonic()
         if left <= 1:
@@ -198,10 +234,11 @@ class Office:
         if not self.running():
             raise Unavailable(str(self._failure) if self._failure else "soffice has ended")
         ident = uuid.uuid4().hex
-        self._send(json.dumps({"id": ident, "path": os.path.abspath(docx), "budget": left}))
+        self._send(json.dumps({"id": ident, "path": os.path.abspath(docx), "budget": left, "route": route}))
         answer = self._answer(ident, left)
         if "error" in answer:
             raise Unavailable(str(answer["error"]))
+        self.route = str(answer.get("route", ""))
         try:
             return {str(k): int(v) for k, v in answer["bookmarks"].items()}, int(answer["pages"])
         except (ValueError, KeyError, TypeError, AttributeError) as e:
@@ -292,6 +329,25 @@ class Office:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def _discard(proc) -> None:
+    """A guard that could not serve (its Python lacks `uno`) ended, with whatever it started."""
+    import signal
+    import subprocess
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    for pipe in (proc.stdin, proc.stdout):
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
 PROFILE_PREFIX = "dossier-lo-"
 
 
@@ -310,15 +366,89 @@ def profile_template(soffice: str):
     return Path(cache) / "dossier" / f"lo-profile-{key}"
 
 
-def usable_profile(path) -> bool:
-    """A complete profile: its settings file was written to the end."""
+SETTINGS = "user/registrymodifications.xcu"
+SETTINGS_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+                 'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n')
+ITEM = '<item oor:path="{}"><prop oor:name="{}" oor:op="fuse"><value>{}</value></prop></item>\n'
+SETTLED = (("/org.openoffice.Office.Writer/AutoFunction/Completion", "Enable", "false"),
+           ("/org.openoffice.Office.Writer/AutoFunction/Completion", "CollectWords", "false"),
+           ("/org.openoffice.Setup/Product", "ooSetupLastVersion", None))  # None: the installed version
+
+
+def profile_settings(soffice: str) -> list[str]:
+    """The settings (registrymodifications.xcu items) every profile of a build holds, each cutting soffice's CPU
+    without touching the layout:
+    - `ooSetupLastVersion`, the installed version: else soffice takes every start for the first after an upgrade
+      and runs its graphics render tests, some 110 drawings costing 0.6-0.7 s of CPU, before it listens (its start
+      center would record the version, and a headless soffice never shows one);
+    - word completion off: it collects the document's words for suggestions while the layout is idle (0.05-0.1 s
+      for the flagship)."""
+    version = installed_version(soffice)
+    return [ITEM.format(path, name, value or version) for path, name, value in SETTLED if value or version]
+
+
+def settle_profile(profile, soffice: str, template=None) -> None:
+    """`profile_settings` written into the profile before soffice starts: into a fresh profile's settings file or a
+    copied one's; a template that lacks one (saved by an earlier release) is given them too, replaced whole."""
+    path = os.path.join(profile, SETTINGS)
     try:
-        with open(os.path.join(path, "user", "registrymodifications.xcu"), "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(f.tell() - 64, 0))
-            return f.read().rstrip().endswith(b"</oor:items>")
-    except OSError:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = SETTINGS_HEAD + "</oor:items>\n"
+    except (OSError, UnicodeDecodeError):
+        return
+    if "</oor:items>" not in text or all(ITEM.format(where, name, "").split("<value>")[0] in text
+                                         for where, name, _value in SETTLED):
+        return  # (the installed version is not even read)
+    missing = [item for item in profile_settings(soffice) if item.split("<value>")[0] not in text]
+    if not missing:
+        return
+    head, tail = text.rsplit("</oor:items>", 1)
+    text = head + "".join(missing) + "</oor:items>" + tail
+    targets = [path] + ([os.path.join(template, SETTINGS)] if template is not None else [])
+    for target in targets:
+        partial = f"{target}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(partial, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(partial, target)
+        except OSError:
+            try:
+                os.unlink(partial)
+            except OSError:
+                pass
+
+
+def installed_version(soffice: str) -> str | None:
+    """The installation's version as LibreOffice compares it ("7.4", `ooSetupVersion` in its registry), or None;
+    read once per process."""
+    key = f"version {soffice}"
+    with _FOUND_LOCK:
+        if key not in _FOUND:
+            registry = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(soffice))),
+                                    "share", "registry", "main.xcd")
+            try:
+                with open(registry, "rb") as f:
+                    found = re.search(rb'<prop oor:name="ooSetupVersion">\s*<value>(\d+\.\d+)</value>', f.read())
+            except OSError:
+                found = None
+            _FOUND[key] = found.group(1).decode() if found else None
+        return _FOUND[key]
+
+
+def usable_profile(path) -> bool:
+    """A complete profile: its settings file was written to the end, by soffice (it holds settings other than
+    those `settle_profile` writes)."""
+    try:
+        with open(os.path.join(path, SETTINGS), encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
         return False
+    ours = tuple(ITEM.format(where, name, "").split("<value>")[0] for where, name, _value in SETTLED)
+    return text.rstrip().endswith("</oor:items>") and \
+        any(not line.startswith(ours) for line in re.findall(r"<item .*", text))
 
 
 def sweep_profiles() -> None:
@@ -661,6 +791,14 @@ def _guard(profile: str, pipe: str, keep_as: str, args: list[str]) -> int:
     import select
     import signal
     import subprocess
+    try:  # this Python's test: the build tries the next one when the answer is not "ready"
+        import uno  # noqa: F401
+    except ImportError:
+        sys.stdout.write("no uno\n")
+        sys.stdout.flush()
+        return 3
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the group's SIGTERM below is for soffice, not for us
     scratch = os.path.join(profile, "tmp")  # soffice's own temporary files go with the profile
     os.makedirs(scratch, exist_ok=True)
@@ -753,10 +891,13 @@ def _save_template(profile: str, target: str) -> None:
 
 def _serve(pipe: str, requests: list, wake) -> None:
     """The worker thread: connect to soffice as soon as it listens, then answer each request (a JSON line: id,
-    path, budget in seconds) with a JSON line: the id and the pages, or the id and an error."""
-    desktop, error = None, ""
+    path, budget in seconds, route) with a JSON line: the id and the pages (and how they were read), or the id and
+    an error."""
+    desktop, reader, error = None, None, ""
     try:
-        desktop = _connect(pipe, time.monotonic() + TIMEOUT)
+        ctx = _connect(pipe, time.monotonic() + TIMEOUT)
+        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        reader = _page_reader(ctx)
     except Exception as e:  # answered to every request below
         error = f"no connection to soffice: {e}"
     while True:
@@ -771,7 +912,8 @@ def _serve(pipe: str, requests: list, wake) -> None:
             continue
         doc = None
         try:
-            answer, doc = _lay_out(desktop, request["path"]) if desktop is not None else ({"error": error}, None)
+            answer, doc = _lay_out(desktop, request["path"], reader if request.get("route") != "uno" else None) \
+                if desktop is not None else ({"error": error}, None)
         except Exception as e:  # soffice crashed or refused the file: the build falls back
             answer = {"error": f"LibreOffice failed on the document: {type(e).__name__}: {e}"}
         sys.stdout.write(json.dumps({"id": ident, **answer}) + "\n")
@@ -796,12 +938,60 @@ def _connect(pipe: str, deadline: float):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
-    return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    return ctx
 
 
-def _lay_out(desktop, docx: str) -> tuple[dict, object]:
+# The pages read inside soffice by a Basic function (LibreOffice's own macro language runs in its process): one
+# call across the pipe instead of four per bookmark (some 350 for the flagship, 0.15-0.2 s of CPU on both sides and
+# as much time). The same calls as `_read_pages`, which stays the route when the function cannot be set up or fails.
+BASIC_LIBRARY, BASIC_MODULE = "DossierPages", "Pages"
+BASIC_PAGES = """Function TocPages(oDoc As Object) As String
+  On Error GoTo Failed
+  Dim oView As Object, oMarks As Object, oMark As Object, sOut As String, i As Long
+  oView = oDoc.getCurrentController().getViewCursor()
+  oView.jumpToLastPage()
+  sOut = CStr(oView.getPage())
+  oMarks = oDoc.getBookmarks()
+  For i = 0 To oMarks.getCount() - 1
+    oMark = oMarks.getByIndex(i)
+    If Left(oMark.getName(), 4) = "_Toc" Then
+      oView.gotoRange(oMark.getAnchor(), False)
+      sOut = sOut & Chr(10) & oMark.getName() & Chr(9) & CStr(oView.getPage())
+    End If
+  Next i
+  TocPages = sOut
+  Exit Function
+Failed:
+  TocPages = "error: " & Error$
+End Function
+"""
+
+
+def _page_reader(ctx):
+    """The Basic function `BASIC_PAGES`, put into the application's macro libraries of this soffice (replaced when
+    an earlier build's profile holds one), as a script to invoke; None when that fails."""
+    try:
+        libraries = ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.script.ApplicationScriptLibraryContainer", ctx)
+        if not libraries.hasByName(BASIC_LIBRARY):
+            libraries.createLibrary(BASIC_LIBRARY)
+        library = libraries.getByName(BASIC_LIBRARY)
+        if library.hasByName(BASIC_MODULE):
+            library.replaceByName(BASIC_MODULE, BASIC_PAGES)
+        else:
+            library.insertByName(BASIC_MODULE, BASIC_PAGES)
+        factory = ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.script.provider.MasterScriptProviderFactory", ctx)
+        return factory.createScriptProvider("").getScript(
+            f"vnd.sun.star.script:{BASIC_LIBRARY}.{BASIC_MODULE}.TocPages?language=Basic&location=application")
+    except Exception:
+        return None
+
+
+def _lay_out(desktop, docx: str, reader=None) -> tuple[dict, object]:
     """({"pages": page count, "bookmarks": {name: page}} of every `_Toc` bookmark as LibreOffice lays out the
-    document, or {"error": why}; and the open document, for the caller to close)."""
+    document, or {"error": why}; and the open document, for the caller to close). `reader`: the Basic function
+    that reads them inside soffice (`_page_reader`), else (or when it fails) one UNO call at a time."""
     import uno
     from com.sun.star.beans import PropertyValue
 
@@ -816,19 +1006,41 @@ def _lay_out(desktop, docx: str) -> tuple[dict, object]:
     if doc is None:
         return {"error": f"LibreOffice could not open {docx}"}, None
     try:
-        view = doc.getCurrentController().getViewCursor()
-        view.jumpToLastPage()  # lays the whole document out before any page is read
-        count = view.getPage()
-        pages = {}
-        marks = doc.getBookmarks()
-        for name in marks.getElementNames():
-            if name.startswith("_Toc"):
-                view.gotoRange(marks.getByName(name).getAnchor(), False)
-                pages[name] = view.getPage()
+        found = _read_in_soffice(reader, doc) if reader is not None else None
+        route = "basic" if found is not None else "uno"
+        count, pages = found if found is not None else _read_pages(doc)
     except Exception:
         doc.close(True)
         raise
-    return {"pages": count, "bookmarks": pages}, doc
+    return {"pages": count, "bookmarks": pages, "route": route}, doc
+
+
+def _read_in_soffice(reader, doc) -> tuple[int, dict[str, int]] | None:
+    """(page count, {bookmark: page}) from the Basic function, or None when it failed."""
+    try:
+        out = reader.invoke((doc,), (), ())[0]
+        lines = str(out).split("\n")
+        pages = {}
+        for line in lines[1:]:
+            name, page = line.rsplit("\t", 1)
+            pages[name] = int(page)
+        return int(lines[0]), pages
+    except Exception:
+        return None
+
+
+def _read_pages(doc) -> tuple[int, dict[str, int]]:
+    """(page count, {bookmark: page}) through the view cursor, four UNO calls a bookmark."""
+    view = doc.getCurrentController().getViewCursor()
+    view.jumpToLastPage()  # lays the whole document out before any page is read
+    count = view.getPage()
+    pages = {}
+    marks = doc.getBookmarks()
+    for name in marks.getElementNames():
+        if name.startswith("_Toc"):
+            view.gotoRange(marks.getByName(name).getAnchor(), False)
+            pages[name] = view.getPage()
+    return count, pages
 
 
 def _kill_group_but_me(spare: int = 0) -> None:
