@@ -88,11 +88,34 @@ def _find_uno_python() -> str | None:
         if not os.access(exe, os.X_OK):
             continue
         try:
-            if subprocess.run([exe, "-c", "import uno"], capture_output=True, timeout=15).returncode == 0:
+            with no_fork():
+                probe = subprocess.Popen([exe, "-c", "import uno"], stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if probe.wait(timeout=15) == 0:
                 return exe
         except (OSError, subprocess.SubprocessError):
             continue
     return None
+
+
+_SPAWNING = threading.Lock()
+_HOOKED: list[bool] = []
+
+
+@contextmanager
+def no_fork() -> Iterator[None]:
+    """`with no_fork(): subprocess.Popen(...)`: no other thread of this process forks meanwhile. soffice starts
+    in a thread while the build forks its chart workers; a process forked while Popen waits for its child's exec
+    would inherit the pipe Popen waits on, and Popen would wait until that process ends (a chart worker ends
+    when the build has waited for every chart, after the fork of the writers, which waits for soffice's start:
+    a deadlock). A fork from Python (os.fork, multiprocessing) waits for the Popen to be done."""
+    with _SPAWNING:
+        if not _HOOKED:
+            os.register_at_fork(before=_SPAWNING.acquire, after_in_parent=_SPAWNING.release,
+                                after_in_child=_SPAWNING.release)
+            _HOOKED.append(True)
+    with _SPAWNING:
+        yield
 
 
 def available() -> bool:
@@ -152,9 +175,10 @@ class Office:
                 f"--accept=pipe,name={self.pipe};urp;", f"-env:UserInstallation={Path(self.profile).as_uri()}"]
         guard = [python, os.path.abspath(__file__), "--guard", self.profile, self.pipe, keep_as, *args]
         try:
-            self.proc = subprocess.Popen(guard, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.DEVNULL, start_new_session=True,
-                                         env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")})
+            with no_fork():
+                self.proc = subprocess.Popen(guard, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL, start_new_session=True,
+                                             env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")})
         except OSError as e:
             self._end()
             raise Unavailable(f"soffice did not start: {e}") from e
