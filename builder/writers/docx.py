@@ -1,5 +1,6 @@
 """Document → DOCX with python-docx: named Word styles, native footnotes, a filled TOC field, SEQ captions,
-repeated header rows, landscape sections for wide tables, charts as PNG (the style's dpi) with alt text; reproducible."""
+repeated header rows, landscape sections for wide tables, charts as PNG (the style's dpi) with alt text;
+reproducible."""
 from __future__ import annotations
 
 import functools
