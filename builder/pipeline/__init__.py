@@ -20,7 +20,7 @@ from builder.readers.project import Project, load_project
 from builder.readers.style import Style, load_style
 from builder.readers.templates import Claim, Rendered, make_environment, render_chapter
 from builder.timing import Clock
-from builder.writers import DEFAULT_FORMATS, WRITERS, Output, check_formats, needs_raster
+from builder.writers import DEFAULT_FORMATS, WRITERS, Output, check_formats, needs_raster, needs_svg
 
 FORMATS = DEFAULT_FORMATS  # what a build writes unless told otherwise (builder.writers is the registry)
 SERIAL_ENV = "DOSSIER_SERIAL_WRITERS"  # set (not 0): the writers run one after the other in the build's process
@@ -103,7 +103,7 @@ def load_inputs(root: Path, progress=None, timings: dict[str, float] | None = No
 def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
             background: bool = False, raster: bool = True, params: ParamSet | None = None,
             inputs: Inputs | None = None, shared_cache: bool = False, tables: dict | None = None,
-            plan: Plan = REPORT) -> BuildResult:
+            plan: Plan = REPORT, svg: bool = True) -> BuildResult:
     """Everything up to the writers: load, validate, render, parse, number, draw charts. `params` are the
     edition's parameter values; a batch passes the `inputs` it loaded once and a chart cache shared by its rows.
     `plan` says which chapters make the document and how it is titled (the report by default)."""
@@ -127,7 +127,7 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     report_claims(result, rendered, diag)
     cache = cache or project.root / "build" / ".cache" / plan.cache
     doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw,
-                               background, raster, shared_cache)
+                               background, raster, shared_cache, svg)
     result.document = doc
     return result
 
@@ -188,10 +188,11 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset, meta:
 
 
 def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics,
-                 draw: bool = True, background: bool = False, raster: bool = True, shared: bool = False):
+                 draw: bool = True, background: bool = False, raster: bool = True, shared: bool = False,
+                 svg: bool = True):
     from builder.readers.typography import smarten
     ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
-    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster, shared)
+    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster, shared, svg)
 
     def place(b):
         if not isinstance(b, Figure):
@@ -282,7 +283,7 @@ def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, params
     from builder.writers import docx_pages
     with docx_pages.early(root, formats):  # soffice boots on the core the stages before the writers leave idle
         result = prepare(root, progress, out_dir / ".cache" / "charts", background=True,
-                         raster=needs_raster(formats), params=params, tables=tables)
+                         raster=needs_raster(formats), params=params, tables=tables, svg=needs_svg(formats))
         try:
             return write_outputs(result, out_dir, formats, progress)
         finally:
