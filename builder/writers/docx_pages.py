@@ -6,6 +6,12 @@ the page of every `_Toc…` bookmark; then only those numbers are patched into w
 is rewritten; the XML stays ours, LibreOffice's re-saved file is never kept). Only when a number turns out wider or
 narrower than its placeholder, which could move a TOC line, is the file laid out once more to check.
 
+The charts' PNGs are not waited for: a picture's place in the layout depends on its extent (the chart's size)
+alone, so a chart whose PNG is still being drawn is written as a placeholder picture (builder/writers/docx.py
+`placeholder_png`), LibreOffice lays the document out while the PNGs are drawn, and the PNGs go into the
+placeholders' members in the same rewrite that patches the TOC's numbers in (`finish`). A build fails before
+that rewrite when a chart fails, so no placeholder is ever published.
+
 When LibreOffice or its Python bridge is missing, fails, or takes longer than `TIMEOUT` seconds, the pages come
 from a PDF laid out for the purpose. `DOSSIER_DOCX_PAGINATION=pdf` skips LibreOffice altogether.
 
@@ -85,11 +91,34 @@ def _find_uno_python() -> str | None:
     import subprocess
     for exe in _uno_candidates():
         try:
-            if subprocess.run([exe, "-c", "import uno"], capture_output=True, timeout=15).returncode == 0:
+            with no_fork():
+                probe = subprocess.Popen([exe, "-c", "import uno"], stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if probe.wait(timeout=15) == 0:
                 return exe
         except (OSError, subprocess.SubprocessError):
             continue
     return None
+
+
+_SPAWNING = threading.Lock()
+_HOOKED: list[bool] = []
+
+
+@contextmanager
+def no_fork() -> Iterator[None]:
+    """`with no_fork(): subprocess.Popen(...)`: no other thread of this process forks meanwhile. soffice starts
+    in a thread while the build forks its chart workers; a process forked while Popen waits for its child's exec
+    would inherit the pipe Popen waits on, and Popen would wait until that process ends (a chart worker ends
+    when the build has waited for every chart, after the fork of the writers, which waits for soffice's start:
+    a deadlock). A fork from Python (os.fork, multiprocessing) waits for the Popen to be done."""
+    with _SPAWNING:
+        if not _HOOKED:
+            os.register_at_fork(before=_SPAWNING.acquire, after_in_parent=_SPAWNING.release,
+                                after_in_child=_SPAWNING.release)
+            _HOOKED.append(True)
+    with _SPAWNING:
+        yield
 
 
 def available() -> bool:
@@ -159,8 +188,9 @@ class Office:
                 candidates = [] if "python" in _FOUND else _uno_candidates()
             for python in candidates:
                 try:
-                    proc = subprocess.Popen([python, *guard], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
+                    with no_fork():
+                        proc = subprocess.Popen([python, *guard], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                stderr=subprocess.DEVNULL, start_new_session=True, env=env)
                 except OSError as e:
                     failure = f"soffice did not start: {e}"
                     continue
@@ -678,28 +708,34 @@ _PAGEREF = re.compile(r'(<w:instrText[^>]*>\s*PAGEREF (\S+) \\h\s*</w:instrText>
                       r'<w:r(?:\s[^>]*)?>(?:<w:rPr>.*?</w:rPr>)?<w:t(?:\s[^>]*)?>)([^<]*)(</w:t>)', re.S)
 
 
-def patch_toc(path, bookmarks: dict[str, str], pages: dict[str, int]) -> int:
-    """Write `pages` as the cached results of the TOC's PAGEREF fields in word/document.xml, rewriting that one
-    zip member (the others' compressed bytes are copied as they are). Returns the number of fields patched."""
+def patch_toc(path, bookmarks: dict[str, str], pages: dict[str, int], members: dict[str, bytes] | None = None) -> int:
+    """Write `pages` as the cached results of the TOC's PAGEREF fields in word/document.xml, and `members` (zip
+    member → bytes: the charts' PNGs in their placeholders' members) in place of those members, in one rewrite
+    of the package (the other members' compressed bytes are copied as they are). Returns the number of fields
+    patched."""
     import zipfile
     from pathlib import Path
     numbers = {bm: str(pages.get(key, 0)) for key, bm in bookmarks.items()}
     path = Path(path)
-    with zipfile.ZipFile(path) as src:
-        xml = src.read("word/document.xml").decode("utf-8")
+    members = dict(members or {})
     patched = 0
+    if numbers:
+        with zipfile.ZipFile(path) as src:
+            xml = src.read("word/document.xml").decode("utf-8")
 
-    def number(m: re.Match) -> str:
-        nonlocal patched
-        if m.group(2) not in numbers:
-            return m.group(0)
-        patched += 1
-        return m.group(1) + numbers[m.group(2)] + m.group(4)
-    xml = _PAGEREF.sub(number, xml)
+        def number(m: re.Match) -> str:
+            nonlocal patched
+            if m.group(2) not in numbers:
+                return m.group(0)
+            patched += 1
+            return m.group(1) + numbers[m.group(2)] + m.group(4)
+        members["word/document.xml"] = _PAGEREF.sub(number, xml).encode("utf-8")
+    if not members:
+        return 0
     from builder.staging import temp_path
     tmp = temp_path(path)
     try:
-        replace_members(path, tmp, {"word/document.xml": xml.encode("utf-8")})
+        replace_members(path, tmp, members)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -707,16 +743,23 @@ def patch_toc(path, bookmarks: dict[str, str], pages: dict[str, int]) -> int:
 
 
 def replace_members(source, target, members: dict[str, bytes]) -> None:
-    """The zip at `source` written to `target` with `members` (name → bytes) recompressed and every other member's
-    compressed bytes copied unread (fonts and images are most of a DOCX: deflating them again cost 0.2 s), in the
-    same order."""
+    """The zip at `source` written to `target` with `members` (name → bytes) recompressed (pictures and fonts at
+    the level the package was written with, so the bytes are those of a package written with them at once) and
+    every other member's compressed bytes copied unread (fonts and images are most of a DOCX: deflating them
+    again cost 0.2 s), in the same order. A name in `members` that is not in the zip is an error."""
     import copy
     import struct
     import zipfile
+
+    from builder.writers.docx_package import BINARY, FAST
     with zipfile.ZipFile(source) as src, open(source, "rb") as raw, zipfile.ZipFile(target, "w") as dst:
+        unknown = set(members) - set(src.namelist())
+        if unknown:
+            raise KeyError(f"{source} has no member {sorted(unknown)[0]}")
         for info in src.infolist():
             if info.filename in members:
-                dst.writestr(info, members[info.filename], info.compress_type)
+                dst.writestr(info, members[info.filename], info.compress_type,
+                             FAST if info.filename.endswith(BINARY) else None)
                 continue
             raw.seek(info.header_offset)
             name_length, extra_length = struct.unpack("<HH", raw.read(30)[26:30])
@@ -738,21 +781,21 @@ def replace_members(source, target, members: dict[str, bytes]) -> None:
 def write(document, style, path, scratch=None, progress=None, charts_ready=None, pdf_pages=None):
     """The DOCX at `path`, written once by python-docx, its TOC's page numbers from LibreOffice's layout (one
     load, see `paginate`), else from the PDF's (`pdf_pages`, {heading id: page}, when the build wrote the PDF
-    first; else a PDF laid out at `scratch`). `charts_ready()` blocks until the chart files are written. Returns
-    a builder.writers.Output."""
+    first; else a PDF laid out at `scratch`). `charts_ready()` blocks until the chart files are written: the
+    document is written and laid out before, each chart whose PNG is not written yet as a placeholder picture of
+    the chart's extent (the layout depends on the extent only), and the PNGs are put in the placeholders' members
+    after, in the one rewrite that also patches the TOC's numbers in (`finish`). Returns a
+    builder.writers.Output."""
     from builder.writers import docx
     from builder.writers.output import Output
+    drawn = os.path.exists if charts_ready else None  # a chart file appears whole (renamed into place)
     bookmarks = toc_bookmarks(document)
     if not bookmarks:  # no table of contents: no page number to take from anywhere
-        if charts_ready:
-            charts_ready()
-        docx.write(document, style, path, {})
+        finish(path, docx.write(document, style, path, {}, drawn), charts_ready)
         return Output(path, None, "pdf")  # as the schema has it: no number came from LibreOffice
     written = estimate_pages(document, bookmarks)
-    with office() as session:  # soffice boots while the charts are finished and python-docx writes
-        if charts_ready:
-            charts_ready()
-        docx.write(document, style, path, written)
+    with office() as session:  # soffice boots while python-docx writes, and lays out while the charts are drawn
+        placeholders = docx.write(document, style, path, written, drawn)
         try:
             pages = paginate(path, bookmarks, session, written, roomy_entries(document, style))
         except Unavailable as e:
@@ -764,10 +807,22 @@ def write(document, style, path, scratch=None, progress=None, charts_ready=None,
             progress(f"docx: table of contents keeps the PDF's page numbers ({pages.note})")
         pages = Pages(pdf_pages, None, "pdf", 0, pages.note) if pdf_pages is not None else \
             lay_out_pdf(document, style, scratch or path.with_suffix(".pdf.tmp"), pages.note)
-    if pages.headings != written:
-        patch_toc(path, bookmarks, pages.headings)
+    finish(path, placeholders, charts_ready, bookmarks if pages.headings != written else {}, pages.headings)
     return Output(path, pages.count if pages.source == "libreoffice" else None, pages.source, pages.note,
                   headings=pages.headings)
+
+
+def finish(path, placeholders: dict[str, str], charts_ready=None, bookmarks: dict[str, str] | None = None,
+           pages: dict[str, int] | None = None) -> None:
+    """Once `charts_ready()` returns, the charts' PNGs put in their placeholders' members (`placeholders`: zip
+    member → PNG path, as docx.write returned them) and `pages` patched into the TOC's `bookmarks`, in one
+    rewrite of the package; none when there is nothing to change."""
+    from pathlib import Path
+    if charts_ready:
+        charts_ready()
+    pngs = {member: Path(png).read_bytes() for member, png in placeholders.items()}
+    if pngs or bookmarks:
+        patch_toc(path, bookmarks or {}, pages or {}, pngs)
 
 
 def lay_out_pdf(document, style, scratch, note: str = "") -> Pages:
