@@ -10,7 +10,9 @@ figures are the median of --runs rounds, the large reports one run each.
 Scenarios: the flagship cold (fresh copy: empty output folder and chart cache) and warm (`--force`, chart cache
 warm), a one-word prose edit and a one-number data edit (rebuilt without --force), synthetic reports of 250, 500
 and 1,000 pages (prose and tables) and a table of 20,000 rows, each in both formats (PDF + DOCX). The peer has no
-incremental build: an edit costs it a full run, so the edit rows compare with the peer's full build.
+incremental build: an edit costs it a full run, so the edit rows compare with the peer's full build. Last, the
+least CPU any cold build must spend (bench/cold_floor.py: the charts' PNGs and one LibreOffice layout), next to the
+peer's.
 """
 from __future__ import annotations
 
@@ -208,6 +210,13 @@ def docx_floor(runs: int) -> None:
           f"{f['bare_ids']:.2f} s, writer ×{f['ratio_ids']:.2f}", flush=True)
 
 
+def cold_floor(runs: int) -> None:
+    """The least CPU a cold build of the flagship must spend (bench/cold_floor.py), next to the peer's."""
+    done = subprocess.run([sys.executable, HERE / "cold_floor.py", "--runs", str(runs)], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    print(done.stdout.rstrip(), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the flagship once, 50 pages, 2,000 rows")
@@ -216,8 +225,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None, help="rows of the large table (default 20000)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds a large build may take")
     parser.add_argument("--markdown", type=Path, help="write the summary table as Markdown to this file")
-    parser.add_argument("--only", default="flagship,pages,table,docx",
-                        help="the parts to run, of: flagship, pages, table, docx")
+    parser.add_argument("--only", default="flagship,pages,table,docx,floor",
+                        help="the parts to run, of: flagship, pages, table, docx, floor")
     args = parser.parse_args()
     runs = args.runs or (1 if args.quick else 3)
     pages = [int(n) for n in (args.pages or ("50" if args.quick else "250,500,1000")).split(",") if n]
@@ -239,6 +248,8 @@ def main() -> None:
             large(Path(tmp), f"one table of {rows:,} rows", lambda d: long_table(d, rows), args.timeout, table)
     if "docx" in only:
         docx_floor(runs)
+    if "floor" in only:
+        cold_floor(runs)
     if args.markdown:
         args.markdown.write_text(f"Measured {stamp} on {host} with `python bench/bench.py"
                                  f"{' --quick' if args.quick else ''}`.\n\n{table.markdown()}\n", encoding="utf-8")

@@ -22,9 +22,11 @@ def _text(pdf: Path) -> str:
     return " ".join(pdf_text(pdf).split())
 
 
-def _svgs(result) -> dict[str, bytes]:
+def _drawings(result) -> dict[str, bytes]:
+    """Each chart's drawing for the PDF, as written to the chart cache."""
     from builder.model import Figure, walk
-    return {b.id: Path(b.chart.svg_path).read_bytes() for b in walk(result.document.blocks) if isinstance(b, Figure)}
+    return {b.id: Path(b.chart.svg_path[:-4] + ".rlg").read_bytes() for b in walk(result.document.blocks)
+            if isinstance(b, Figure)}
 
 
 def _params(**values):
@@ -110,9 +112,9 @@ def test_two_regions_differ_in_tables_charts_and_sentences_as_the_data_says(regi
     from builder.charts import make_job
     from builder.pipeline import build
     north = build(regions, regions / "out", ("pdf",), params=_params(region="North"))
-    svgs = {"North": _svgs(north)}  # read now: the next build prunes the cache to its own charts
+    svgs = {"North": _drawings(north)}  # read now: the next build prunes the cache to its own charts
     south = build(regions, regions / "out", ("pdf",), params=_params(region="South"))
-    svgs["South"] = _svgs(south)
+    svgs["South"] = _drawings(south)
     texts = {name: _text(r.outputs["pdf"]) for name, r in (("North", north), ("South", south))}
     assert north.outputs["pdf"].name == "trade-north.pdf" and south.outputs["pdf"].name == "trade-south.pdf"
     # sentences: the region's own figures, and "grew"/"fell" as its data says

@@ -21,7 +21,9 @@ def test_cache_and_up_to_date(minimal: Path) -> None:
     trade.write_text(trade.read_text().replace("1750,", "1800,"), encoding="utf-8")
     changed = build(minimal)
     assert (changed.charts.rendered, changed.charts.cached) == (1, 1)
-    assert len(list((minimal / "build" / ".cache" / "charts").glob("*.svg"))) == 2
+    cache = minimal / "build" / ".cache" / "charts"
+    assert len(list(cache.glob("*.rlg"))) == 2 and len(list(cache.glob("*.png"))) == 2
+    assert not list(cache.glob("*.svg"))  # no format of this build embeds the SVG: none is written
 
 
 def test_pdf_charts_are_vector(minimal_build: Path) -> None:
@@ -76,7 +78,7 @@ def _job(tmp: Path, kind: str, rows: list[tuple], series: list[str], **style_cha
 
 
 def test_each_chart_is_drawn_once_for_both_formats(tmp_path: Path, monkeypatch) -> None:
-    """One matplotlib figure a chart gives the SVG, its parsed drawing and the PNG, at the style's dpi."""
+    """One matplotlib figure a chart gives the SVG, the PDF's drawing and the PNG, at the style's dpi."""
     import builder.charts.render as render
     from PIL import Image
 
@@ -86,7 +88,7 @@ def test_each_chart_is_drawn_once_for_both_formats(tmp_path: Path, monkeypatch) 
     monkeypatch.setattr(render, "figure", lambda job: drawn.append(job.chart_id) or figure(job))
     job = _job(tmp_path, "bar", [(2020, 1, 2), (2021, 3, 4)], ["a", "b"], dpi=100)
     (tmp_path / "cache").mkdir()
-    render_share([(job, ("vector", "raster"))])
+    render_share([(job, ("vector", "svg", "raster"))])
     assert drawn == ["c"]
     assert all(Path(p).stat().st_size > 0 for p in (job.svg, job.rlg, job.png))
     assert Image.open(job.png).size == (round(job.size[0] * 100), round(job.size[1] * 100))
@@ -100,7 +102,7 @@ def test_chart_cache_sits_in_the_output_folder(minimal: Path, tmp_path: Path) ->
     out = tmp_path / "elsewhere"
     first = build(minimal, out)
     cache = out / ".cache" / "charts"
-    assert first.charts.rendered == 1 and len(list(cache.glob("*.svg"))) == 1 and len(list(cache.glob("*.png"))) == 1
+    assert first.charts.rendered == 1 and len(list(cache.glob("*.rlg"))) == 1 and len(list(cache.glob("*.png"))) == 1
     assert not (minimal / "build").exists()  # nothing written beside the project when --out is elsewhere
     shutil.rmtree(out / ".cache")
     again = build(minimal, out, force=True)
@@ -321,3 +323,22 @@ def test_value_axes_line_up_from_chart_to_chart(tmp_path: Path) -> None:
     labels = max(t.get_window_extent().width for t in fig.axes[0].get_yticklabels()) / fig.dpi
     assert left > PLOT_LEFT_IN and left > labels  # its names fit, left of the axis
     close(fig)
+
+
+def test_each_format_gets_the_chart_files_it_embeds(minimal: Path, tmp_path: Path) -> None:
+    """A PDF build writes the charts' drawings only; an HTML build then adds their SVG (drawing the figure again
+    for it) and leaves the drawings as they were; a DOCX build adds the PNGs."""
+    out = tmp_path / "out"
+    cache = out / ".cache" / "charts"
+    first = build(minimal, out, ("pdf",))
+    (drawing,) = cache.glob("*.rlg")
+    assert first.charts.rendered == 1 and not list(cache.glob("*.svg")) and not list(cache.glob("*.png"))
+    made = drawing.stat().st_mtime_ns
+    html = build(minimal, out, ("html",))
+    (svg,) = cache.glob("*.svg")
+    assert html.charts.rendered == 1 and svg.stem == drawing.stem and drawing.stat().st_mtime_ns == made
+    assert "<svg" in html.outputs["html"].read_text(encoding="utf-8")
+    docx = build(minimal, out, ("docx",))
+    assert docx.charts.rendered == 1 and len(list(cache.glob("*.png"))) == 1 and drawing.stat().st_mtime_ns == made
+    again = build(minimal, out, ("pdf", "docx", "html"), force=True)
+    assert (again.charts.rendered, again.charts.cached) == (0, 1)

@@ -52,3 +52,33 @@ def test_docx_turns_on_automatic_hyphenation(tmp_path) -> None:
     settings = zipfile.ZipFile(out).read("word/settings.xml").decode()
     assert '<w:autoHyphenation/>' in settings
     assert '<w:consecutiveHyphenLimit w:val="3"/>' in settings
+
+
+
+ORDER_PROBE = """
+import sys
+if sys.argv[1] == "reportlab-first":
+    import reportlab.platypus.paragraph  # binds ReportLab's default shortest hyphenated word when imported first
+from pathlib import Path
+from reportlab.platypus import paragraph
+from builder.errors import Diagnostics
+from builder.readers.style import load_style
+from builder.writers import pdf
+styles = pdf._Styles(load_style(Path(sys.argv[2]), "default", Diagnostics()), "Helvetica", "Helvetica", "en-GB")
+found = {name: getattr(s, "hyphenationMinWordLength", paragraph.hyphenationMinWordLength)  # as breakLines reads it
+         for name, s in vars(styles).items() if isinstance(s, paragraph.ParagraphStyle)}
+print(sorted(set(found.values())), len(found))
+"""
+
+
+def test_pdf_shortest_hyphenated_word_whatever_was_imported_first(tmp_path) -> None:
+    """Words under 7 letters are not broken in any paragraph style, also when ReportLab's paragraphs were imported
+    before the writer (a batch or a one-chart build draws its charts in the build's own process, which imports
+    them first): ReportLab binds its default when its paragraph module is imported."""
+    import subprocess
+    import sys
+    for order in ("writer-first", "reportlab-first"):
+        done = subprocess.run([sys.executable, "-c", ORDER_PROBE, order, str(tmp_path)], capture_output=True,
+                              text=True, timeout=120, check=True)
+        values, count = done.stdout.rsplit(" ", 1)
+        assert values == "[7]" and int(count) >= 8, (order, done.stdout)

@@ -1,11 +1,13 @@
-"""Charts from data: (spec, table rows, style) → one matplotlib figure a chart, saved as SVG (parsed once into a
-ReportLab drawing for the PDF) and as a PNG at the style's DPI for the DOCX; cached by content hash in the output
-folder's .cache/charts/ and rendered in parallel processes when several are needed.
+"""Charts from data: (spec, table rows, style) → one matplotlib figure a chart, drawn straight into a ReportLab
+drawing for the PDF (builder/charts/drawing.py, pickled as `<chart>.rlg`), saved as SVG when the HTML needs it and
+as a PNG at the style's DPI for the DOCX; cached by content hash in the output folder's .cache/charts/ and rendered
+in parallel processes when several are needed.
 
 Nothing here is a process global: a build's rendering lives in its `ChartStats`, and the PDF writer's drawings
-(with the style's fonts for svglib) in a `Drawings` object of its own. A writer waits for a chart by its files:
-while a worker draws a chart, `<chart>.pending` exists; the worker writes the parsed drawing, then the SVG, then
-the PNG (each renamed into place whole), then removes the marker, or renames it to `<chart>.failed`."""
+in a `Drawings` object of its own. A writer waits for a chart by its files: while a worker draws a chart,
+`<chart>.pending` exists; the worker writes the SVG (when wanted), then the drawing, then the PNG (each renamed
+into place whole), then removes the marker, or renames it to `<chart>.failed`. `<chart>.svg` names the chart
+(`Chart.svg_path`) whether or not that file is written."""
 from __future__ import annotations
 
 import hashlib
@@ -22,7 +24,7 @@ from builder.model import Chart, Source
 from builder.readers.data import ChartSpec, DataTable, Dataset
 from builder.readers.style import Style
 
-CHART_CACHE_VERSION = "5"  # 5: aligned plot areas; 4: percent signs by locale
+CHART_CACHE_VERSION = "6"  # 6: drawings drawn directly, not parsed from SVG; 5: aligned plot areas
 WAIT_SECONDS = 600.0  # a chart that neither appears nor fails in this time is reported as not rendered
 
 
@@ -71,6 +73,8 @@ class Rendering:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401  (imported once in the parent, shared by the forked workers)
+        # not builder.charts.drawing: ReportLab's shapes import platypus, whose paragraphs would then keep the
+        # hyphenation settings they had before the PDF writer set its own
         self.jobs = jobs
         for job, _parts in jobs:
             Path(marker(job, "failed")).unlink(missing_ok=True)
@@ -82,8 +86,8 @@ class Rendering:
     def wait(self, part: str) -> None:
         if part == "vector":
             for job, parts in self.jobs:
-                if "vector" in parts:
-                    await_file(job.svg, marker(job, "pending"))
+                for path in (p for each in parts if each != "raster" for p in _files(job, each)):
+                    await_file(path, marker(job, "pending"))
             return
         try:
             for future in self.futures:
@@ -191,12 +195,14 @@ def _matplotlib_version() -> str:
 
 def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, locale: str,
                   diag: Diagnostics, draw: bool = True, background: bool = False, raster: bool = True,
-                  shared: bool = False, draw_with=None) -> tuple[dict[str, Chart | None], ChartStats]:
+                  shared: bool = False, svg: bool = True,
+                  draw_with=None) -> tuple[dict[str, Chart | None], ChartStats]:
     """Charts for the figure ids placed in the chapters; cached ones are not rendered again.
     With draw=False the specs are only checked against their tables (for `dossier check`); with
     background=True the caller waits for them (`stats.wait`) before a writer needs them; raster=False skips the
-    PNGs (a PDF-only build); shared=True is a cache that concurrent builds (a batch's rows) use at once.
-    `draw_with(todo, workers)` draws the charts instead of `Rendering` (builder/pipeline/early_charts.py)."""
+    PNGs (a PDF-only build), svg=False the SVGs (no HTML); shared=True is a cache that concurrent builds (a
+    batch's rows) use at once. `draw_with(todo, workers)` draws the charts instead of `Rendering`
+    (builder/pipeline/early_charts.py)."""
     start = time.perf_counter()
     stats, result = ChartStats(), {}
     todo: list[tuple[Job, tuple[str, ...]]] = []
@@ -209,8 +215,8 @@ def render_charts(ids: list[str], dataset: Dataset, style: Style, cache: Path, l
             result[chart_id] = None
             continue
         job = make_job(chart_id, spec, dataset, style, cache, locale)
-        parts = tuple(part for part in (("vector", "raster") if raster else ("vector",))
-                      if not all(os.path.exists(p) for p in _files(job, part)))
+        wanted = ("vector",) + (("svg",) if svg else ()) + (("raster",) if raster else ())
+        parts = tuple(part for part in wanted if not all(os.path.exists(p) for p in _files(job, part)))
         if parts:
             todo.append((job, parts))
         else:
@@ -253,7 +259,8 @@ def _render_shared(todo: list[tuple[Job, tuple[str, ...]]], stats: ChartStats, s
 
 
 def _files(job: Job, part: str) -> tuple[str, ...]:
-    return (job.svg, job.rlg) if part == "vector" else (job.png,)
+    """The files of a part: "vector" the PDF's drawing, "svg" the SVG (for the HTML), "raster" the PNG."""
+    return {"vector": (job.rlg,), "svg": (job.svg,), "raster": (job.png,)}[part]
 
 
 def figure_source(spec: ChartSpec, table_source: str, labels) -> str:
@@ -293,7 +300,7 @@ def marker(job_or_svg, state: str) -> str:
 
 
 def render_share(jobs: list[tuple[Job, tuple[str, ...]]]) -> None:
-    """Draw each chart's figure once and save what it needs: every figure's vector files first, then the PNGs.
+    """Draw each chart's figure once and save what it needs: every figure's drawing (and SVG) first, then the PNGs.
     A chart that cannot be drawn (nor the ones after it) has its `.pending` marker renamed `.failed` (a rename
     works on a full disk too), so no writer waits for it."""
     from builder.charts.render import close, figure, save_raster, save_vector
@@ -301,8 +308,8 @@ def render_share(jobs: list[tuple[Job, tuple[str, ...]]]) -> None:
     try:
         for job, parts in jobs:
             fig = figure(job)
-            if "vector" in parts:
-                save_vector(fig, job, svg_font_map(job.style_fonts["name"], job.rl_fonts, job.style_fonts["files"]))
+            if "vector" in parts or "svg" in parts:
+                save_vector(fig, job, svg="svg" in parts, drawing="vector" in parts)
             figures.append((fig, job, parts))
         for fig, job, parts in figures:
             if "raster" in parts:
@@ -340,8 +347,9 @@ class ChartNotDrawn(RuntimeError):
 
 
 def svg_font_map(family: str, rl_names: dict[str, str], files: dict[str, str] | None = None):
-    """An svglib font map that sets the chart font family in the registered ReportLab fonts `rl_names`
-    (regular, bold) instead of Helvetica; the fonts are registered from `files` when they are not yet."""
+    """For a chart made by hand as SVG: an svglib font map that sets the chart font family in the registered
+    ReportLab fonts `rl_names` (regular, bold) instead of Helvetica; the fonts are registered from `files` when they
+    are not yet."""
     from reportlab.pdfbase import pdfmetrics
     from svglib.fonts import FontMap
 
@@ -387,11 +395,11 @@ class Drawings:
         return _Lazy()
 
     def load(self, svg_path: str, width: float):
-        """The chart as a ReportLab Drawing scaled to `width` points: the drawing its worker parsed, else the
-        SVG parsed here (a chart made by hand)."""
+        """The chart as a ReportLab Drawing scaled to `width` points: the drawing its worker made, else the SVG
+        parsed here (a chart made by hand)."""
         import pickle
         parsed = Path(svg_path[:-4] + ".rlg")
-        if not parsed.exists() and not os.path.exists(svg_path):
+        if not parsed.exists() and (os.path.exists(marker(svg_path, "pending")) or not os.path.exists(svg_path)):
             await_file(str(parsed), marker(svg_path, "pending"))  # a worker is drawing it
         try:
             drawing = pickle.loads(parsed.read_bytes())

@@ -210,19 +210,20 @@ def percent(value: float, locale: str, decimals: int = 0) -> str:
     return before + format_number(value, decimals, locale) + after
 
 
-def save_vector(fig, job, font_map) -> None:
-    """The SVG (for HTML, and the PDF's source) and its ReportLab drawing, parsed here once and pickled: the
-    drawing is written first, so a file waiter that sees the SVG finds the drawing too."""
-    import io
+def save_vector(fig, job, svg: bool = True, drawing: bool = True) -> None:
+    """The chart's ReportLab drawing for the PDF when `drawing`, drawn from the figure directly
+    (builder/charts/drawing.py) and pickled; before it the SVG (for the HTML) when `svg`."""
     import pickle
 
-    from svglib.svglib import svg2rlg
-    svg = io.BytesIO()
-    fig.savefig(svg, format="svg", metadata={"Date": None})
-    svg.seek(0)
-    drawing = svg2rlg(svg, font_map=font_map)
-    _write(job.rlg, pickle.dumps(drawing, protocol=pickle.HIGHEST_PROTOCOL))
-    _write(job.svg, svg.getvalue())
+    from builder.charts.drawing import figure_drawing
+    if svg:
+        import io
+        out = io.BytesIO()
+        fig.savefig(out, format="svg", metadata={"Date": None})
+        _write(job.svg, out.getvalue())
+    if drawing:
+        made = figure_drawing(fig, job.style_fonts["name"], job.rl_fonts)
+        _write(job.rlg, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def save_raster(fig, job) -> None:

@@ -122,16 +122,17 @@ def build_row(inputs, row: Row, job: Job) -> RowResult:
 def _build_kind(inputs, row: Row, job: Job, kind: str, result: RowResult) -> None:
     from builder.pipeline import prepare, write_outputs
     from builder.readers.params import ParamSet
-    from builder.writers import needs_raster
+    from builder.writers import needs_raster, needs_svg
     params = ParamSet(row.values, row.source)
     cache = Path(job.cache)
     if kind == "report":
         built = prepare(inputs.project.root, cache=cache, raster=needs_raster(job.formats), params=params,
-                        inputs=inputs, shared_cache=True)
+                        inputs=inputs, shared_cache=True, svg=needs_svg(job.formats))
     else:
         from builder.commands.brief import prepare_brief
         built = prepare_brief(inputs.project.root, cache=cache, params=params, inputs=inputs, shared_cache=True,
-                              index=_brief_index(inputs, params, job.batch_id), raster=needs_raster(job.formats))
+                              index=_brief_index(inputs, params, job.batch_id), raster=needs_raster(job.formats),
+                              svg=needs_svg(job.formats))
     write_outputs(built, Path(job.out_root) / row.folder, job.formats, None, parallel=False)  # rows run at once
     _record(result, built, kind)
 

@@ -135,7 +135,7 @@ def brief_helpers(project, dataset, known: dict):
 
 def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
                   background: bool = False, params=None, inputs=None, shared_cache: bool = False,
-                  index: dict[str, Place] | None = None, raster: bool = True):
+                  index: dict[str, Place] | None = None, raster: bool = True, svg: bool = True):
     """The brief's document: title page + chapters/brief.md, rendered, parsed, numbered, charts placed — the
     report's `prepare` run on `plan_brief`. `params`, `inputs` and `shared_cache` as for `build.prepare`; a batch
     passes the report `index` it computed."""
@@ -154,7 +154,7 @@ def prepare_brief(root: Path, progress=None, cache: Path | None = None, draw: bo
         index = clock("report index", report_index_of, inputs, params)
     plan = plan_brief(index, inputs.project.meta.labels)
     result = prepare(inputs.project.root, progress, cache, draw, background, raster, params, inputs, shared_cache,
-                     plan=plan)
+                     plan=plan, svg=svg)
     result.timings, result.cpu = timings | result.timings, cpu | result.cpu
     return result
 
@@ -175,7 +175,9 @@ def build_brief(root: Path, out_dir: Path | None = None, formats: tuple[str, ...
     from builder.pipeline import write_outputs
     root = Path(root).resolve()
     out_dir = (out_dir or root / "build").resolve()
-    result = prepare_brief(root, progress, out_dir / ".cache" / "brief-charts", background=True, params=params)
+    from builder.writers import needs_svg
+    result = prepare_brief(root, progress, out_dir / ".cache" / "brief-charts", background=True, params=params,
+                           svg=needs_svg(formats))
     try:
         return write_outputs(result, out_dir, formats, progress)
     finally:

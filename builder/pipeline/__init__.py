@@ -21,7 +21,7 @@ from builder.readers.project import Project, load_project
 from builder.readers.style import Style, load_style
 from builder.readers.templates import Claim, Rendered, make_environment, render_chapter
 from builder.timing import Clock
-from builder.writers import DEFAULT_FORMATS, WRITERS, Output, check_formats, needs_raster
+from builder.writers import DEFAULT_FORMATS, WRITERS, Output, check_formats, needs_raster, needs_svg
 
 FORMATS = DEFAULT_FORMATS  # what a build writes unless told otherwise (builder.writers is the registry)
 SERIAL_ENV = "DOSSIER_SERIAL_WRITERS"  # set (not 0): the writers run one after the other in the build's process
@@ -104,7 +104,7 @@ def load_inputs(root: Path, progress=None, timings: dict[str, float] | None = No
 def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = True,
             background: bool = False, raster: bool = True, params: ParamSet | None = None,
             inputs: Inputs | None = None, shared_cache: bool = False, tables: dict | None = None,
-            plan: Plan = REPORT, early: EarlyCharts | None = None) -> BuildResult:
+            plan: Plan = REPORT, svg: bool = True, early: EarlyCharts | None = None) -> BuildResult:
     """Everything up to the writers: load, validate, render, parse, number, draw charts. `params` are the
     edition's parameter values; a batch passes the `inputs` it loaded once and a chart cache shared by its rows.
     `plan` says which chapters make the document and how it is titled (the report by default). `early`: the
@@ -120,7 +120,7 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
     style = inputs.style
     cache = cache or project.root / "build" / ".cache" / plan.cache
     if early is not None and draw:
-        _warm_charts(early, project, dataset, style, cache, plan, raster)
+        _warm_charts(early, project, dataset, style, cache, plan, raster, svg)
     rendered = clock("templates", render_all, project, dataset, plan, diag)
     meta = plan.meta(project.meta) if plan.meta else project.meta
     doc = clock("markdown", assemble, project, rendered, dataset, meta, plan.masthead)
@@ -132,18 +132,19 @@ def prepare(root: Path, progress=None, cache: Path | None = None, draw: bool = T
                          style=style, rendered=rendered)
     report_claims(result, rendered, diag)
     doc, result.charts = clock("charts", place_charts, doc, dataset, style, cache, project.spec.locale, diag, draw,
-                               background, raster, shared_cache, early.start if early is not None else None)
+                               background, raster, shared_cache, svg,
+                               early.start if early is not None else None)
     result.document = doc
     return result
 
 
 def _warm_charts(early: EarlyCharts, project: Project, dataset: Dataset, style: Style, cache: Path, plan: Plan,
-                 raster: bool) -> None:
+                 raster: bool, svg: bool) -> None:
     """The chart process imports matplotlib now when a chart placed in a chapter's source is not in the cache."""
     from builder.charts import _files, make_job
     from builder.pipeline.early_charts import placed_figures
     names = project.spec.chapters if plan.chapters is None else plan.chapters
-    parts = ("vector", "raster") if raster else ("vector",)
+    parts = ("vector",) + (("svg",) if svg else ()) + (("raster",) if raster else ())  # as render_charts
     for chart_id in sorted(placed_figures(project.root, names)):
         spec = dataset.charts.get(chart_id)
         if spec is None or spec.missing_data:
@@ -214,10 +215,10 @@ def assemble(project: Project, rendered: list[Rendered], dataset: Dataset, meta:
 
 def place_charts(doc: Document, dataset: Dataset, style: Style, cache: Path, locale: str, diag: Diagnostics,
                  draw: bool = True, background: bool = False, raster: bool = True, shared: bool = False,
-                 draw_with=None):
+                 svg: bool = True, draw_with=None):
     from builder.readers.typography import smarten
     ids = [b.id for b in walk(doc.blocks) if isinstance(b, Figure)]
-    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster, shared,
+    charts, stats = render_charts(ids, dataset, style, cache, locale, diag, draw, background, raster, shared, svg,
                                   draw_with)
 
     def place(b):
@@ -311,7 +312,8 @@ def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, params
     # the chart process is forked first, before any thread starts (soffice's start is one)
     with EarlyCharts() as early, docx_pages.early(root, formats):  # soffice boots on the core left idle
         result = prepare(root, progress, out_dir / ".cache" / "charts", background=True,
-                         raster=needs_raster(formats), params=params, tables=tables, early=early)
+                         raster=needs_raster(formats), params=params, tables=tables, svg=needs_svg(formats),
+                         early=early)
         try:
             written = write_outputs(result, out_dir, formats, progress)
         except BaseException:

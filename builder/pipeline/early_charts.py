@@ -79,11 +79,11 @@ class EarlyCharts:
     def wait(self, part: str) -> None:
         """Block until the charts' vector files ("vector") or all their files ("all") are written; a chart that
         could not be drawn raises its error."""
-        from builder.charts import await_file, marker
-        if part == "vector":
+        from builder.charts import _files, await_file, marker
+        if part == "vector":  # as builder.charts.Rendering: every file but the PNG
             for job, parts in self.jobs:
-                if "vector" in parts:
-                    await_file(job.svg, marker(job, "pending"))
+                for path in (p for each in parts if each != "raster" for p in _files(job, each)):
+                    await_file(path, marker(job, "pending"))
             return
         with self.lock:
             if not self.outcome:
@@ -199,9 +199,9 @@ def _draw(jobs: list, workers: int) -> None:
 
 
 # What every chart worker imports to draw and save a chart, imported here once before the workers are forked
-# (each would import them again: about 0.1 s of CPU each)
-WORKER_MODULES = ("builder.charts.render", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
-                  "svglib.svglib")
+# (each would import them again). This process is not the PDF writer's: ReportLab imported here (by the drawing
+# module) leaves the build's own paragraphs alone.
+WORKER_MODULES = ("builder.charts.render", "builder.charts.drawing", "matplotlib.backends.backend_agg")
 
 
 def _preload() -> None:

@@ -25,6 +25,7 @@ class Writer:
     waits_per_chart: bool     # in the build's process it waits for each chart as it draws it (else all first)
     write: Callable[..., Output]  # (document, style, path, **needs) → Output
     borrows_pages: Callable[[], bool] | None = None  # true when its TOC will take a PDF's pages (no LibreOffice)
+    chart_svg: bool = False   # it embeds the charts' SVG files (the PDF's vector charts are drawings, not SVG)
 
     @property
     def chart_part(self) -> str:
@@ -64,7 +65,8 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("pdf", ".pdf", "vector", pages=True, default=True, waits_per_chart=True, write=write_pdf),
     Writer("docx", ".docx", "raster", pages=True, default=True, waits_per_chart=False, write=write_docx,
            borrows_pages=_docx_borrows_pages),
-    Writer("html", ".html", "vector", pages=False, default=False, waits_per_chart=False, write=write_html),
+    Writer("html", ".html", "vector", pages=False, default=False, waits_per_chart=False, write=write_html,
+           chart_svg=True),
 )}
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)                                   # every format a build can write
@@ -87,4 +89,9 @@ def check_formats(formats) -> tuple[str, ...]:
 def needs_raster(formats) -> bool:
     """Whether any of the formats embeds PNG charts (else the build draws the vector files only)."""
     return any(WRITERS[f].charts == "raster" for f in formats)
+
+
+def needs_svg(formats) -> bool:
+    """Whether any of the formats embeds the charts' SVG files (else the build writes none)."""
+    return any(WRITERS[f].chart_svg for f in formats)
 

@@ -1,5 +1,6 @@
 """Document → DOCX with python-docx: named Word styles, native footnotes, a filled TOC field, SEQ captions,
-repeated header rows, landscape sections for wide tables, charts as 300-dpi PNG with alt text; reproducible."""
+repeated header rows, landscape sections for wide tables, charts as PNG (the style's dpi) with alt text;
+reproducible."""
 from __future__ import annotations
 
 import functools
@@ -26,8 +27,10 @@ CHAPTER_END_WHOLE = 15  # lines: a chapter's last paragraph up to this long move
 
 
 class _Writer:
-    def __init__(self, docx, doc: Document, style: Style, pages: dict[str, int]):
+    def __init__(self, docx, doc: Document, style: Style, pages: dict[str, int], drawn=None):
         self.docx, self.doc, self.style, self.pages = docx, doc, style, pages
+        self.drawn = drawn  # png path → whether the chart's PNG is written (None: all are)
+        self.placeholders: dict[str, str] = {}  # zip member of a placeholder picture → the PNG it stands for
         self.notes = _ooxml.Footnotes(docx)
         self.noted: set[int] = set()
         self.bookmarks = 0
@@ -346,22 +349,32 @@ class _Writer:
         self.caption("Figure", f.number, f.caption, f"fig_{f.id}".replace("-", "_"), f.id)
         p = self.para()
         p.paragraph_format.keep_with_next = True
-        inline = self.picture(f.chart.png_path, Mm(min(f.chart.width_in * 25.4, 160)))
+        inline = self.picture(f.chart, Mm(min(f.chart.width_in * 25.4, 160)))
         _ooxml.add_run(p._p, properties=False).add_drawing(inline)
         doc_pr = inline.docPr
         doc_pr.set("descr", f.chart.alt)
         doc_pr.set("title", inline_text(f.caption))
         self.source_line(f.citation)
 
-    def picture(self, path, width):
-        """A w:inline picture as python-docx's run.add_picture makes it, its id (docPr/@id, unique in the
-        document) counted on from the last one instead of searched for in the whole document each time."""
+    def picture(self, chart, width):
+        """A w:inline picture of the chart's PNG as python-docx's run.add_picture makes it, `width` wide and as
+        high as the chart's proportions make it (its extent does not depend on the PNG, so a chart whose PNG is
+        not drawn yet gets a placeholder picture of its own, see `placeholder_png`); its id (docPr/@id, unique
+        in the document) counted on from the last one instead of searched for in the whole document each time."""
+        import io
+        import os
         from docx.oxml.shape import CT_Inline
         part = self.docx.part
-        rid, image = part.get_or_add_image(path)
-        cx, cy = image.scaled_dimensions(width, None)
+        path = chart.png_path
+        if self.drawn is None or self.drawn(path):
+            rid, _image = part.get_or_add_image(path)
+        else:
+            rid, _image = part.get_or_add_image(io.BytesIO(placeholder_png(path)))
+            self.placeholders[part.rels[rid].target_part.partname.membername] = path
+        cx = int(width)
+        cy = int(round(cx * chart.height_in / chart.width_in))
         self.shape_id = self.shape_id + 1 if self.shape_id else part.next_id
-        return CT_Inline.new_pic_inline(self.shape_id, rid, image.filename, cx, cy)
+        return CT_Inline.new_pic_inline(self.shape_id, rid, os.path.basename(path), cx, cy)
 
     def caption_list(self, b: ListOfCaptions) -> None:
         """A list of tables or figures: a TOC field over the captions' SEQ identifier, its result written in."""
@@ -458,10 +471,14 @@ def _language(docx, tag: str) -> None:
     # hyphenation as the PDF's, in every language: see _settings
 
 
-def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None) -> None:
-    """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result."""
+def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None = None,
+          drawn=None) -> dict[str, str]:
+    """Write the DOCX; `pages` maps heading ids to page numbers for the TOC's cached result. `drawn(png path)`
+    says whether a chart's PNG is written yet (None: all are); a chart whose PNG is not gets a placeholder
+    picture. Returns {zip member: PNG path} of the placeholders, for the caller to put the PNGs in once drawn
+    (builder/writers/docx_pages.py)."""
     docx = docx_template.base_document(style, doc.meta.short_title or doc.meta.title)
-    writer = _Writer(docx, doc, style, pages or {})
+    writer = _Writer(docx, doc, style, pages or {}, drawn)
     from builder.writers.floats import landscape_order  # the text after a landscape table fills the page before it
     for block in landscape_order(doc.blocks, lambda t: writer.table_layout(t).landscape):
         writer.block(block)
@@ -476,6 +493,23 @@ def write(doc: Document, style: Style, out: Path, pages: dict[str, int] | None =
     docx_fonts.embed(docx, [style.body, style.heading])
     _core_properties(docx, doc.meta)
     _save_reproducibly(docx, out, doc.meta)
+    return writer.placeholders
+
+
+PLACEHOLDER = b"dossier-placeholder"  # the keyword of a placeholder picture's text chunk
+
+
+def placeholder_png(path: str) -> bytes:
+    """A one-pixel PNG standing in for the chart PNG at `path` while it is drawn: distinct for each chart (its
+    text chunk names the file), since python-docx keeps one part for pictures of equal bytes."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)) + \
+        chunk(b"tEXt", PLACEHOLDER + b"\0" + Path(path).name.encode("utf-8")) + \
+        chunk(b"IDAT", zlib.compress(b"\0\xff")) + chunk(b"IEND", b"")
 
 
 def _save_reproducibly(docx, out: Path, meta) -> None:

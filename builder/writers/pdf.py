@@ -9,7 +9,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab import rl_config
-rl_config.hyphenationMinWordLength = 7  # short words are not broken: fewer hyphens, no "in-to"
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape
@@ -68,6 +67,9 @@ def reportlab_defaults(body: str, head: str, day=None):
 NOTE_HANG = 12  # points: the hang of a footnote's number (up to three digits at note size)
 
 
+MIN_HYPHENATED = 7  # letters of the shortest word hyphenated: fewer hyphens, no "in-to"
+
+
 class _Styles:
     """The paragraph styles of the house style."""
 
@@ -111,6 +113,11 @@ class _Styles:
         self.small_center = ParagraphStyle("smallc", parent=self.center, fontSize=size - 1.5, leading=lead - 2)
         self.head_font, self.body_font = head, body
         self.accent, self.ink = accent, ink
+        # on each style (those made from these later inherit it): ReportLab binds its own default when its
+        # paragraph module is first imported, which may be before this module
+        for made in (*vars(self).values(), *self.h.values(), *self.toc):
+            if isinstance(made, ParagraphStyle):
+                made.hyphenationMinWordLength = MIN_HYPHENATED
 
 
 def _hyphenation(language: str):
