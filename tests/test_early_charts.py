@@ -31,7 +31,7 @@ def test_early_charts_are_the_charts_the_build_draws_itself(tmp_path: Path, monk
     warms = _warms(monkeypatch)
     build(project, tmp_path / "early", formats=("pdf", "docx"))
     assert warms == [True]
-    result = prepare(project, cache=tmp_path / "own" / ".cache" / "charts", background=True)
+    result = prepare(project, cache=tmp_path / "own" / ".cache" / "charts", background=True, svg=False)
     write_outputs(result, tmp_path / "own", ("pdf", "docx"), None)
     result.charts.wait()
     early = sorted((tmp_path / "early" / ".cache" / "charts").glob("*.*"))
