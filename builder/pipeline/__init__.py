@@ -316,11 +316,14 @@ def _build(root: Path, out_dir: Path, formats: tuple[str, ...], progress, params
                          early=early)
         try:
             written = write_outputs(result, out_dir, formats, progress)
-        except BaseException:
+        except BaseException as error:
             try:
                 result.charts.wait()
-            except Exception:  # noqa: BLE001 (the charts' end: the build's own error is the one reported)
-                pass
+            except Exception as chart_error:  # noqa: BLE001
+                from builder.charts import ChartNotDrawn
+                from builder.writers.parallel import ChartsFailed
+                if isinstance(error, (ChartNotDrawn, ChartsFailed)):  # a writer stopped for it: the cause
+                    raise chart_error from None
             raise
         result.charts.wait()
         return written
