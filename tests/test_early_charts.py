@@ -131,31 +131,3 @@ def _group_gone(pgid: int) -> bool:
             if int(stat[2]) == pgid and stat[0] != "Z":
                 return False
     return True
-
-
-def test_a_chart_process_that_dies_fails_the_build_without_waiting(tmp_path: Path, monkeypatch) -> None:
-    """Killed while its charts are undrawn, the chart process leaves them marked failed: the writers waiting for
-    them stop at once and the build fails."""
-    import os
-    import signal
-    import threading
-    import time
-
-    from builder.charts import render
-    from builder.pipeline import build
-    from builder.pipeline.early_charts import EarlyCharts
-    figure = render.figure
-    monkeypatch.setattr(render, "figure", lambda job: (time.sleep(60), figure(job))[1])
-    original = EarlyCharts.start
-
-    def start(self, jobs, workers):
-        pending = original(self, jobs, workers)
-        threading.Timer(1.0, os.kill, [self.process.pid, signal.SIGKILL]).start()
-        return pending
-    monkeypatch.setattr(EarlyCharts, "start", start)
-    project = copy_project(MINIMAL, tmp_path / "p")
-    began = time.monotonic()
-    with pytest.raises(Exception, match="could not be drawn|chart process ended"):
-        build(project, tmp_path / "out", formats=("pdf", "docx"))
-    assert time.monotonic() - began < 30
-    assert not (tmp_path / "out" / "minimal.pdf").exists()

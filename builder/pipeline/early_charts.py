@@ -30,7 +30,6 @@ class EarlyCharts:
         # its end: a pidfd (Linux) is ready when it ends, whereas its sentinel stays open in its workers
         self.ended = os.pidfd_open(self.process.pid) if hasattr(os, "pidfd_open") else self.process.sentinel
         self.jobs: list = []
-        self.watcher: threading.Thread | None = None
         self.warmed = self.sent = self.closed = False
         self.lock = threading.Lock()
         self.outcome: list = []  # [None] when every chart was drawn, [exception] when one was not
@@ -59,22 +58,7 @@ class EarlyCharts:
         self.jobs = jobs
         self._send(("draw", jobs, workers))
         self.sent = True
-        self.watcher = threading.Thread(target=self._when_ended, name="chart-process", daemon=True)
-        self.watcher.start()
         return self
-
-    def _when_ended(self) -> None:
-        """When the process ends (done, failed, interrupted or killed), a chart it left undrawn is marked failed,
-        so that no writer waits for it."""
-        from multiprocessing.connection import wait
-
-        from builder.charts import marker
-        wait([self.ended])
-        for job, _parts in self.jobs:
-            try:
-                os.replace(marker(job, "pending"), marker(job, "failed"))
-            except OSError:
-                pass  # drawn (or marked by its worker)
 
     def wait(self, part: str) -> None:
         """Block until the charts' vector files ("vector") or all their files ("all") are written; a chart that
@@ -123,10 +107,7 @@ class EarlyCharts:
         self._release()
 
     def _release(self) -> None:
-        """The process has ended: its watcher is done with the pidfd."""
         self.conn.close()
-        if self.watcher is not None:
-            self.watcher.join()
         if self.ended != self.process.sentinel:
             os.close(self.ended)
 
@@ -176,11 +157,23 @@ def _run(conn, parent_end) -> None:
         raise
     except BaseException as e:  # noqa: BLE001 (sent to the build, which raises it)
         outcome = e
+    finally:
+        _undrawn_failed(jobs)
     try:
         conn.send(outcome)
     except Exception:  # noqa: BLE001 (an error that does not pickle)
         conn.send(RuntimeError(f"{type(outcome).__name__}: {outcome}"))
     conn.close()
+
+
+def _undrawn_failed(jobs: list) -> None:
+    """A chart left undrawn (its worker failed or was interrupted) is marked failed: no writer waits for it."""
+    from builder.charts import marker
+    for job, _parts in jobs:
+        try:
+            os.replace(marker(job, "pending"), marker(job, "failed"))
+        except OSError:
+            pass  # drawn (or marked by its worker)
 
 
 def _draw(jobs: list, workers: int) -> None:
