@@ -242,3 +242,31 @@ def test_sigterm_ends_a_build_without_litter(tmp_path: Path) -> None:
     assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in rest, rest
     assert not _litter(project / "build"), _litter(project / "build")  # removed at once, not at the next build
     assert until(lambda: not processes_naming(str(scratch)) and not list(scratch.iterdir()), 20)
+
+
+FORK_PROBE = """
+import os, signal
+from builder.commands import cli_run
+# registered before the command's own fork hooks: it runs in the new process while that process's fork hooks
+# (threading's among them) are still running, as a SIGTERM to the build's process group may arrive
+os.register_at_fork(after_in_child=lambda: [os.kill(os.getpid(), signal.SIGTERM), sum(range(10000))])
+
+def work():
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)  # the child's own code: reached only when the SIGTERM was lost
+    print("child exit", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+
+cli_run.run(False, work)
+"""
+
+
+def test_sigterm_in_a_process_still_forking_ends_it_quietly() -> None:
+    """A SIGTERM that reaches a process forked by the build before its fork hooks are done ends that process
+    with the signal's status, without the traceback an exception raised inside a fork hook prints (and without
+    being ignored)."""
+    done = subprocess.run([sys.executable, "-c", FORK_PROBE], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "child exit 143" in done.stdout, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr

@@ -11,13 +11,35 @@ EXIT_STRICT = 1       # --strict: a failure that accepted.yaml does not accept, 
 EXIT_USER_ERROR = 2   # the project has an error (printed as path:line:col: error: …)
 
 
+_FORKING = [False]  # between a fork's start and the end of the new process's fork hooks (threading's among them)
+
+
+def _watch_forks() -> None:
+    import os
+    if not _FORKING_WATCHED:
+        os.register_at_fork(before=lambda: _FORKING.__setitem__(0, True),
+                            after_in_parent=lambda: _FORKING.__setitem__(0, False),
+                            after_in_child=lambda: _FORKING.__setitem__(0, False))  # after threading's hook
+        _FORKING_WATCHED.append(True)
+
+
+_FORKING_WATCHED: list[bool] = []
+
+
 def run(debug: bool, fn):
+    import os
     import signal
 
     from builder.errors import BuildError
+    owner = os.getpid()
 
     def terminated(signum, _frame):  # SIGTERM ends the command the way Ctrl-C does: temporary files removed
+        if _FORKING[0] and os.getpid() != owner:
+            # a process forked from this one, hit before its fork hooks are done: it has nothing to clean up, and
+            # an exception raised inside a fork hook is printed with a traceback and then ignored
+            os._exit(128 + signum)
         sys.exit(128 + signum)
+    _watch_forks()
     import threading
     main = threading.current_thread() is threading.main_thread()  # signals can be set in the main thread only
     previous = signal.signal(signal.SIGTERM, terminated) if main else None
