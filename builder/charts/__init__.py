@@ -67,33 +67,42 @@ class Rendering:
     charts and draws each figure once: first every figure's vector files (the PDF needs them first), then, from
     the same figures, the PNGs. Workers are forked from this process with matplotlib already imported."""
 
-    def __init__(self, jobs: list[tuple[Job, tuple[str, ...]]], workers: int):
+    def __init__(self, jobs: list[tuple[Job, tuple[str, ...]]], workers: int, initializer=None):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401  (imported once in the parent, shared by the forked workers)
-        # not builder.charts.drawing: ReportLab's shapes import platypus, whose paragraphs would then keep the
-        # hyphenation settings they had before the PDF writer set its own
         self.jobs = jobs
-        for job, _parts in jobs:
-            Path(marker(job, "failed")).unlink(missing_ok=True)
-            Path(marker(job, "pending")).touch()
+        mark_pending(jobs)
         shares = [jobs[i::workers] for i in range(workers)]
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=initializer)
         self.futures = [self.pool.submit(render_share, share) for share in shares if share]
 
     def wait(self, part: str) -> None:
         if part == "vector":
-            for job, parts in self.jobs:
-                for path in (p for each in parts if each != "raster" for p in _files(job, each)):
-                    await_file(path, marker(job, "pending"))
+            await_vector(self.jobs)
             return
         try:
             for future in self.futures:
                 future.result()
         finally:
             self.pool.shutdown()
+
+
+def mark_pending(jobs: list[tuple[Job, tuple[str, ...]]]) -> None:
+    """Each chart's `.pending` marker made (and an earlier build's `.failed` one removed) before it is drawn."""
+    for job, _parts in jobs:
+        Path(marker(job, "failed")).unlink(missing_ok=True)
+        Path(marker(job, "pending")).touch()
+
+
+def await_vector(jobs: list[tuple[Job, tuple[str, ...]]]) -> None:
+    """Block until every chart file but the PNGs is written (a chart that cannot be drawn raises)."""
+    for job, parts in jobs:
+        for path in (p for each in parts if each != "raster" for p in _files(job, each)):
+            await_file(path, marker(job, "pending"))
 
 
 def _year(x) -> int | None:

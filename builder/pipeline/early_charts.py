@@ -48,13 +48,10 @@ class EarlyCharts:
 
     def start(self, jobs: list, workers: int) -> "EarlyCharts":
         """Draw `jobs` ([(Job, parts)]) in `workers` processes; their `.pending` markers exist when this returns."""
-        from builder.charts import marker
+        from builder.charts import Rendering, mark_pending
         if self.sent or self.closed:
-            from builder.charts import Rendering
             return Rendering(jobs, workers)  # a second set of charts in one build: drawn as before
-        for job, _parts in jobs:
-            Path(marker(job, "failed")).unlink(missing_ok=True)
-            Path(marker(job, "pending")).touch()
+        mark_pending(jobs)
         self.jobs = jobs
         self._send(("draw", jobs, workers))
         self.sent = True
@@ -63,11 +60,9 @@ class EarlyCharts:
     def wait(self, part: str) -> None:
         """Block until the charts' vector files ("vector") or all their files ("all") are written; a chart that
         could not be drawn raises its error."""
-        from builder.charts import _files, await_file, marker
-        if part == "vector":  # as builder.charts.Rendering: every file but the PNG
-            for job, parts in self.jobs:
-                for path in (p for each in parts if each != "raster" for p in _files(job, each)):
-                    await_file(path, marker(job, "pending"))
+        from builder.charts import await_vector
+        if part == "vector":
+            await_vector(self.jobs)
             return
         with self.lock:
             if not self.outcome:
@@ -177,18 +172,11 @@ def _undrawn_failed(jobs: list) -> None:
 
 
 def _draw(jobs: list, workers: int) -> None:
-    """The charts in `workers` processes forked from this one, each a share of them (as builder.charts.Rendering
-    does); a worker dies with this process, so none is left waiting for work when it is killed."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from builder.charts import render_share
+    """The charts in `workers` processes forked from this one, each a share of them (builder.charts.Rendering);
+    a worker dies with this process, so none is left waiting for work when it is killed."""
+    from builder.charts import Rendering
     from builder.writers.parallel import _die_with_parent
-    shares = [jobs[i::workers] for i in range(workers)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_die_with_parent) as pool:
-        for future in [pool.submit(render_share, share) for share in shares if share]:
-            future.result()
+    Rendering(jobs, workers, initializer=_die_with_parent).wait("all")
 
 
 # What every chart worker imports to draw and save a chart, imported here once before the workers are forked
